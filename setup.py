@@ -1,0 +1,32 @@
+import pathlib
+
+import setuptools
+
+HERE = pathlib.Path(__file__).parent
+
+setuptools.setup(
+    name="vdk-jupyter",
+    version="0.1.0",
+    description="Run Jupyter notebooks as steps of Versatile Data Kit data jobs.",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    package_dir={"": "src"},
+    packages=setuptools.find_namespace_packages(where="src", include=["vdk.*"]),
+    python_requires=">=3.9",
+    install_requires=[
+        "vdk-core>=0.3",
+        # vdk-core imports pkg_resources at start-up; setuptools 81 removed it.
+        "setuptools<81",
+        "nbformat>=5.1",
+        # IPython is imported only by notebooks that use magics or !shell lines.
+        "ipython>=7.23",
+    ],
+    extras_require={
+        "jupyter": ["jupyterlab>=4", "ipykernel>=6"],
+    },
+    entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.plugin"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Framework :: Jupyter",
+    ],
+)
