@@ -23,6 +23,7 @@ setuptools.setup(
     ],
     extras_require={
         "jupyter": ["jupyterlab>=4", "ipykernel>=6"],
+        "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.plugin"]},
     classifiers=[

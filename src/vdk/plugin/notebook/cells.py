@@ -1,0 +1,71 @@
+"""Which cells of a notebook run, and as what.
+
+The rules live in `select_cells` alone, and the README's table mirrors it. A user's notebook mixes
+exploration with production code; these rules are how they tell the two apart.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from typing import Optional
+
+SKIP_TAGS = frozenset({"non-vdk", "skip-execution"})
+ONLY_TAG = "vdk"
+MAY_RAISE_TAG = "raises-exception"
+_SKIP_FIRST_LINE = re.compile(r"^\s*(%%\s*non-vdk|#\s*non-vdk)\s*$")
+_SQL_FIRST_LINE = re.compile(r"^\s*%%vdksql\b")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A code cell chosen to run. `number` counts code cells from 1, as the user sees them."""
+
+    number: int
+    cell_id: Optional[str]
+    source: str
+    tags: frozenset
+    is_sql: bool
+
+    @property
+    def may_raise(self) -> bool:
+        return MAY_RAISE_TAG in self.tags
+
+    @property
+    def body(self) -> str:
+        """The code to run: for an SQL cell, the source after its `%%vdksql` line."""
+        if not self.is_sql:
+            return self.source
+        return self.source.split("\n", 1)[1] if "\n" in self.source else ""
+
+    @property
+    def body_first_line(self) -> int:
+        return 2 if self.is_sql else 1
+
+
+def source_text(source: Any) -> str:
+    return source if isinstance(source, str) else "".join(source)
+
+
+def select_cells(nb: dict) -> list[Cell]:
+    """The cells of an nbformat 4 notebook that `vdk run` executes, in notebook order."""
+    code_cells = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            tags = frozenset(cell["metadata"].get("tags") or ())
+            code_cells.append((len(code_cells) + 1, cell, tags))
+    only_tagged = any(ONLY_TAG in tags for _, _, tags in code_cells)
+    selected = []
+    for number, cell, tags in code_cells:
+        source = source_text(cell["source"])
+        first_line = source.split("\n", 1)[0]
+        if tags & SKIP_TAGS or _SKIP_FIRST_LINE.match(first_line):
+            continue
+        if only_tagged and ONLY_TAG not in tags:
+            continue
+        if not source.strip():
+            continue
+        selected.append(
+            Cell(number, cell.get("id"), source, tags, bool(_SQL_FIRST_LINE.match(first_line)))
+        )
+    return selected

@@ -1,0 +1,97 @@
+"""Turning a cell's source into code that runs, before anything runs.
+
+Compiling every cell when the job is initialised means a syntax error in the last notebook stops
+the job before the first step touches a database. Each cell is compiled under its own file name
+with its source registered in linecache, so tracebacks show the cell's lines, and the file name
+holds the notebook's path, so VDK's own classifier also sees user code. Cells with IPython syntax
+(magics, `!shell`) are rewritten by IPython's input transformer; plain Python cells never import
+IPython.
+"""
+from __future__ import annotations
+
+import linecache
+import pathlib
+import re
+from dataclasses import dataclass
+from types import CodeType
+from typing import Optional
+
+from vdk.plugin.notebook.cells import Cell
+from vdk.plugin.notebook.errors import CellFailedError
+from vdk.plugin.notebook.errors import Location
+
+_IPYTHON_SYNTAX = re.compile(r"^\s*(%|!)|\bget_ipython\b", re.MULTILINE)
+_OWN_EXTENSION = re.compile(
+    r"^[ \t]*%(load_ext|reload_ext)[ \t]+vdk\.plugin\.notebook[ \t]*$", re.MULTILINE
+)
+_INSTALL = re.compile(
+    r"^[ \t]*(%(pip|conda|mamba|micromamba)|!.*\b(pip3?|conda|mamba))\s+(install|uninstall|remove)\b.*$",
+    re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class CompiledCell:
+    cell: Cell
+    filename: str
+    code: Optional[CodeType]  # None for SQL cells
+    needs_ipython: bool
+
+    def location(self, notebook: str, line: Optional[int] = None) -> Location:
+        text = None
+        if line is not None:
+            lines = self.cell.source.splitlines()
+            text = lines[line - 1] if 0 < line <= len(lines) else None
+        return Location(notebook, self.cell.number, self.cell.cell_id, line, text)
+
+
+def cell_filename(path: pathlib.Path, cell: Cell) -> str:
+    return f"{path} [code cell {cell.number}]"
+
+
+def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
+    """Compile one selected cell, or raise CellFailedError saying where and why."""
+    filename = cell_filename(path, cell)
+    linecache.cache[filename] = (len(cell.source), None, cell.source.splitlines(True), filename)
+    if cell.is_sql:
+        return CompiledCell(cell, filename, None, False)
+    _refuse_installs(path, cell, filename)
+    # The extension is what gives a Jupyter kernel its job_input; under vdk run there already is
+    # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
+    source = _OWN_EXTENSION.sub("", cell.source)
+    needs_ipython = bool(_IPYTHON_SYNTAX.search(source))
+    if needs_ipython:
+        source = _transform(source)
+    try:
+        code = compile(source, filename, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        line = e.lineno if e.lineno and e.lineno <= len(cell.source.splitlines()) else None
+        compiled = CompiledCell(cell, filename, None, needs_ipython)
+        raise CellFailedError(
+            f"Syntax error in a notebook cell: {e.msg}.",
+            compiled.location(path.name, line),
+            "Fix the cell (it must be valid Python, or IPython syntax for magics and !commands) "
+            "and run the job again.",
+            cause=e,
+        ) from None
+    return CompiledCell(cell, filename, code, needs_ipython)
+
+
+def _transform(source: str) -> str:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+def _refuse_installs(path: pathlib.Path, cell: Cell, filename: str) -> None:
+    match = _INSTALL.search(cell.source)
+    if not match:
+        return
+    line = cell.source.count("\n", 0, match.start()) + 1
+    compiled = CompiledCell(cell, filename, None, True)
+    raise CellFailedError(
+        "A cell installs packages. A production run must not install packages while it runs.",
+        compiled.location(path.name, line),
+        "List the package in the job's requirements.txt (it is installed when the job is "
+        "deployed) and remove this line, or tag the cell 'non-vdk' so only Jupyter runs it.",
+    )

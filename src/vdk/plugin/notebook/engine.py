@@ -1,0 +1,132 @@
+"""Running compiled cells top to bottom in one namespace, in this process.
+
+The engine knows nothing of VDK: it gets a namespace (holding `job_input` or anything else), a
+function that runs SQL, and listeners for cell events (the log, a report). It is shared by
+`vdk run` and anything else that runs a notebook in-process.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+from typing import Callable
+from typing import Optional
+from typing import Sequence
+
+from vdk.plugin.notebook.compiler import CompiledCell
+from vdk.plugin.notebook.errors import CellFailedError
+
+
+class CellListener:
+    """Receives cell events; subclasses override what they need."""
+
+    def cell_started(self, cell: CompiledCell, count: int) -> None:
+        pass
+
+    def cell_finished(
+        self, cell: CompiledCell, count: int, seconds: float, error: Optional[BaseException]
+    ) -> None:
+        """`error` is set for a failing cell, including one tagged raises-exception."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    cells_run: int
+    seconds: float
+
+
+def run_cells(
+    notebook: str,
+    cells: Sequence[CompiledCell],
+    namespace: dict[str, Any],
+    run_sql: Callable[[str], Any],
+    listeners: Sequence[CellListener] = (),
+    passthrough: tuple[type[BaseException], ...] = (),
+) -> RunSummary:
+    """Run `cells` in order. The first failure raises CellFailedError, except for cells tagged
+    raises-exception. Exceptions of the `passthrough` types (a request to stop the job, say)
+    propagate unchanged after listeners have heard of them."""
+    started = time.perf_counter()
+    shell = None
+    for count, cell in enumerate(cells, start=1):
+        for listener in listeners:
+            listener.cell_started(cell, count)
+        cell_start = time.perf_counter()
+        error: Optional[BaseException] = None
+        try:
+            if cell.code is None:
+                run_sql(cell.cell.body)
+            else:
+                if cell.needs_ipython and shell is None:
+                    from vdk.plugin.notebook.ipython_shell import bind_shell
+
+                    shell = bind_shell(namespace)
+                exec(cell.code, namespace)
+        except BaseException as e:  # noqa: B902 - every outcome of user code is reported
+            error = e
+        seconds = time.perf_counter() - cell_start
+        for listener in listeners:
+            listener.cell_finished(cell, count, seconds, error)
+        if error is None or (cell.cell.may_raise and isinstance(error, Exception)):
+            continue
+        if isinstance(error, passthrough) or isinstance(error, KeyboardInterrupt):
+            raise error
+        raise _cell_failure(notebook, cell, error) from None
+    return RunSummary(len(cells), time.perf_counter() - started)
+
+
+def _cell_failure(notebook: str, cell: CompiledCell, error: BaseException) -> CellFailedError:
+    line = _deepest_line(error, cell.filename)
+    if cell.code is None:
+        line = cell.cell.body_first_line
+        return CellFailedError(
+            f"The SQL query of a %%vdksql cell failed: {type(error).__name__}: {error}",
+            cell.location(notebook, line),
+            "Fix the query (try it in Jupyter with %%vdksql) and run the job again.",
+            cause=error,
+        )
+    if isinstance(error, SystemExit):
+        return CellFailedError(
+            f"The cell called sys.exit({error.code!r}). A notebook step cannot end the job "
+            "this way, whatever the exit code, because the cells and steps after it would "
+            "silently not run.",
+            cell.location(notebook, line),
+            "To stop the remaining cells and steps successfully, call "
+            "job_input.skip_remaining_steps(); to fail the job, raise an exception.",
+            cause=error,
+        )
+    return CellFailedError(
+        f"A notebook cell raised {type(error).__name__}: {error}",
+        cell.location(notebook, line),
+        "Fix the cell, run the notebook top to bottom in Jupyter to check it, then run the "
+        "job again. If the error is expected, tag the cell 'raises-exception'.",
+        details=_cell_traceback(error, cell.filename),
+        cause=error,
+    )
+
+
+def _frames(error: BaseException):
+    tb = error.__traceback__
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
+
+
+def _deepest_line(error: BaseException, filename: str) -> Optional[int]:
+    lines = [tb.tb_lineno for tb in _frames(error) if tb.tb_frame.f_code.co_filename == filename]
+    if lines:
+        return lines[-1]
+    if isinstance(error, SyntaxError) and error.filename == filename:
+        return error.lineno
+    return None
+
+
+def _cell_traceback(error: BaseException, filename: str) -> str:
+    """The traceback from the cell's own frame down: the engine's frames tell the user nothing."""
+    tb = error.__traceback__
+    for frame in _frames(error):
+        if frame.tb_frame.f_code.co_filename == filename:
+            tb = frame
+            break
+    return "".join(traceback.format_exception(type(error), error, tb))

@@ -1,0 +1,72 @@
+"""User-facing errors of notebook steps.
+
+Every error here names the notebook file and, where there is one, the cell and the line, because
+a user reading a cloud log has nothing else to go on. The engine and the reader raise these plain
+exceptions; the step runner turns them into VDK user errors, so this module stays free of VDK.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a notebook something happened. Cell numbers count code cells from 1, as a user
+    counts them down the notebook; `line` is 1-based within the cell."""
+
+    notebook: str
+    cell_number: Optional[int] = None
+    cell_id: Optional[str] = None
+    line: Optional[int] = None
+    line_text: Optional[str] = None
+
+    def describe(self) -> str:
+        parts = [self.notebook]
+        if self.cell_number is not None:
+            cell = f"code cell {self.cell_number}"
+            if self.cell_id:
+                cell += f" (id {self.cell_id})"
+            parts.append(cell)
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        text = ", ".join(parts)
+        if self.line_text is not None and self.line_text.strip():
+            text += f":\n    {self.line_text.strip()}"
+        return text
+
+
+class NotebookError(Exception):
+    """An error a user can fix in the notebook: what went wrong, where, and what to do."""
+
+    def __init__(self, what: str, location: Location, to_do: str, details: str = ""):
+        self.what = what
+        self.location = location
+        self.to_do = to_do
+        self.details = details
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        text = f"{self.what}\nWhere: {self.location.describe()}"
+        if self.details:
+            text += f"\n{self.details.rstrip()}"
+        return f"{text}\nWhat to do: {self.to_do}"
+
+
+class InvalidNotebookError(NotebookError):
+    """The file cannot be run as a notebook at all (unreadable, malformed, wrong language)."""
+
+
+class CellFailedError(NotebookError):
+    """A cell raised, or could not be compiled. `cause` is the user's own exception."""
+
+    def __init__(
+        self,
+        what: str,
+        location: Location,
+        to_do: str,
+        details: str = "",
+        cause: Optional[BaseException] = None,
+    ):
+        self.cause = cause
+        super().__init__(what, location, to_do, details)

@@ -1,0 +1,29 @@
+"""An IPython shell bound to a notebook's namespace, for cells that use magics or `!shell`.
+
+Transformed cells call `get_ipython().run_line_magic(...)`; magics read and write the shell's
+user namespace. Binding the shell to the notebook's own namespace makes `%time x = 1` define `x`
+where the next cell looks for it, as in Jupyter. Imported only when a cell needs it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+def bind_shell(namespace: dict[str, Any]) -> Any:
+    """Create the shell that serves `namespace`, and make `get_ipython` visible to its cells."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False  # no history database in a production run
+    config.InteractiveShell.warn_venv = False
+    config.InteractiveShell.colors = "nocolor"
+    if InteractiveShell.initialized() and not getattr(InteractiveShell.instance(), "_vdk_owned", False):
+        # Inside a real IPython (a kernel running `vdk run` in-process): leave its singleton alone.
+        shell = InteractiveShell(user_ns=namespace, config=config)
+    else:
+        InteractiveShell.clear_instance()
+        shell = InteractiveShell.instance(user_ns=namespace, config=config)
+        shell._vdk_owned = True
+    namespace["get_ipython"] = lambda: shell
+    return shell

@@ -1,0 +1,99 @@
+"""Reading a notebook file into a checked nbformat 4 dictionary.
+
+The common case (a current notebook saved by Jupyter) is read with the json module and the fast
+check in `schema`, so a job pays nothing for nbformat. Old notebooks and anything the fast check
+does not vouch for go through nbformat, which upgrades nbformat 3 in memory and explains what is
+malformed. The file itself is never written.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import pathlib
+import warnings
+from typing import Any
+
+from vdk.plugin.notebook.errors import InvalidNotebookError
+from vdk.plugin.notebook.errors import Location
+from vdk.plugin.notebook.schema import is_certainly_valid_v4
+
+log = logging.getLogger(__name__)
+
+_RESTORE = (
+    "Open the file in Jupyter and save it again, or restore it from version control. "
+    "If it is not meant to be a step, move it out of the top level of the job folder."
+)
+
+
+def read_notebook(path: pathlib.Path) -> dict[str, Any]:
+    """The notebook at `path` as an nbformat 4 dictionary, or InvalidNotebookError."""
+    where = Location(path.name)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InvalidNotebookError(
+            f"The notebook is not UTF-8 text: byte {e.start} cannot be decoded ({e.reason}).",
+            where,
+            "Notebooks are UTF-8 JSON files. " + _RESTORE,
+        ) from None
+    except OSError as e:
+        raise InvalidNotebookError(
+            f"The notebook cannot be read: {e.strerror}.", where, "Check the file's permissions."
+        ) from None
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InvalidNotebookError(
+            f"The notebook is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}.",
+            where,
+            _RESTORE,
+        ) from None
+    if is_certainly_valid_v4(nb):
+        return nb
+    return _read_with_nbformat(nb, where)
+
+
+def _read_with_nbformat(nb: Any, where: Location) -> dict[str, Any]:
+    if not isinstance(nb, dict) or "nbformat" not in nb or "cells" not in nb and "worksheets" not in nb:
+        raise InvalidNotebookError(
+            "The file is JSON but not a Jupyter notebook (it has no 'nbformat' and 'cells').",
+            where,
+            _RESTORE,
+        )
+    import nbformat  # only for old or unusual notebooks: it costs a large part of a small run
+
+    major = nb.get("nbformat")
+    if not isinstance(major, int) or major < 3 or major > nbformat.current_nbformat:
+        raise InvalidNotebookError(
+            f"The notebook has format version {major!r}; vdk-jupyter reads versions 3 and 4.",
+            where,
+            "Open and save it with a current Jupyter, which converts it to version 4.",
+        )
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            node = nbformat.from_dict(nb)
+            if major < nbformat.current_nbformat:
+                node = nbformat.convert(node, nbformat.current_nbformat)
+                log.info("%s uses notebook format %s; upgraded in memory.", where.notebook, major)
+            nbformat.validate(node)
+        for warning in caught:
+            log.debug("nbformat on %s: %s", where.notebook, warning.message)
+    except nbformat.ValidationError as e:
+        raise InvalidNotebookError(
+            f"The notebook does not follow the Jupyter notebook format: {_short(e)}",
+            where,
+            _RESTORE,
+        ) from None
+    except Exception as e:  # nbformat's converters raise plain errors on malformed input
+        raise InvalidNotebookError(
+            f"The notebook cannot be converted to the current format: {e}", where, _RESTORE
+        ) from None
+    return node
+
+
+def _short(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error).splitlines()[0]
+    path = list(getattr(error, "absolute_path", None) or getattr(error, "path", []) or [])
+    where = "/".join(str(p) for p in path)
+    return f"{message} (at {where})" if where else message

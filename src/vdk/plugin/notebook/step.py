@@ -1,0 +1,92 @@
+"""A notebook as a VDK step: the bridge between vdk-core's step contract and the engine."""
+from __future__ import annotations
+
+import builtins
+import logging
+import sys
+from typing import Any
+
+from vdk.api.job_input import IJobInput
+from vdk.internal.builtin_plugins.run.step import Step
+from vdk.internal.core.errors import SkipRemainingStepsException
+
+from vdk.plugin.notebook.compiler import CompiledCell
+from vdk.plugin.notebook.engine import CellListener
+from vdk.plugin.notebook.engine import run_cells
+from vdk.plugin.notebook.errors import NotebookError
+from vdk.plugin.notebook.notebook import PreparedNotebook
+from vdk.plugin.notebook.vdk_errors import NotebookStepError
+
+log = logging.getLogger(__name__)
+
+STEP_TYPE = "notebook"
+
+
+class _ProgressLog(CellListener):
+    """One INFO line per cell, so a long run shows where it is."""
+
+    def __init__(self, notebook: PreparedNotebook):
+        self._notebook = notebook
+        self._total = len(notebook.cells)
+
+    def cell_started(self, cell: CompiledCell, count: int) -> None:
+        cell_id = f" (id {cell.cell.cell_id})" if cell.cell.cell_id else ""
+        log.info(
+            "%s: running code cell %d%s, %d of %d",
+            self._notebook.name, cell.cell.number, cell_id, count, self._total,
+        )
+
+    def cell_finished(self, cell: CompiledCell, count: int, seconds: float, error) -> None:
+        if error is not None and cell.cell.may_raise and isinstance(error, Exception):
+            log.warning(
+                "%s: code cell %d raised %s: %s (expected: the cell is tagged raises-exception)",
+                self._notebook.name, cell.cell.number, type(error).__name__, error,
+            )
+
+
+class NotebookStep:
+    """The runner_func of a notebook step: runs the prepared cells with the job's job_input."""
+
+    def __init__(self, notebook: PreparedNotebook):
+        self.notebook = notebook
+
+    def __call__(self, step: Step, job_input: IJobInput) -> bool:
+        notebook = self.notebook
+        if not notebook.cells:
+            log.warning(
+                "%s has no code cells to run (%d code cells, all left out by tags or markers "
+                "or empty). Nothing to execute; continuing with the next step.",
+                notebook.name, notebook.code_cell_count,
+            )
+            return False
+        log.info(
+            "%s: starting, %d of %d code cells to run",
+            notebook.name, len(notebook.cells), notebook.code_cell_count,
+        )
+        namespace: dict[str, Any] = {
+            "__name__": "__main__",
+            "__builtins__": builtins,
+            "job_input": job_input,
+        }
+        job_dir = str(step.job_dir)
+        sys.path.insert(0, job_dir)
+        try:
+            summary = run_cells(
+                notebook.name,
+                notebook.cells,
+                namespace,
+                run_sql=job_input.execute_query,
+                listeners=[_ProgressLog(notebook)],
+                passthrough=(SkipRemainingStepsException,),
+            )
+        except SkipRemainingStepsException:
+            log.info("%s: skip_remaining_steps() called; the remaining cells and steps are skipped.", notebook.name)
+            raise
+        except NotebookError as e:
+            log.error("%s: failed.\n%s", notebook.name, e.message())
+            raise NotebookStepError(e) from None
+        finally:
+            if job_dir in sys.path:
+                sys.path.remove(job_dir)
+        log.info("%s: finished, %d cells in %.3f s", notebook.name, summary.cells_run, summary.seconds)
+        return True
