@@ -13,3 +13,5 @@ rm -f "$VDK_SQLITE_FILE"
 echo
 echo "Rows in $VDK_SQLITE_FILE, table daily_revenue:"
 .venv/bin/vdk sqlite-query --query "SELECT * FROM daily_revenue ORDER BY day"
+echo "View best_day (made by 30_publish.py):"
+.venv/bin/vdk sqlite-query --query "SELECT * FROM best_day"
