@@ -43,3 +43,12 @@ def write(path: pathlib.Path, cells_or_nb, **kwargs) -> pathlib.Path:
     nb = cells_or_nb if isinstance(cells_or_nb, dict) else notebook(cells_or_nb, **kwargs)
     path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
     return path
+
+
+# Most tests prove what ran, and in which order, by rows in one table of the job's database.
+CREATE_EVENTS = "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT)"
+
+
+def record(what: str) -> str:
+    """A Python statement (for a cell or a .py step) that appends `what` to the events table."""
+    return f"job_input.execute_query(\"INSERT INTO events (what) VALUES ('{what}')\")"

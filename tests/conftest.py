@@ -1,0 +1,135 @@
+"""Fixtures that drive the real `vdk run` against a real SQLite file.
+
+Every test builds its own job folder under tmp_path and runs it through vdk-core's CLI in this
+process, with only vdk-sqlite and this plugin loaded, so what a test asserts (exit code, output,
+rows) is what a user running `vdk run` would see.
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+import sqlite3
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+from typing import Optional
+
+import pytest
+from click.testing import Result
+
+import notebooks
+
+
+@dataclass
+class RunOutcome:
+    """What a user sees of one run: exit code, everything printed, and the termination status
+    vdk-core writes for the platform ("Success", "User error", "Platform error")."""
+
+    result: Result
+    termination_file: pathlib.Path
+
+    @property
+    def exit_code(self) -> int:
+        return self.result.exit_code
+
+    @property
+    def output(self) -> str:
+        return self.result.output
+
+    @property
+    def status(self) -> Optional[str]:
+        if not self.termination_file.exists():
+            return None
+        return json.loads(self.termination_file.read_text())["status"]
+
+    def explain(self) -> str:
+        return f"exit code {self.exit_code}, status {self.status}\n{self.output}"
+
+
+class JobFolder:
+    """A data job folder in tmp_path, filled file by file the way a user would."""
+
+    def __init__(self, path: pathlib.Path):
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+
+    def sql(self, name: str, query: str) -> pathlib.Path:
+        return self.file(name, query)
+
+    def py(self, name: str, body: str) -> pathlib.Path:
+        """A .py step whose run(job_input) has `body` (dedented) as its body."""
+        body = textwrap.indent(textwrap.dedent(body).strip("\n"), "    ")
+        return self.file(name, f"def run(job_input):\n{body}\n")
+
+    def notebook(self, name: str, cells_or_nb, **kwargs) -> pathlib.Path:
+        path = self.path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return notebooks.write(path, cells_or_nb, **kwargs)
+
+    def file(self, name: str, text: str) -> pathlib.Path:
+        path = self.path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+class Database:
+    """The SQLite file the job writes to, read back with the standard library."""
+
+    def __init__(self, path: pathlib.Path):
+        self.path = path
+
+    def rows(self, query: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.path) as connection:
+            return connection.execute(query).fetchall()
+
+    def events(self) -> list[str]:
+        """What the job recorded with notebooks.record, in the order it happened."""
+        return [what for (what,) in self.rows("SELECT what FROM events ORDER BY seq")]
+
+    def tables(self) -> set[str]:
+        if not self.path.exists():
+            return set()
+        return {name for (name,) in self.rows("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # vdk-core's plugins add their options to the same click command on every in-process run.
+    config.addinivalue_line("filterwarnings", "ignore:The parameter .* is used more than once")
+
+
+@pytest.fixture
+def db(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+    path = tmp_path / "warehouse.sqlite"
+    monkeypatch.setenv("VDK_DB_DEFAULT_TYPE", "SQLITE")
+    monkeypatch.setenv("VDK_SQLITE_FILE", str(path))
+    monkeypatch.setenv("VDK_INGEST_METHOD_DEFAULT", "sqlite")
+    return Database(path)
+
+
+@pytest.fixture
+def job(tmp_path: pathlib.Path) -> JobFolder:
+    return JobFolder(tmp_path / "my-job")
+
+
+@pytest.fixture
+def run_job(db: Database, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch):
+    """run_job(job) runs `vdk run <job>` in-process and returns a RunOutcome."""
+    from vdk.plugin.sqlite import sqlite_plugin
+    from vdk.plugin.test_utils.util_funcs import CliEntryBasedTestRunner
+
+    from vdk.plugin.notebook import plugin
+
+    counter = iter(range(1000))
+
+    def run(job: JobFolder, *extra_args: str) -> RunOutcome:
+        termination = tmp_path / f"termination-{next(counter)}.json"
+        monkeypatch.setenv("VDK_TERMINATION_MESSAGE_WRITER_OUTPUT_FILE", str(termination))
+        runner = CliEntryBasedTestRunner(sqlite_plugin, plugin)
+        result = runner.invoke(["run", str(job), *extra_args])
+        return RunOutcome(result, termination)
+
+    return run
