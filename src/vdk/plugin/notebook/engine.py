@@ -68,10 +68,13 @@ def run_cells(
         seconds = time.perf_counter() - cell_start
         for listener in listeners:
             listener.cell_finished(cell, count, seconds, error)
-        if error is None or (cell.cell.may_raise and isinstance(error, Exception)):
+        if error is None:
             continue
+        # A request to stop (skip_remaining_steps) is not an error, even in a raises-exception cell.
         if isinstance(error, passthrough) or isinstance(error, KeyboardInterrupt):
             raise error
+        if cell.cell.may_raise and isinstance(error, Exception):
+            continue
         raise _cell_failure(notebook, cell, error) from None
     return RunSummary(len(cells), time.perf_counter() - started)
 

@@ -37,7 +37,10 @@ class _ProgressLog(CellListener):
         )
 
     def cell_finished(self, cell: CompiledCell, count: int, seconds: float, error) -> None:
-        if error is not None and cell.cell.may_raise and isinstance(error, Exception):
+        if (
+            error is not None and cell.cell.may_raise and isinstance(error, Exception)
+            and not isinstance(error, SkipRemainingStepsException)
+        ):
             log.warning(
                 "%s: code cell %d raised %s: %s (expected: the cell is tagged raises-exception)",
                 self._notebook.name, cell.cell.number, type(error).__name__, error,
