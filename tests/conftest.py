@@ -124,6 +124,7 @@ def run_job(db: Database, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatc
     from vdk.plugin.notebook import plugin
 
     counter = iter(range(1000))
+    monkeypatch.chdir(tmp_path)  # files a job writes to its working directory land here
 
     def run(job: JobFolder, *extra_args: str) -> RunOutcome:
         termination = tmp_path / f"termination-{next(counter)}.json"

@@ -20,7 +20,10 @@ from vdk.plugin.notebook.cells import Cell
 from vdk.plugin.notebook.errors import CellFailedError
 from vdk.plugin.notebook.errors import Location
 
-_IPYTHON_SYNTAX = re.compile(r"^\s*(%|!)|\bget_ipython\b", re.MULTILINE)
+# A line that starts with a magic or !shell, also as the right side of an assignment (`x = !ls`).
+_IPYTHON_SYNTAX = re.compile(
+    r"^[ \t]*(?:[\w.,()\[\] \t]+?=[ \t]*)?[%!]|\bget_ipython\b", re.MULTILINE
+)
 _OWN_EXTENSION = re.compile(
     r"^[ \t]*%(load_ext|reload_ext)[ \t]+vdk\.plugin\.notebook[ \t]*$", re.MULTILINE
 )

@@ -1,0 +1,103 @@
+"""Cells written with IPython syntax run as they do in Jupyter, in the job's process and namespace;
+package installs are refused; plain-Python notebooks never import IPython."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from notebooks import CREATE_EVENTS
+from notebooks import code
+from notebooks import record
+
+SAVE = "job_input.execute_query(f\"INSERT INTO events (what) VALUES ('{value}')\")"
+
+
+def save(expression: str) -> str:
+    """A cell line that records the value of `expression`, as computed in the notebook."""
+    return f"value = {expression}\n" + SAVE
+
+
+def test_magics_and_shell_lines_run_in_the_notebooks_namespace(job, run_job, db):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_magics.ipynb", [
+        code("%time a = 1 + 1"),
+        code(save("a")),
+        code("%%time\nb = a * 10"),
+        code(save("b")),
+        code("%%capture captured\nprint('captured text')"),
+        code(save("captured.stdout.strip()")),
+        code("!echo shell ran > shell.txt\n" + save("open('shell.txt').read().strip()")),
+        code("lines = !echo hi\n" + save("lines[0]")),
+        code("name = 'python'\ngreeting = !echo hello {name}\n" + save("greeting[0]")),
+    ])
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    assert db.events() == ["2", "20", "captured text", "shell ran", "hi", "hello python"]
+
+
+def test_load_ext_of_this_plugin_is_harmless(job, run_job, db):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_nb.ipynb", [
+        code("%load_ext vdk.plugin.notebook\n" + record("after load_ext")),
+        code("%reload_ext vdk.plugin.notebook\n" + record("after reload_ext")),
+    ])
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    assert db.events() == ["after load_ext", "after reload_ext"]
+
+
+@pytest.mark.parametrize("line", [
+    "%pip install requests",
+    "%pip install -q requests==2.31",
+    "!pip install requests",
+    "!pip3 install requests",
+    "!python -m pip install requests",
+    "%conda install requests",
+])
+def test_installing_packages_fails_before_any_step_with_a_pointer_to_requirements(job, run_job, db, line):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_nb.ipynb", [code("x = 1"), code(f"import os\n{line}", cell_id="installs")])
+    outcome = run_job(job)
+    assert outcome.exit_code == 1, outcome.explain()
+    assert "events" not in db.tables(), "the .sql step before the notebook must not have run"
+    assert "requirements.txt" in outcome.output
+    assert "20_nb.ipynb, code cell 2 (id installs), line 2" in outcome.output
+    assert line in outcome.output
+    assert outcome.status == "User error"
+
+
+def test_install_lines_in_cells_left_out_do_not_matter(job, run_job, db):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_nb.ipynb", [
+        code("%pip install requests", tags=["non-vdk"]),
+        code("# non-vdk\n!pip install requests"),
+        code("%pip list > /dev/null\n" + record("listing is not installing")),
+    ])
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    assert db.events() == ["listing is not installing"]
+
+
+def run_vdk(job, env: dict) -> subprocess.CompletedProcess:
+    vdk = os.path.join(os.path.dirname(sys.executable), "vdk")
+    return subprocess.run(
+        [vdk, "run", str(job)], env=env, cwd=job.path.parent, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("cell, imports_ipython", [
+    ("%load_ext vdk.plugin.notebook\nx = [i * 2 for i in range(3)]", False),
+    ("x = 1\n# %time and !ls in a comment or 'a %string' are not magics\ns = '!ls'", False),
+    ("%time x = 1", True),
+], ids=["plain python with load_ext", "percent signs in comments", "line magic"])
+def test_only_notebooks_that_use_ipython_syntax_import_ipython(job, db, tmp_path, cell, imports_ipython):
+    # A real process: in-process runs share sys.modules with pytest and other tests.
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_nb.ipynb", [code(cell)])
+    job.py("30_check.py", "import sys\n" + save("'IPython' in sys.modules"))
+    result = run_vdk(job, dict(os.environ))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert db.events() == [str(imports_ipython)]
