@@ -58,11 +58,14 @@ def run_cells(
             if cell.code is None:
                 run_sql(cell.cell.body)
             else:
-                if cell.needs_ipython and shell is None:
+                if cell.needs_ipython:
                     from vdk.plugin.notebook.ipython_shell import bind_shell
+                    from vdk.plugin.notebook.ipython_shell import exec_in_shell
 
-                    shell = bind_shell(namespace)
-                exec(cell.code, namespace)
+                    shell = shell or bind_shell(namespace)
+                    exec_in_shell(shell, cell.code, namespace)
+                else:
+                    exec(cell.code, namespace)
         except BaseException as e:  # noqa: B902 - every outcome of user code is reported
             error = e
         seconds = time.perf_counter() - cell_start
@@ -80,7 +83,7 @@ def run_cells(
 
 
 def _cell_failure(notebook: str, cell: CompiledCell, error: BaseException) -> CellFailedError:
-    line = _deepest_line(error, cell.filename)
+    line = _deepest_line(error, cell)
     if cell.code is None:
         line = cell.cell.body_first_line
         return CellFailedError(
@@ -116,11 +119,45 @@ def _frames(error: BaseException):
         tb = tb.tb_next
 
 
-def _deepest_line(error: BaseException, filename: str) -> Optional[int]:
-    lines = [tb.tb_lineno for tb in _frames(error) if tb.tb_frame.f_code.co_filename == filename]
+def _deepest_line(error: BaseException, cell: CompiledCell) -> Optional[int]:
+    filename = cell.filename
+    frames = list(_frames(error))
+    lines = [tb.tb_lineno for tb in frames if tb.tb_frame.f_code.co_filename == filename]
+    magic_line = _cell_magic_line(cell)
+    if magic_line is not None and (not lines or lines[-1] == magic_line):
+        body_line = _cell_magic_body_line(error, frames, filename)
+        if body_line is not None:
+            return magic_line + body_line
     if lines:
         return lines[-1]
     if isinstance(error, SyntaxError) and error.filename == filename:
+        return error.lineno
+    return None
+
+
+def _cell_magic_line(cell: CompiledCell) -> Optional[int]:
+    """The line of a cell magic (`%%time`, `%%capture`) that runs the rest of the cell."""
+    for number, text in enumerate(cell.cell.source.splitlines(), start=1):
+        if text.strip():
+            return number if text.lstrip().startswith("%%") else None
+    return None
+
+
+def _cell_magic_body_line(
+    error: BaseException, frames: list, filename: str
+) -> Optional[int]:
+    """The failing line within a cell magic's body. IPython compiles the body under a made-up
+    name (`<timed exec>`, `<ipython-input-...>`): the first such frame is the body, its deepest
+    frame the line that failed."""
+    made_up = [
+        tb for tb in frames
+        if tb.tb_frame.f_code.co_filename.startswith("<")
+        and tb.tb_frame.f_code.co_filename != filename
+    ]
+    if made_up:
+        body = made_up[0].tb_frame.f_code.co_filename
+        return [tb.tb_lineno for tb in made_up if tb.tb_frame.f_code.co_filename == body][-1]
+    if isinstance(error, SyntaxError) and (error.filename or "").startswith("<"):
         return error.lineno
     return None
 

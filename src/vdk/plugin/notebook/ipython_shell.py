@@ -27,3 +27,14 @@ def bind_shell(namespace: dict[str, Any]) -> Any:
         shell._vdk_owned = True
     namespace["get_ipython"] = lambda: shell
     return shell
+
+
+def exec_in_shell(shell: Any, code: Any, namespace: dict[str, Any]) -> None:
+    """Run a transformed cell. A cell magic that runs its body through `shell.run_cell` (as
+    %%capture does) gets IPython's interactive behaviour: print the error and carry on. A job
+    must fail instead, so that error is raised here."""
+    shell.last_execution_result = None
+    exec(code, namespace)
+    result = shell.last_execution_result
+    if result is not None and not result.success:
+        raise result.error_before_exec or result.error_in_exec
