@@ -72,7 +72,8 @@ def _read_with_nbformat(nb: Any, where: Location) -> dict[str, Any]:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            node = nbformat.from_dict(nb)
+            # As nbformat.read does: joins multi-line sources, which the v3 upgrade expects.
+            node = nbformat.versions[major].to_notebook_json(nb)
             if major < nbformat.current_nbformat:
                 node = nbformat.convert(node, nbformat.current_nbformat)
                 log.info("%s uses notebook format %s; upgraded in memory.", where.notebook, major)
