@@ -14,6 +14,8 @@ def bind_shell(namespace: dict[str, Any]) -> Any:
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
+    from vdk.plugin.notebook.shell_commands import piped_system
+
     config = Config()
     config.HistoryManager.enabled = False  # no history database in a production run
     config.InteractiveShell.warn_venv = False
@@ -25,6 +27,7 @@ def bind_shell(namespace: dict[str, Any]) -> Any:
         InteractiveShell.clear_instance()
         shell = InteractiveShell.instance(user_ns=namespace, config=config)
         shell._vdk_owned = True
+    shell.system = piped_system(shell)  # `!cmd` without pexpect's 0.1 s sleep per command
     namespace["get_ipython"] = lambda: shell
     return shell
 

@@ -1,0 +1,248 @@
+"""Benchmarks of vdk-jupyter: notebook steps against the same code as .py steps, in one run.
+
+    .venv/bin/python benchmarks/run.py [--runs 7] [--cells 1000] [--megabytes 110] [--only jobs,cells]
+
+Every figure is a ratio or a difference against a baseline measured in the same run, interleaved
+with it, so a busy machine slows both sides alike. Jobs are generated into a temporary folder
+and run with the real `vdk` of this venv against a new SQLite file each time. Not part of the
+test suite: speed is never asserted in tests.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+import tempfile
+from typing import Callable
+from typing import NamedTuple
+from typing import Optional
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+
+import job_files  # noqa: E402
+import measure  # noqa: E402
+
+
+class Row(NamedTuple):
+    what: str
+    measured: str
+    target: str = ""
+    ok: Optional[bool] = None
+
+
+def _spread(values: list) -> str:
+    return f"{measure.median(values):.3f} s (min {min(values):.3f}, max {max(values):.3f})"
+
+
+def bench_jobs(work: pathlib.Path, args) -> list[Row]:
+    """`vdk run` of the same job as .py steps, plain notebooks, notebooks with magics."""
+    jobs = {v: job_files.write_job(work / f"job-{v}", v) for v in job_files.VARIANTS}
+    check = ("select sum(n) from summary", [(job_files.ROWS,)])
+    times = measure.interleaved(args.runs, {
+        v: (lambda job=job: measure.timed_vdk_run(job, work, *check)) for v, job in jobs.items()
+    })
+    py = measure.median(times["py"])
+    rows = [Row(f"vdk run, 3 .py steps (median of {args.runs})", _spread(times["py"]))]
+    for variant, label, target in (("notebook", "plain Python cells", 1.05),
+                                   ("notebook-magics", "cells with magics", 1.5)):
+        ratio = measure.median(times[variant]) / py
+        rows.append(Row(f"vdk run, 3 notebooks, {label}", _spread(times[variant])))
+        rows.append(Row(f"  ratio notebooks ({label}) / .py", f"{ratio:.3f}", f"<= {target}",
+                        ratio <= target))
+    return rows
+
+
+def bench_cells(work: pathlib.Path, args) -> list[Row]:
+    """Per-cell overhead: a notebook of many `x += 1` cells against the same lines in a .py step,
+    as `vdk run` subprocesses and in-process (no process start, no VDK)."""
+    count = args.cells
+    jobs = {v: job_files.write_many_cells_job(work / f"cells-{v}", v, count)
+            for v in ("py", "notebook")}
+    check = ("select x from result", [(count,)])
+    times = measure.interleaved(args.runs, {
+        v: (lambda job=job: measure.timed_vdk_run(job, work, *check)) for v, job in jobs.items()
+    })
+    per_cell = (measure.median(times["notebook"]) - measure.median(times["py"])) / count * 1000
+    rows = [
+        Row(f"vdk run, {count} lines in one .py step", _spread(times["py"])),
+        Row(f"vdk run, {count}-cell notebook", _spread(times["notebook"])),
+        Row("  overhead per cell (vdk run)", f"{per_cell:.3f} ms", "< 1 ms", per_cell < 1),
+    ]
+    return rows + _cells_in_process(jobs, count, max(args.runs, 15))
+
+
+def _cells_in_process(jobs: dict, count: int, runs: int) -> list[Row]:
+    from vdk.plugin.notebook.engine import run_cells
+    from vdk.plugin.notebook.notebook import prepare_notebook
+
+    notebook = jobs["notebook"] / "10_cells.ipynb"
+    script = jobs["py"] / "10_cells.py"
+    expected_query = f"create table result as select {count} as x"
+
+    class JobInput:
+        def __init__(self):
+            self.queries: list[str] = []
+
+        def execute_query(self, query: str) -> list:
+            self.queries.append(query)
+            return []
+
+    def namespace() -> dict:
+        return {"__name__": "__main__", "job_input": JobInput()}
+
+    def baseline() -> float:  # what vdk-core does with a .py step: load the module, call run()
+        ns = namespace()
+        seconds = measure.timed(lambda: (
+            exec(compile(script.read_text(), str(script), "exec"), ns), ns["run"](ns["job_input"])))
+        assert ns["job_input"].queries == [expected_query]
+        return seconds
+
+    prepare_times, run_times = [], []
+
+    def ours() -> float:
+        ns = namespace()
+        prepared = []
+        prepare_times.append(measure.timed(lambda: prepared.append(prepare_notebook(notebook))))
+        cells = prepared[0].cells
+        run_times.append(measure.timed(
+            lambda: run_cells(notebook.name, cells, ns, run_sql=ns["job_input"].execute_query)))
+        assert ns["job_input"].queries == [expected_query]
+        return prepare_times[-1] + run_times[-1]
+
+    times = measure.interleaved(runs, {"exec": baseline, "notebook": ours})
+    base = measure.median(times["exec"])
+    per_cell = (measure.median(times["notebook"]) - base) / count * 1000
+    return [
+        Row(f"in-process: compile + exec of {count} lines", f"{base * 1000:.1f} ms"),
+        Row(f"in-process: prepare_notebook, {count} cells",
+            f"{measure.median(prepare_times) * 1000:.1f} ms"),
+        Row(f"in-process: run_cells, {count} cells", f"{measure.median(run_times) * 1000:.1f} ms"),
+        Row("  overhead per cell (in-process)", f"{per_cell:.3f} ms", "< 1 ms", per_cell < 1),
+    ]
+
+
+def bench_big_notebook(work: pathlib.Path, args) -> list[Row]:
+    """Loading a notebook of saved image outputs against json.load of the same file."""
+    import nbformat
+
+    from vdk.plugin.notebook.notebook import prepare_notebook
+    from vdk.plugin.notebook.reader import read_notebook
+
+    path = job_files.write_big_notebook(work / "big.ipynb", args.megabytes)
+    size = path.stat().st_size / 1e6
+
+    def json_load():
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+
+    assert read_notebook(path) == json_load(), "read_notebook changed the notebook"
+    times = measure.interleaved(args.runs, {
+        "json.load": lambda: measure.timed(json_load),
+        "read_notebook": lambda: measure.timed(lambda: read_notebook(path)),
+        "prepare_notebook": lambda: measure.timed(lambda: prepare_notebook(path)),
+        "nbformat.read": lambda: measure.timed(lambda: nbformat.read(str(path), as_version=4)),
+    })
+    base = measure.median(times["json.load"])
+    rows = [Row(f"json.load of a {size:.0f} MB notebook", _spread(times["json.load"]))]
+    for name in ("read_notebook", "prepare_notebook", "nbformat.read"):
+        ratio = measure.median(times[name]) / base
+        target = "< 2" if name != "nbformat.read" else "(reference)"
+        rows.append(Row(f"{name} of it", _spread(times[name])))
+        rows.append(Row(f"  ratio {name} / json.load", f"{ratio:.2f}", target,
+                        ratio < 2 if name != "nbformat.read" else None))
+    return rows
+
+
+HEAVY = ("IPython", "nbformat", "jsonschema", "traitlets", "nbclient", "jupyter_client")
+
+# `vdk run` with the loading of each plugin's entry point timed, and the heavy modules it
+# imported listed at exit. (-X importtime cannot tell: it prints no line for a module imported
+# through importlib.import_module, which is how entry points are loaded.)
+_PROBE = f"""
+import atexit, importlib.metadata, sys, time
+load = importlib.metadata.EntryPoint.load
+def timed_load(self):
+    started = time.perf_counter()
+    try:
+        return load(self)
+    finally:
+        print("PROBE-LOAD", self.name, time.perf_counter() - started, file=sys.stderr)
+importlib.metadata.EntryPoint.load = timed_load
+atexit.register(lambda: print("PROBE-HEAVY", *sorted({{m.split('.')[0] for m in sys.modules}}
+                                                     & set({HEAVY!r})), file=sys.stderr))
+sys.argv[0] = "vdk"
+from vdk.internal.cli_entry import main
+main()
+"""
+
+
+def bench_imports(work: pathlib.Path, args) -> list[Row]:
+    """What loading the plugin costs a `vdk run` (modules vdk-core has already imported count
+    nothing), and which heavy modules each kind of job imports."""
+    check = ("select sum(n) from summary", [(job_files.ROWS,)])
+    rows, costs = [], []
+    for variant in job_files.VARIANTS:
+        job = work / f"job-{variant}"
+        if not job.exists():
+            job_files.write_job(job, variant)
+        heavy = set()
+        for _ in range(args.runs if variant == "py" else 1):
+            output = measure.checked_vdk_run(job, work, *check, python_code=_PROBE)[1]
+            for line in output.splitlines():
+                words = line.split()
+                if words[:2] == ["PROBE-LOAD", "notebook"] and variant == "py":
+                    costs.append(float(words[2]))
+                elif words[:1] == ["PROBE-HEAVY"]:
+                    heavy |= set(words[1:])
+        if variant == "notebook-magics":
+            target, ok = "IPython, not nbformat", "IPython" in heavy and "nbformat" not in heavy
+        else:
+            target, ok = "none", not heavy
+        rows.append(Row(f"heavy modules loaded by vdk run, {variant} job",
+                        ", ".join(sorted(heavy)) or "none", target, ok))
+    if len(costs) != args.runs:
+        raise RuntimeError("the probe did not see the 'notebook' entry point load")
+    ms = measure.median(costs) * 1000
+    return [Row(f"loading the plugin's entry point in vdk run (median of {args.runs})",
+                f"{ms:.1f} ms")] + rows
+
+
+BENCHES: dict[str, Callable[[pathlib.Path, argparse.Namespace], list[Row]]] = {
+    "jobs": bench_jobs,
+    "cells": bench_cells,
+    "big": bench_big_notebook,
+    "imports": bench_imports,
+}
+
+
+def print_table(rows: list[Row]) -> None:
+    width = max(len(r.what) for r in rows)
+    value = max(len(r.measured) for r in rows)
+    print(f"\n{'what':<{width}}  {'measured':<{value}}  target")
+    print("-" * (width + value + 20))
+    for r in rows:
+        verdict = "" if r.ok is None else ("  ok" if r.ok else "  MISSED")
+        print(f"{r.what:<{width}}  {r.measured:<{value}}  {r.target}{verdict}".rstrip())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="timed runs of each variant")
+    parser.add_argument("--cells", type=int, default=1000, help="cells of the many-cell notebook")
+    parser.add_argument("--megabytes", type=int, default=110, help="size of the big notebook")
+    parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: "
+                        + ", ".join(BENCHES))
+    args = parser.parse_args()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="vdk-jupyter-bench-") as tmp:
+        for name in args.only.split(","):
+            print(f"[{name}] {BENCHES[name].__doc__.splitlines()[0]}", file=sys.stderr)
+            rows += BENCHES[name](pathlib.Path(tmp), args)
+    print_table(rows)
+    print("\nWall-clock medians on a shared machine: compare ratios, not absolute times.")
+    return 0 if all(r.ok is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
