@@ -26,6 +26,9 @@ setuptools.setup(
         "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.plugin"]},
+    # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,
+    # so installing the package into a Jupyter server's environment makes the kernel appear.
+    data_files=[("share/jupyter/kernels/vdk", ["share/jupyter/kernels/vdk/kernel.json"])],
     classifiers=[
         "Programming Language :: Python :: 3",
         "Framework :: Jupyter",

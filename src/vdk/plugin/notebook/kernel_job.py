@@ -1,0 +1,188 @@
+"""The data job behind `job_input` in a Jupyter kernel.
+
+A kernel gets the same kind of `job_input` that `vdk run` passes to a step, because vdk-core's
+StandaloneDataJob simulates `vdk run <job folder>`: the installed plugins, the job's config.ini and
+the environment all apply. The job starts on first use (loading the extension must cost nothing,
+and many notebooks never touch `job_input` in a session) and is finalised on demand or when the
+kernel exits, so what was sent for ingestion is flushed and nothing is lost.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+import pathlib
+import sys
+from typing import Any
+from typing import Callable
+from typing import Iterator
+from typing import Optional
+
+log = logging.getLogger(__name__)
+
+
+class JobStartError(Exception):
+    """The job could not be started; vdk-core has logged why just before."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback through vdk-core's internals.
+        return [f"{type(self).__name__}: {self}"]
+
+
+class KernelJob:
+    """One data job as a kernel sees it: a folder, job arguments, and a job started when needed."""
+
+    def __init__(self, directory: pathlib.Path, arguments: Optional[dict] = None):
+        self.directory = directory
+        self.arguments = dict(arguments or {})
+        self._job: Any = None
+        self._job_input: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.directory.name
+
+    @property
+    def started(self) -> bool:
+        return self._job_input is not None
+
+    def job_input(self) -> Any:
+        """The job's IJobInput, starting the job on first use."""
+        if self._job_input is None:
+            self._start()
+        return self._job_input
+
+    def finalize(self) -> bool:
+        """Flush ingestion and close connections, as the end of `vdk run` does.
+
+        Returns False if the job had not started. The next use of `job_input` starts it again.
+        """
+        job, self._job, self._job_input = self._job, None, None
+        if job is None:
+            return False
+        job.__exit__(None, None, None)
+        return True
+
+    def label(self) -> str:
+        arguments = f", arguments {json.dumps(self.arguments)}" if self.arguments else ""
+        return f"data job '{self.name}' in {self.directory}{arguments}"
+
+    def describe(self) -> str:
+        state = "started" if self.started else "starts on first use of job_input"
+        return f"{self.label()} ({state})"
+
+    def _start(self) -> None:
+        from vdk.internal.builtin_plugins.run.standalone_data_job import StandaloneDataJob
+
+        from vdk.plugin.notebook.plugin import KernelJobMarker
+
+        if not self.directory.is_dir():
+            raise JobStartError(
+                f"The job folder {self.directory} does not exist. Point job_input at a data job "
+                "folder with: %vdk --path <folder>"
+            )
+        with _without_reconfiguration_warning(), _blank_output_dropped():
+            job = StandaloneDataJob(
+                self.directory,
+                job_args=self.arguments or None,
+                extra_plugins=[KernelJobMarker()],
+            )
+        job_input = job.__enter__()
+        if job_input is None:
+            # StandaloneDataJob logs the failure and returns None instead of raising.
+            raise JobStartError(
+                f"The data job in {self.directory} could not be started; the log above says why. "
+                "Fix the cause (often the job's config.ini or a VDK_ environment variable), then "
+                "use job_input again."
+            )
+        _quiet_vdk_logs()
+        self._job, self._job_input = job, job_input
+
+
+@contextlib.contextmanager
+def _without_reconfiguration_warning() -> Iterator[None]:
+    """vdk-core configures logging once per job and warns "Logging already configured. This
+    seems like a bug" from the second job in a process on. In a kernel a second job is normal
+    (after %vdk --path, --arguments, --reset, --finalize), so that one message is dropped."""
+    logger = logging.getLogger("vdk.internal.builtin_plugins.config.log_config")
+    drop = _DropMessage("Logging already configured")
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
+
+
+@contextlib.contextmanager
+def _blank_output_dropped() -> Iterator[None]:
+    """vdk-core prints an empty line while it configures a job: noise above a cell's result."""
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        yield
+    if captured.getvalue().strip():
+        sys.stdout.write(captured.getvalue())
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, start: str):
+        super().__init__()
+        self.start = start
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.start)
+
+
+@contextlib.contextmanager
+def vdk_errors_muted() -> Iterator[None]:
+    """VDK logs a failed query as an ERROR before raising; where the error itself is shown to
+    the user, that log line says the same thing twice. Left alone if VDK_LOG_LEVEL_VDK is set."""
+    logger = logging.getLogger("vdk")
+    level = logger.level
+    if not os.environ.get("VDK_LOG_LEVEL_VDK"):
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _quiet_vdk_logs() -> None:
+    """VDK logs every query at INFO; in a notebook that buries the result under log lines.
+
+    Users who want them set VDK_LOG_LEVEL_VDK, which is then left alone.
+    """
+    if not os.environ.get("VDK_LOG_LEVEL_VDK"):
+        logging.getLogger("vdk").setLevel(logging.WARNING)
+
+
+class LazyJobInput:
+    """What `job_input` is in a kernel: a stand-in for the current job's IJobInput.
+
+    A stand-in, not the object itself, so that `%vdk --path/--arguments/--reset` re-point it and
+    code that kept a reference keeps working. Public attribute access starts the job; private and
+    dunder names do not, because IPython probes those (`_repr_html_`, ...) when it shows a value.
+    """
+
+    __slots__ = ("_current",)
+
+    def __init__(self, current: Callable[[], KernelJob]):
+        object.__setattr__(self, "_current", current)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._current().job_input(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"job_input has no attribute {name!r} to set")
+
+    def __dir__(self) -> list[str]:
+        from vdk.api.job_input import IJobInput
+
+        return sorted(name for name in dir(IJobInput) if not name.startswith("_"))
+
+    def __repr__(self) -> str:
+        return f"<job_input of the {self._current().describe()}>"
+
