@@ -12,6 +12,7 @@ from typing import Any
 from vdk.plugin.notebook.cells import select_cells
 from vdk.plugin.notebook.compiler import CompiledCell
 from vdk.plugin.notebook.compiler import compile_cell
+from vdk.plugin.notebook.consistency import warn_if_inconsistent
 from vdk.plugin.notebook.errors import InvalidNotebookError
 from vdk.plugin.notebook.errors import Location
 from vdk.plugin.notebook.reader import read_notebook
@@ -33,7 +34,9 @@ def prepare_notebook(path: pathlib.Path) -> PreparedNotebook:
     """Read and check `path` and compile the cells that run; raise NotebookError if it cannot."""
     nb = read_notebook(path)
     _check_language(path, nb["metadata"])
-    cells = [compile_cell(path, cell) for cell in select_cells(nb)]
+    selected = select_cells(nb)
+    warn_if_inconsistent(path, nb, selected)
+    cells = [compile_cell(path, cell) for cell in selected]
     code_cells = sum(1 for cell in nb["cells"] if cell["cell_type"] == "code")
     return PreparedNotebook(path, cells, code_cells, nb["metadata"])
 
