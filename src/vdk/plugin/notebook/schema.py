@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")  # fullmatch: `$` would let a trailing newline in
+_NAME = re.compile(r"^.+$")  # the schema's pattern, searched as jsonschema does
 _JSON_MIME = re.compile(r"^application/(.*\+)?json$")
 _CELL_KEYS = {
     "code": ({"cell_type", "metadata", "source", "outputs", "execution_count"}, {"id"}),
@@ -24,7 +25,6 @@ _OUTPUT_KEYS = {
     "stream": {"output_type", "name", "text"},
     "error": {"output_type", "ename", "evalue", "traceback"},
 }
-_OUTPUT_OPTIONAL = {"execute_result": {"transient"}, "display_data": {"transient"}}
 
 
 def is_certainly_valid_v4(nb: Any) -> bool:
@@ -32,13 +32,15 @@ def is_certainly_valid_v4(nb: Any) -> bool:
     if not isinstance(nb, dict) or set(nb) != {"cells", "metadata", "nbformat", "nbformat_minor"}:
         return False
     minor = nb["nbformat_minor"]
-    if nb["nbformat"] != 4 or type(minor) is not int or not 0 <= minor <= 5:
+    if type(nb["nbformat"]) is not int or nb["nbformat"] != 4:
+        return False
+    if type(minor) is not int or not 0 <= minor <= 5:
         return False
     if not _metadata_ok(nb["metadata"]) or not isinstance(nb["cells"], list):
         return False
     ids = set()
     for cell in nb["cells"]:
-        if not _cell_ok(cell, needs_id=minor >= 5):
+        if not _cell_ok(cell, has_ids=minor >= 5):
             return False
         if "id" in cell:
             if cell["id"] in ids:
@@ -50,66 +52,101 @@ def is_certainly_valid_v4(nb: Any) -> bool:
 def _metadata_ok(meta: Any) -> bool:
     if not isinstance(meta, dict):
         return False
-    kernelspec = meta.get("kernelspec")
-    if kernelspec is not None and not (
-        isinstance(kernelspec, dict)
-        and isinstance(kernelspec.get("name"), str)
-        and isinstance(kernelspec.get("display_name"), str)
+    if "kernelspec" in meta:
+        kernelspec = meta["kernelspec"]
+        if not (
+            isinstance(kernelspec, dict)
+            and isinstance(kernelspec.get("name"), str)
+            and isinstance(kernelspec.get("display_name"), str)
+        ):
+            return False
+    if "language_info" in meta and not _language_info_ok(meta["language_info"]):
+        return False
+    if "orig_nbformat" in meta and not (
+        type(meta["orig_nbformat"]) is int and meta["orig_nbformat"] >= 1
     ):
         return False
-    info = meta.get("language_info")
-    return info is None or (isinstance(info, dict) and isinstance(info.get("name"), str))
+    return _types_ok(meta, (("title", str), ("authors", list)))
 
 
-def _cell_ok(cell: Any, needs_id: bool) -> bool:
+def _language_info_ok(info: Any) -> bool:
+    if not isinstance(info, dict) or not isinstance(info.get("name"), str):
+        return False
+    mode = info.get("codemirror_mode", "")
+    return isinstance(mode, (str, dict)) and _types_ok(
+        info, (("file_extension", str), ("mimetype", str), ("pygments_lexer", str))
+    )
+
+
+def _types_ok(node: dict, typed_keys: tuple) -> bool:
+    """Each key, when present, holds a value of its type (present but None is wrong)."""
+    return all(key not in node or isinstance(node[key], kind) for key, kind in typed_keys)
+
+
+def _cell_ok(cell: Any, has_ids: bool) -> bool:
     if not isinstance(cell, dict):
         return False
-    keys = _CELL_KEYS.get(cell.get("cell_type"))
+    kind = cell.get("cell_type")
+    keys = _CELL_KEYS.get(kind) if isinstance(kind, str) else None  # a list is not hashable
     if keys is None:
         return False
     required, optional = keys
     present = set(cell)
     if not required <= present or not present <= required | optional:
         return False
-    if needs_id and "id" not in cell:
+    if has_ids != ("id" in cell):  # required from 4.5 on, unknown before
         return False
-    if "id" in cell and not (isinstance(cell["id"], str) and _ID.match(cell["id"])):
+    if has_ids and not (isinstance(cell["id"], str) and _ID.fullmatch(cell["id"])):
         return False
-    if not _multiline_ok(cell["source"]) or not _cell_metadata_ok(cell["metadata"]):
+    if not _multiline_ok(cell["source"]) or not _cell_metadata_ok(cell):
         return False
     if cell["cell_type"] != "code":
-        return "attachments" not in cell or isinstance(cell["attachments"], dict)
+        attachments = cell.get("attachments", {})
+        return isinstance(attachments, dict) and all(map(_mimebundle_ok, attachments.values()))
     count = cell["execution_count"]
     if count is not None and not (type(count) is int and count >= 0):
         return False
     return isinstance(cell["outputs"], list) and all(map(_output_ok, cell["outputs"]))
 
 
-def _cell_metadata_ok(meta: Any) -> bool:
-    if not isinstance(meta, dict):
+def _cell_metadata_ok(cell: dict) -> bool:
+    meta = cell["metadata"]
+    if not isinstance(meta, dict) or not _types_ok(meta, (("jupyter", dict), ("name", str))):
         return False
-    tags = meta.get("tags")
-    if tags is not None and not (
-        isinstance(tags, list)
-        and all(isinstance(t, str) and "," not in t for t in tags)
-        and len(set(tags)) == len(tags)
+    if "tags" in meta:
+        tags = meta["tags"]
+        if not (
+            isinstance(tags, list)
+            and all(isinstance(t, str) and t and "," not in t for t in tags)
+            and len(set(tags)) == len(tags)
+        ):
+            return False
+    if "name" in meta and not _NAME.search(meta["name"]):
+        return False
+    kind = cell["cell_type"]
+    if kind == "raw":
+        return _types_ok(meta, (("format", str),))
+    if kind != "code":
+        return True
+    if "execution" in meta and not (
+        isinstance(meta["execution"], dict)
+        and all(isinstance(v, str) for v in meta["execution"].values())
     ):
         return False
-    for key, kind in (("jupyter", dict), ("execution", dict), ("name", str)):
-        if key in meta and not isinstance(meta[key], kind):
-            return False
-    return "collapsed" not in meta or isinstance(meta["collapsed"], bool)
+    if "scrolled" in meta and not (type(meta["scrolled"]) is bool or meta["scrolled"] == "auto"):
+        return False
+    return _types_ok(meta, (("collapsed", bool),))
 
 
 def _output_ok(output: Any) -> bool:
     if not isinstance(output, dict):
         return False
     kind = output.get("output_type")
-    required = _OUTPUT_KEYS.get(kind)
+    required = _OUTPUT_KEYS.get(kind) if isinstance(kind, str) else None
     if required is None:
         return False
     present = set(output)
-    if not required <= present or not present <= required | _OUTPUT_OPTIONAL.get(kind, set()):
+    if present != required:
         return False
     if kind == "stream":
         return isinstance(output["name"], str) and _multiline_ok(output["text"])
@@ -126,8 +163,12 @@ def _output_ok(output: Any) -> bool:
         count = output["execution_count"]
         if count is not None and not (type(count) is int and count >= 0):
             return False
-    return all(
-        _JSON_MIME.match(key) or _multiline_ok(value) for key, value in output["data"].items()
+    return _mimebundle_ok(output["data"])
+
+
+def _mimebundle_ok(bundle: Any) -> bool:
+    return isinstance(bundle, dict) and all(
+        _JSON_MIME.match(key) or _multiline_ok(value) for key, value in bundle.items()
     )
 
 
