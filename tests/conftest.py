@@ -125,6 +125,8 @@ def run_job(db: Database, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatc
 
     counter = iter(range(1000))
     monkeypatch.chdir(tmp_path)  # files a job writes to its working directory land here
+    # Executed notebooks (report.py) go to the test's own folder, not the system temp dir.
+    monkeypatch.setenv("VDK_NOTEBOOK_REPORT_DIRECTORY", str(tmp_path / "reports"))
 
     def run(job: JobFolder, *extra_args: str) -> RunOutcome:
         termination = tmp_path / f"termination-{next(counter)}.json"

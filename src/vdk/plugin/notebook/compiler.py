@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Optional
 
+from vdk.plugin.notebook.capture import compile_keeping_result
 from vdk.plugin.notebook.cells import Cell
 from vdk.plugin.notebook.errors import CellFailedError
 from vdk.plugin.notebook.errors import Location
@@ -39,6 +40,9 @@ class CompiledCell:
     filename: str
     code: Optional[CodeType]  # None for SQL cells
     needs_ipython: bool
+    # The code leaves the value of the cell's last expression in the namespace under
+    # capture.RESULT_NAME, for the report to show it as Jupyter does.
+    shows_result: bool = False
 
     def location(self, notebook: str, line: Optional[int] = None) -> Location:
         text = None
@@ -66,7 +70,7 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     if needs_ipython:
         source = _transform(source)
     try:
-        code = compile(source, filename, "exec", dont_inherit=True)
+        code, shows_result = compile_keeping_result(source, filename, cell.source)
     except SyntaxError as e:
         line = e.lineno if e.lineno and e.lineno <= len(cell.source.splitlines()) else None
         compiled = CompiledCell(cell, filename, None, needs_ipython)
@@ -77,7 +81,7 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
             "and run the job again.",
             cause=e,
         ) from None
-    return CompiledCell(cell, filename, code, needs_ipython)
+    return CompiledCell(cell, filename, code, needs_ipython, shows_result)
 
 
 def _transform(source: str) -> str:

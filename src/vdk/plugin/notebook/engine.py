@@ -6,16 +6,22 @@ function that runs SQL, and listeners for cell events (the log, a report). It is
 """
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from dataclasses import dataclass
 from typing import Any
 from typing import Callable
+from typing import ContextManager
 from typing import Optional
 from typing import Sequence
 
+from vdk.plugin.notebook.capture import RESULT_NAME
 from vdk.plugin.notebook.compiler import CompiledCell
 from vdk.plugin.notebook.errors import CellFailedError
+from vdk.plugin.notebook.timeout import CellTimeout
+from vdk.plugin.notebook.timeout import describe_seconds
+from vdk.plugin.notebook.timeout import time_limit
 
 
 class CellListener:
@@ -28,6 +34,21 @@ class CellListener:
         self, cell: CompiledCell, count: int, seconds: float, error: Optional[BaseException]
     ) -> None:
         """`error` is set for a failing cell, including one tagged raises-exception."""
+
+
+class CellIO:
+    """What happens to a cell's output while it runs. This default leaves stdout alone and
+    drops the value of a cell's last expression, as a script would; capture.OutputCapture keeps
+    both for the report."""
+
+    def wants_shell(self, cell: CompiledCell) -> bool:
+        return False
+
+    def capturing(self, cell: CompiledCell, count: int, shell: Any) -> ContextManager[None]:
+        return contextlib.nullcontext()
+
+    def show(self, value: Any) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -43,10 +64,13 @@ def run_cells(
     run_sql: Callable[[str], Any],
     listeners: Sequence[CellListener] = (),
     passthrough: tuple[type[BaseException], ...] = (),
+    io: CellIO = CellIO(),
+    cell_timeout: Optional[float] = None,
 ) -> RunSummary:
     """Run `cells` in order. The first failure raises CellFailedError, except for cells tagged
     raises-exception. Exceptions of the `passthrough` types (a request to stop the job, say)
-    propagate unchanged after listeners have heard of them."""
+    propagate unchanged after listeners have heard of them. A cell running longer than
+    `cell_timeout` seconds is stopped and fails."""
     started = time.perf_counter()
     shell = None
     for count, cell in enumerate(cells, start=1):
@@ -55,17 +79,24 @@ def run_cells(
         cell_start = time.perf_counter()
         error: Optional[BaseException] = None
         try:
-            if cell.code is None:
-                run_sql(cell.cell.body)
-            else:
-                if cell.needs_ipython:
-                    from vdk.plugin.notebook.ipython_shell import bind_shell
+            wants_shell = cell.code is not None and (cell.needs_ipython or io.wants_shell(cell))
+            if shell is None and wants_shell:
+                from vdk.plugin.notebook.ipython_shell import bind_shell
+
+                shell = bind_shell(namespace)
+            with io.capturing(cell, count, shell), time_limit(cell_timeout):
+                if cell.code is None:
+                    run_sql(cell.cell.body)
+                elif cell.needs_ipython:
                     from vdk.plugin.notebook.ipython_shell import exec_in_shell
 
-                    shell = shell or bind_shell(namespace)
                     exec_in_shell(shell, cell.code, namespace)
                 else:
                     exec(cell.code, namespace)
+                if cell.shows_result:
+                    value = namespace.pop(RESULT_NAME, None)
+                    if value is not None:
+                        io.show(value)
         except BaseException as e:  # noqa: B902 - every outcome of user code is reported
             error = e
         seconds = time.perf_counter() - cell_start
@@ -78,12 +109,24 @@ def run_cells(
             raise error
         if cell.cell.may_raise and isinstance(error, Exception):
             continue
-        raise _cell_failure(notebook, cell, error) from None
+        raise _cell_failure(notebook, cell, error, cell_timeout) from None
     return RunSummary(len(cells), time.perf_counter() - started)
 
 
-def _cell_failure(notebook: str, cell: CompiledCell, error: BaseException) -> CellFailedError:
+def _cell_failure(
+    notebook: str, cell: CompiledCell, error: BaseException, limit: Optional[float] = None
+) -> CellFailedError:
     line = _deepest_line(error, cell)
+    if isinstance(error, CellTimeout):
+        return CellFailedError(
+            f"The cell ran longer than its time limit of {describe_seconds(limit or 0)} and was "
+            "stopped.",
+            cell.location(notebook, line if cell.code else cell.cell.body_first_line),
+            "Make the cell faster, or raise the limit with NOTEBOOK_CELL_TIMEOUT (seconds; 0 "
+            "means no limit) in the job's config.ini [vdk] section or as VDK_NOTEBOOK_CELL_TIMEOUT.",
+            details=_cell_traceback(error, cell.filename),
+            cause=error,
+        )
     if cell.code is None:
         line = cell.cell.body_first_line
         return CellFailedError(

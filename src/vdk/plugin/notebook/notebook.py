@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pathlib
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from vdk.plugin.notebook.cells import select_cells
@@ -16,6 +17,7 @@ from vdk.plugin.notebook.consistency import warn_if_inconsistent
 from vdk.plugin.notebook.errors import InvalidNotebookError
 from vdk.plugin.notebook.errors import Location
 from vdk.plugin.notebook.reader import read_notebook
+from vdk.plugin.notebook.report import strip_outputs
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class PreparedNotebook:
     cells: list[CompiledCell]
     code_cell_count: int
     metadata: dict[str, Any]
+    # The notebook without its saved outputs, for the executed copy (report.py).
+    skeleton: dict[str, Any] = field(default_factory=lambda: {"cells": [], "metadata": {}})
 
     @property
     def name(self) -> str:
@@ -38,7 +42,7 @@ def prepare_notebook(path: pathlib.Path) -> PreparedNotebook:
     warn_if_inconsistent(path, nb, selected)
     cells = [compile_cell(path, cell) for cell in selected]
     code_cells = sum(1 for cell in nb["cells"] if cell["cell_type"] == "code")
-    return PreparedNotebook(path, cells, code_cells, nb["metadata"])
+    return PreparedNotebook(path, cells, code_cells, nb["metadata"], strip_outputs(nb))
 
 
 def _check_language(path: pathlib.Path, metadata: dict[str, Any]) -> None:

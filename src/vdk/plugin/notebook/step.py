@@ -5,16 +5,21 @@ import builtins
 import logging
 import sys
 from typing import Any
+from typing import Optional
 
 from vdk.api.job_input import IJobInput
 from vdk.internal.builtin_plugins.run.step import Step
 from vdk.internal.core.errors import SkipRemainingStepsException
 
+from vdk.plugin.notebook.capture import display
 from vdk.plugin.notebook.compiler import CompiledCell
+from vdk.plugin.notebook.engine import CellIO
 from vdk.plugin.notebook.engine import CellListener
 from vdk.plugin.notebook.engine import run_cells
 from vdk.plugin.notebook.errors import NotebookError
 from vdk.plugin.notebook.notebook import PreparedNotebook
+from vdk.plugin.notebook.report import NotebookReport
+from vdk.plugin.notebook.report import ReportOptions
 from vdk.plugin.notebook.vdk_errors import NotebookStepError
 
 log = logging.getLogger(__name__)
@@ -50,8 +55,17 @@ class _ProgressLog(CellListener):
 class NotebookStep:
     """The runner_func of a notebook step: runs the prepared cells with the job's job_input."""
 
-    def __init__(self, notebook: PreparedNotebook):
+    def __init__(
+        self,
+        notebook: PreparedNotebook,
+        report: Optional[ReportOptions] = None,
+        cell_timeout: Optional[float] = None,
+        job_name: str = "",
+    ):
         self.notebook = notebook
+        self.report = report  # None: no executed notebook is written
+        self.cell_timeout = cell_timeout
+        self.job_name = job_name
 
     def __call__(self, step: Step, job_input: IJobInput) -> bool:
         notebook = self.notebook
@@ -70,7 +84,15 @@ class NotebookStep:
             "__name__": "__main__",
             "__builtins__": builtins,
             "job_input": job_input,
+            "display": display,  # a builtin in Jupyter
         }
+        listeners: list[CellListener] = [_ProgressLog(notebook)]
+        report = None
+        if self.report is not None:
+            report = NotebookReport(
+                notebook, self.report, (SkipRemainingStepsException,), self.job_name
+            )
+            listeners.append(report)
         job_dir = str(step.job_dir)
         sys.path.insert(0, job_dir)
         try:
@@ -79,8 +101,10 @@ class NotebookStep:
                 notebook.cells,
                 namespace,
                 run_sql=job_input.execute_query,
-                listeners=[_ProgressLog(notebook)],
+                listeners=listeners,
                 passthrough=(SkipRemainingStepsException,),
+                io=report.io if report is not None else CellIO(),
+                cell_timeout=self.cell_timeout,
             )
         except SkipRemainingStepsException:
             log.info("%s: skip_remaining_steps() called; the remaining cells and steps are skipped.", notebook.name)
@@ -91,5 +115,7 @@ class NotebookStep:
         finally:
             if job_dir in sys.path:
                 sys.path.remove(job_dir)
+            if report is not None:
+                report.save()
         log.info("%s: finished, %d cells in %.3f s", notebook.name, summary.cells_run, summary.seconds)
         return True

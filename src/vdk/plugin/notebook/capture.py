@@ -1,0 +1,311 @@
+"""What a cell shows, captured the way Jupyter shows it, while it still reaches the job log.
+
+A scheduled job has no notebook front end: what a cell prints goes to the job log. The report
+needs the same output as Jupyter would keep it, so each cell's stdout and stderr are teed (written
+through to the log as they are written, and kept), rich display output is collected from IPython's
+display publisher, open matplotlib figures are rendered as PNG at the end of the cell (what
+Jupyter's inline backend does), and the value of the last expression becomes an execute_result.
+What is kept per cell is capped, so a cell printing in a loop cannot exhaust memory; the log
+still gets everything.
+
+Plain-Python cells stay plain: IPython is only used when the notebook already uses it (magics,
+`display(...)`, `IPython` in the cell, or IPython imported by earlier cells). `display()` without
+a shell prints its arguments, as IPython itself does outside a kernel.
+"""
+from __future__ import annotations
+
+import ast
+import base64
+import contextlib
+import io
+import json
+import re
+import sys
+from types import CodeType
+from typing import Any
+from typing import Callable
+from typing import Iterator
+from typing import Optional
+
+RESULT_NAME = "_vdk_cell_result_"
+_USES_DISPLAY = re.compile(r"\bdisplay\s*\(|\bIPython\b")
+_TEXT_REPRS = (
+    ("_repr_html_", "text/html"),
+    ("_repr_markdown_", "text/markdown"),
+    ("_repr_svg_", "image/svg+xml"),
+    ("_repr_latex_", "text/latex"),
+    ("_repr_json_", "application/json"),
+    ("_repr_png_", "image/png"),
+    ("_repr_jpeg_", "image/jpeg"),
+)
+
+
+def compile_keeping_result(source: str, filename: str, original: str) -> tuple[CodeType, bool]:
+    """Compile a cell so that the value of its last expression is kept under RESULT_NAME, as
+    Jupyter keeps it for display. A trailing `;` hides it, as in Jupyter."""
+    tree = compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    last = tree.body[-1] if tree.body else None
+    if not isinstance(last, ast.Expr) or _ends_with_semicolon(original):
+        return compile(tree, filename, "exec", dont_inherit=True), False
+    keep = ast.Assign(targets=[ast.Name(RESULT_NAME, ast.Store())], value=last.value)
+    tree.body[-1] = ast.copy_location(keep, last)
+    ast.fix_missing_locations(tree)
+    return compile(tree, filename, "exec", dont_inherit=True), True
+
+
+def _ends_with_semicolon(source: str) -> bool:
+    for line in reversed(source.splitlines()):
+        code = line.split("#", 1)[0].rstrip() if "'" not in line and '"' not in line else line.rstrip()
+        if code:
+            return code.endswith(";")
+    return False
+
+
+def display(*objs: Any, **kwargs: Any) -> Any:
+    """Jupyter's `display`, which notebooks call without importing it; IPython loads on use."""
+    from IPython.display import display as ipython_display
+
+    return ipython_display(*objs, **kwargs)
+
+
+class CellOutputs:
+    """The outputs one cell produced, in nbformat 4 form, within a budget of characters."""
+
+    def __init__(self, limit: int):
+        self.outputs: list[dict[str, Any]] = []
+        self.limit = limit
+        self.kept = 0
+        self.dropped = 0
+
+    def stream(self, name: str, text: str) -> None:
+        room = self.limit - self.kept
+        if len(text) > room:
+            self.dropped += len(text) - room
+            text = text[:room]
+        if not text:
+            return
+        self.kept += len(text)
+        last = self.outputs[-1] if self.outputs else None
+        if last is not None and last["output_type"] == "stream" and last["name"] == name:
+            last["text"].append(text)
+        else:
+            self.outputs.append({"output_type": "stream", "name": name, "text": [text]})
+
+    def rich(self, kind: str, data: dict[str, Any], metadata: dict[str, Any], count: int) -> None:
+        data, metadata = _json_bundle(data), _json_ready(metadata) or {}
+        if not data:
+            return
+        size = sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values())
+        if self.kept + size > self.limit:
+            self.dropped += size
+            return
+        self.kept += size
+        output: dict[str, Any] = {"output_type": kind, "data": data, "metadata": metadata}
+        if kind == "execute_result":
+            output["execution_count"] = count
+        self.outputs.append(output)
+
+    def clear(self) -> None:
+        self.outputs.clear()
+
+    def finish(self) -> list[dict[str, Any]]:
+        if self.dropped:
+            self.outputs.append({
+                "output_type": "stream", "name": "stderr", "text": [
+                    f"\n[vdk-jupyter] Output truncated: {self.dropped:,} more characters were "
+                    f"produced after the first {self.limit:,}; the job log has all of it. "
+                    "Raise NOTEBOOK_REPORT_OUTPUT_LIMIT to keep more.\n"
+                ],
+            })
+        for output in self.outputs:
+            if output["output_type"] == "stream":
+                output["text"] = "".join(output["text"])
+        return self.outputs
+
+
+class _Tee(io.TextIOBase):
+    """sys.stdout or sys.stderr during a cell: writes through to the original, keeps a copy."""
+
+    def __init__(self, original: Any, name: str, outputs: CellOutputs):
+        self._original = original
+        self._name = name
+        self._outputs = outputs
+
+    def write(self, text: str) -> int:
+        self._original.write(text)
+        self._outputs.stream(self._name, text)
+        return len(text)
+
+    def writable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        self._original.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self._original.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._original, "encoding", "utf-8")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._original, name)
+
+
+class _Publisher:
+    """Stands in for IPython's display publisher during a cell (display(), plt.show())."""
+
+    is_publishing = False
+
+    def __init__(self, running: "_Running"):
+        self._running = running
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+        self._running.add("display_data", data, metadata)
+
+    def clear_output(self, wait: bool = False) -> None:
+        self._running.outputs.clear()
+
+
+class _Running:
+    """The cell being captured: where its outputs go and where the log is."""
+
+    def __init__(self, outputs: CellOutputs, shell: Any, count: int, log: Any):
+        self.outputs = outputs
+        self.shell = shell
+        self.count = count
+        self.log = log
+
+    def add(self, kind: str, data: Any, metadata: Any) -> None:
+        text = data.get("text/plain") if isinstance(data, dict) else None
+        if isinstance(text, str) and text:
+            self.log.write(text + "\n")  # the log sees what a terminal IPython would print
+        self.outputs.rich(kind, data, metadata or {}, self.count)
+
+
+class OutputCapture:
+    """The engine's CellIO for a run with a report: captures every cell of one notebook and
+    hands each cell's outputs to `deliver` when the cell ends."""
+
+    def __init__(self, deliver: Callable[[Any, list], None], limit: int):
+        self._deliver = deliver
+        self._limit = limit
+        self._running: Optional[_Running] = None
+
+    def wants_shell(self, cell: Any) -> bool:
+        return "IPython" in sys.modules or bool(_USES_DISPLAY.search(cell.cell.source))
+
+    @contextlib.contextmanager
+    def capturing(self, cell: Any, count: int, shell: Any) -> Iterator[None]:
+        outputs = CellOutputs(self._limit)
+        stdout, stderr = sys.stdout, sys.stderr
+        running = self._running = _Running(outputs, shell, count, stdout)
+        publisher = saved_publisher = None
+        if shell is not None:
+            saved_publisher = shell.display_pub
+            publisher = shell.display_pub = _Publisher(running)
+        sys.stdout, sys.stderr = _Tee(stdout, "stdout", outputs), _Tee(stderr, "stderr", outputs)
+        try:
+            yield
+        finally:
+            try:
+                _flush_figures(running)
+            finally:
+                sys.stdout, sys.stderr = stdout, stderr
+                if shell is not None and shell.display_pub is publisher:
+                    shell.display_pub = saved_publisher
+                self._running = None
+                self._deliver(cell, outputs.finish())
+
+    def show(self, value: Any) -> None:
+        """The value of the cell's last expression: an execute_result, as Jupyter's Out[n]."""
+        running = self._running
+        if running is None:
+            return
+        if running.shell is not None:
+            data, metadata = running.shell.display_formatter.format(value)
+        else:
+            data, metadata = format_value(value)
+        running.add("execute_result", data, metadata)
+
+
+def format_value(value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A mime bundle for `value` from its `_repr_*_` methods, as IPython's formatter would give,
+    without importing IPython."""
+    data: dict[str, Any] = {}
+    metadata: dict[str, Any] = {}
+    if not isinstance(value, type):
+        bundle = _call_repr(value, "_repr_mimebundle_")
+        if isinstance(bundle, tuple) and len(bundle) == 2:
+            bundle, extra = bundle
+            metadata.update(extra if isinstance(extra, dict) else {})
+        if isinstance(bundle, dict):
+            data.update(bundle)
+        for method, mime in _TEXT_REPRS:
+            if mime in data:
+                continue
+            result = _call_repr(value, method)
+            if isinstance(result, tuple) and len(result) == 2:
+                result, extra = result
+                if isinstance(extra, dict):
+                    metadata[mime] = extra
+            if result is not None:
+                data[mime] = result
+    data.setdefault("text/plain", repr(value))
+    return data, metadata
+
+
+def _call_repr(value: Any, method: str) -> Any:
+    try:
+        function = getattr(value, method, None)
+        return function() if callable(function) else None
+    except Exception:  # noqa: B902 - a broken _repr_ shows as its text/plain, as in IPython
+        return None
+
+
+def _flush_figures(running: _Running) -> None:
+    """Open matplotlib figures become PNG outputs and are closed, as Jupyter's inline backend
+    does at the end of every cell."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return
+    for number in pyplot.get_fignums():
+        figure = pyplot.figure(number)
+        buffer = io.BytesIO()
+        try:
+            figure.savefig(buffer, format="png", bbox_inches="tight")
+        except Exception as e:  # noqa: B902 - a figure that cannot render must not hide the cell
+            sys.stderr.write(f"[vdk-jupyter] Figure {number} could not be rendered: {e}\n")
+        else:
+            running.add("display_data", {"image/png": buffer.getvalue(), "text/plain": repr(figure)}, {})
+        pyplot.close(figure)
+
+
+def _json_bundle(data: Any) -> dict[str, Any]:
+    """Mime data as the notebook stores it: images base64, JSON types only."""
+    if not isinstance(data, dict):
+        return {}
+    bundle = {}
+    for mime, value in data.items():
+        if isinstance(value, (bytes, bytearray)):
+            value = base64.b64encode(value).decode("ascii")
+        elif not isinstance(value, str):
+            value = _json_ready(value)
+            if value is None:
+                continue
+        bundle[str(mime)] = value
+    return bundle
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return None
+    return value

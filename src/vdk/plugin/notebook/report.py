@@ -1,0 +1,297 @@
+"""The executed notebook: what each cell showed, when it ran, how long it took, where it failed.
+
+This is what papermill's output notebook gives, without a kernel: after each notebook step the
+notebook is written again with the outputs of the run (see capture.py), execution counts in run
+order and per-cell timing and status in `metadata.vdk` (and nbclient's `metadata.execution`
+timestamps, which JupyterLab's execute-time display reads). On failure a banner at the top links
+to the first failing cell, and the cells after it are marked as not run.
+
+Reports go to one folder per run, `<directory>/<job>/<UTC start time>/`, so runs sort by time and
+never overwrite each other. The default directory is under VDK's TEMPORARY_WRITE_DIRECTORY
+(the place VDK gives jobs for local files), never the job folder, which `vdk deploy` uploads
+whole. Files are written to a temporary name and renamed, so an interrupted run never leaves a
+truncated report.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import logging
+import os
+import pathlib
+import re
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Optional
+
+from vdk.plugin.notebook.capture import OutputCapture
+from vdk.plugin.notebook.compiler import CompiledCell
+from vdk.plugin.notebook.engine import CellListener
+from vdk.plugin.notebook.parameters import InjectedCell
+from vdk.plugin.notebook.timeout import CellTimeout
+
+if TYPE_CHECKING:
+    from vdk.plugin.notebook.notebook import PreparedNotebook
+
+log = logging.getLogger(__name__)
+
+REPORTS_FOLDER = "vdk-notebook-reports"
+FAILED_CELL_ANCHOR = "vdk-failed-cell"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    folder: pathlib.Path  # this run's folder; created when the first report is written
+    output_limit: int  # characters of output kept per cell
+    html: bool
+
+
+def run_folder(directory: str, temporary_directory: Optional[str], job_name: str) -> pathlib.Path:
+    """The folder of this run's reports: `directory`, or VDK's temporary write directory,
+    then the job name and the UTC time, which sorts runs in the order they started."""
+    base = pathlib.Path(directory) if directory else (
+        pathlib.Path(temporary_directory or tempfile.gettempdir()) / REPORTS_FOLDER
+    )
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    return base.expanduser().absolute() / (_UNSAFE.sub("_", job_name) or "job") / started
+
+
+def strip_outputs(nb: dict[str, Any]) -> dict[str, Any]:
+    """The notebook without saved outputs: what the report starts from. Kept instead of the
+    notebook itself so the outputs of a large notebook do not stay in memory during the run."""
+    cells = []
+    for cell in nb["cells"]:
+        cell = {key: value for key, value in cell.items() if key != "outputs"}
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        cells.append(cell)
+    return {"cells": cells, "metadata": nb["metadata"], "nbformat": 4,
+            "nbformat_minor": nb.get("nbformat_minor", 5)}
+
+
+class NotebookReport(CellListener):
+    """Listens to one notebook run and writes the executed notebook when it ends."""
+
+    def __init__(
+        self,
+        notebook: PreparedNotebook,
+        options: ReportOptions,
+        stop_requests: tuple[type[BaseException], ...] = (),
+        job_name: str = "",
+    ):
+        self._notebook = notebook
+        self._options = options
+        self._stop_requests = stop_requests
+        self._job_name = job_name
+        self._cells = [_fresh(cell) for cell in notebook.skeleton["cells"]]
+        self._by_number = {}
+        for index, cell in enumerate(self._cells):
+            if cell["cell_type"] == "code":
+                self._by_number[len(self._by_number) + 1] = index
+        for compiled in notebook.cells:
+            if isinstance(compiled.cell, InjectedCell):
+                self._insert_injected(compiled)
+        self._selected = {self._index(compiled) for compiled in notebook.cells}
+        self._ran: set[int] = set()
+        self._started_at: dict[int, float] = {}
+        self._failure: Optional[tuple[int, CompiledCell, str, BaseException]] = None
+        self._stopped = False
+        self.run_started = time.time()
+        self.io = OutputCapture(self._outputs, options.output_limit)
+
+    def _insert_injected(self, compiled: CompiledCell) -> None:
+        after = self._by_number.get(compiled.cell.number)
+        position = 0 if after is None else after + 1
+        self._cells.insert(position, _fresh({
+            "cell_type": "code", "id": compiled.cell.cell_id, "source": compiled.cell.source,
+            "metadata": {"tags": sorted(compiled.cell.tags)},
+        }))
+        self._by_number = {n: i + (i >= position) for n, i in self._by_number.items()}
+        self._injected_index = position
+
+    def _index(self, compiled: CompiledCell) -> int:
+        if isinstance(compiled.cell, InjectedCell):
+            return self._injected_index
+        return self._by_number[compiled.cell.number]
+
+    def cell_started(self, cell: CompiledCell, count: int) -> None:
+        self._started_at[count] = time.time()
+
+    def _outputs(self, cell: CompiledCell, outputs: list) -> None:
+        self._cells[self._index(cell)]["outputs"] = outputs
+
+    def cell_finished(
+        self, cell: CompiledCell, count: int, seconds: float, error: Optional[BaseException]
+    ) -> None:
+        index = self._index(cell)
+        target = self._cells[index]
+        target["execution_count"] = count
+        status = self._status(cell, error)
+        if error is not None and status != "stopped":
+            target["outputs"].append(_error_output(error, cell.filename))
+        if status in ("failed", "timed-out", "interrupted") and self._failure is None:
+            self._failure = (index, cell, status, error)
+        self._stopped = self._stopped or status == "stopped"
+        started = self._started_at.pop(count, time.time() - seconds)
+        ended = started + seconds
+        target["metadata"]["vdk"] = {
+            "status": status, "duration": round(seconds, 6),
+            "start": _iso(started), "end": _iso(ended),
+        }
+        target["metadata"]["execution"] = {
+            "iopub.execute_input": _iso(started), "shell.execute_reply": _iso(ended),
+        }
+        self._ran.add(index)
+
+    def _status(self, cell: CompiledCell, error: Optional[BaseException]) -> str:
+        if error is None:
+            return "ok"
+        if isinstance(error, self._stop_requests):
+            return "stopped"
+        if isinstance(error, CellTimeout):
+            return "timed-out"
+        if isinstance(error, KeyboardInterrupt):
+            return "interrupted"
+        if cell.cell.may_raise and isinstance(error, Exception):
+            return "expected-error"
+        return "failed"
+
+    def executed(self) -> dict[str, Any]:
+        """The executed notebook as it stands (the run may have ended early)."""
+        cells = list(self._cells)
+        for index, cell in enumerate(cells):
+            if cell["cell_type"] == "code" and index not in self._ran:
+                status = "not-run" if index in self._selected else "left-out"
+                cell["metadata"]["vdk"] = {"status": status}
+        if self._failure is not None:
+            index, failed, status, error = self._failure
+            cells.insert(index, _marker_cell(status))
+            cells.insert(0, _banner_cell(failed, status, error, self._notebook.name))
+        _ensure_ids(cells)
+        outcome = "failed" if self._failure else "stopped" if self._stopped else "succeeded"
+        metadata = dict(self._notebook.skeleton["metadata"])
+        metadata["vdk"] = {
+            "notebook": str(self._notebook.path), "job": self._job_name, "status": outcome,
+            "start": _iso(self.run_started), "end": _iso(time.time()),
+            "cells_run": len(self._ran), "cells_selected": len(self._selected),
+        }
+        return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+
+    def save(self) -> Optional[pathlib.Path]:
+        """Write the report and log where; a report that cannot be written is logged, never
+        raised, so it cannot hide the outcome of the job itself."""
+        path = self._options.folder / self._notebook.name
+        try:
+            nb = self.executed()
+            write_atomically(path, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+        except Exception as e:  # noqa: B902 - see docstring
+            log.error("%s: the executed notebook could not be written to %s: %s",
+                      self._notebook.name, path, e)
+            return None
+        log.info("%s: executed notebook with outputs written to %s", self._notebook.name, path)
+        if self._options.html:
+            _write_html(nb, path.with_suffix(".html"))
+        return path
+
+
+def write_atomically(path: pathlib.Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it: readers see the old file
+    or the new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _write_html(nb: dict[str, Any], path: pathlib.Path) -> None:
+    try:
+        import nbformat
+        from nbconvert import HTMLExporter
+    except ImportError:
+        log.warning(
+            "NOTEBOOK_REPORT_HTML is set but nbconvert is not installed, so no HTML report was "
+            "written. Install it with: pip install 'vdk-jupyter[html]'"
+        )
+        return
+    try:
+        body, _ = HTMLExporter().from_notebook_node(nbformat.from_dict(nb))
+        write_atomically(path, body)
+    except Exception as e:  # noqa: B902 - the .ipynb report exists; HTML is a convenience
+        log.error("The HTML report could not be written to %s: %s", path, e)
+        return
+    log.info("HTML report written to %s", path)
+
+
+def _fresh(cell: dict[str, Any]) -> dict[str, Any]:
+    cell = dict(cell)
+    cell["metadata"] = dict(cell.get("metadata") or {})
+    if cell["cell_type"] == "code":
+        cell["outputs"] = []
+        cell["execution_count"] = None
+    return cell
+
+
+def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
+    """The error as Jupyter shows it, traceback from the cell's own frame down."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    lines = traceback.format_exception(type(error), error, tb or error.__traceback__)
+    return {"output_type": "error", "ename": type(error).__name__, "evalue": str(error),
+            "traceback": [line.rstrip("\n") for line in lines]}
+
+
+_STATUS_TEXT = {
+    "failed": "failed", "timed-out": "stopped: time limit exceeded", "interrupted": "interrupted",
+}
+
+
+def _banner_cell(cell: CompiledCell, status: str, error: BaseException, notebook: str) -> dict:
+    where = f"code cell {cell.cell.number}" + (f" (id {cell.cell.cell_id})" if cell.cell.cell_id else "")
+    what = f"{type(error).__name__}: {error}".replace("<", "&lt;")
+    text = (
+        f'<div style="border:2px solid #c62828;background:#ffebee;color:#b71c1c;padding:8px">\n'
+        f"<b>vdk run {_STATUS_TEXT[status]}</b> at "
+        f'<a href="#{FAILED_CELL_ANCHOR}">{where}</a> of {notebook}:<br>\n'
+        f"<code>{what}</code><br>\nThe cells after it did not run.\n</div>"
+    )
+    return {"cell_type": "markdown", "id": "vdk-failure-banner",
+            "metadata": {"tags": ["vdk-failure-banner"]}, "source": text}
+
+
+def _marker_cell(status: str) -> dict[str, Any]:
+    text = (f'<span id="{FAILED_CELL_ANCHOR}" style="color:#b71c1c;font-weight:bold">'
+            f"vdk run {_STATUS_TEXT[status]} in the next cell:</span>")
+    return {"cell_type": "markdown", "id": FAILED_CELL_ANCHOR,
+            "metadata": {"tags": ["vdk-failed-cell"]}, "source": text}
+
+
+def _ensure_ids(cells: list[dict[str, Any]]) -> None:
+    """nbformat 4.5 needs a unique id on every cell; older notebooks have none."""
+    seen: set[str] = set()
+    for index, cell in enumerate(cells):
+        cell_id = cell.get("id")
+        if not cell_id or cell_id in seen:
+            cell_id = f"vdk-cell-{index}"
+            while cell_id in seen:
+                cell_id += "-"
+            cell["id"] = cell_id
+        seen.add(cell_id)
+
+
+def _iso(timestamp: float) -> str:
+    moment = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
