@@ -1,0 +1,95 @@
+"""The installed `vdk` command, in its own process, finds the plugin through its entry point and
+runs notebook steps: what a user gets after `pip install vdk-jupyter`."""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+from notebooks import CREATE_EVENTS
+from notebooks import code
+from notebooks import markdown
+from notebooks import record
+
+VDK = pathlib.Path(sys.executable).parent / "vdk"
+
+
+def vdk(*args: str, env_extra: dict, cwd: pathlib.Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, **env_extra)
+    return subprocess.run(
+        [str(VDK), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=180
+    )
+
+
+def run(job, db, tmp_path) -> tuple[subprocess.CompletedProcess, str, str]:
+    termination = tmp_path / "termination.json"
+    result = vdk(
+        "run", str(job),
+        env_extra={
+            "VDK_DB_DEFAULT_TYPE": "SQLITE",
+            "VDK_SQLITE_FILE": str(db.path),
+            "VDK_INGEST_METHOD_DEFAULT": "sqlite",
+            "VDK_TERMINATION_MESSAGE_WRITER_OUTPUT_FILE": str(termination),
+        },
+        cwd=tmp_path,
+    )
+    status = json.loads(termination.read_text())["status"] if termination.exists() else None
+    return result, result.stdout + result.stderr, status
+
+
+def test_vdk_version_lists_the_plugin(tmp_path):
+    result = vdk("version", env_extra={}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "notebook (from package vdk-jupyter, version" in result.stdout + result.stderr
+
+
+def test_vdk_run_runs_notebook_steps_with_the_others(job, db, tmp_path):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_transform.ipynb", [
+        markdown("# Transform"),
+        code("rows = !echo from-shell\n" + record("notebook cell 1")),
+        code("%%vdksql\nINSERT INTO events (what) VALUES ('sql cell')"),
+        code("raise RuntimeError('exploration')", tags=["non-vdk"]),
+        code("job_input.send_object_for_ingestion({'what': rows[0]}, destination_table='shell_rows')"),
+    ])
+    job.py("30_publish.py", record("py step"))
+
+    result, output, status = run(job, db, tmp_path)
+
+    assert result.returncode == 0, output
+    assert status == "Success"
+    assert "20_transform.ipynb - SUCCESS" in output
+    assert db.events() == ["notebook cell 1", "sql cell", "py step"]
+    assert db.rows("SELECT what FROM shell_rows") == [("from-shell",)]
+
+
+def test_a_failing_cell_exits_1_with_a_user_error_naming_the_cell(job, db, tmp_path):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_transform.ipynb", [
+        code(record("before")),
+        code("total = 0\nratio = 1 / total", cell_id="divides"),
+    ])
+    job.py("30_publish.py", record("py step"))
+
+    result, output, status = run(job, db, tmp_path)
+
+    assert result.returncode == 1, output
+    assert status == "User error"
+    assert "Where: 20_transform.ipynb, code cell 2 (id divides), line 2:\n    ratio = 1 / total" in output
+    assert "ZeroDivisionError" in output
+    assert db.events() == ["before"]
+
+
+def test_a_broken_notebook_exits_1_before_any_step(job, db, tmp_path):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.file("30_broken.ipynb", '{"cells": [')
+
+    result, output, status = run(job, db, tmp_path)
+
+    assert result.returncode == 1, output
+    assert status == "User error"
+    assert "The notebook is not valid JSON" in output
+    assert "Where: 30_broken.ipynb" in output
+    assert "events" not in db.tables()
