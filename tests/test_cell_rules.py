@@ -177,3 +177,12 @@ def test_running_a_job_never_changes_the_notebook_file(job, run_job, db, last_ce
     assert path.read_bytes() == before
     assert os.stat(path).st_mtime == 1_600_000_000
     assert sorted(p.name for p in job.path.iterdir()) == ["10_create.sql", "20_notebook.ipynb"]
+
+
+def test_each_notebook_has_its_own_namespace(job, run_job, db):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_first.ipynb", [code("shared = 'from the first notebook'\n" + record("first"))])
+    job.notebook("30_second.ipynb", [code("try:\n    shared\nexcept NameError:\n    " + record("fresh namespace"))])
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    assert db.events() == ["first", "fresh namespace"]
