@@ -121,19 +121,25 @@ def write_many_cells_job(folder: pathlib.Path, variant: str, count: int) -> path
 
 
 def write_big_notebook(path: pathlib.Path, megabytes: int) -> pathlib.Path:
-    """A notebook of at least `megabytes` MB, mostly saved PNG outputs as Jupyter stores them:
-    base64 text under image/png in display_data outputs (random bytes behind a PNG header)."""
-    image_bytes = 750_000  # about 1 MB once base64-encoded
+    """A notebook of at least `megabytes` MB of saved outputs, shaped like an analysis notebook:
+    per cell a printed log, a matplotlib-sized PNG (base64 text under image/png, as Jupyter
+    stores it; random bytes behind a PNG header) and an HTML table as an execute_result."""
     header = b"\x89PNG\r\n\x1a\n"
-    cells, outputs = [], []
-    index = 0
-    while len(cells) * image_bytes * 4 / 3 < megabytes * 1_000_000:
+    image_bytes = 60_000
+    rows = "".join(f"<tr><td>{r}</td><td>{r * 0.5}</td></tr>\n" for r in range(30))
+    cells, outputs, size = [], [], 0
+    while size < megabytes * 1_000_000:
+        index = len(cells)
         png = base64.b64encode(header + os.urandom(image_bytes - len(header))).decode("ascii")
-        cells.append(f"fig = plot_sensor({index})\nfig.show()")
+        table = f"<table>\n<tr><th>row</th><th>value</th></tr>\n{rows}</table>"
+        cells.append(f"fig = plot_sensor({index})\nfig.show()\nsummary_table({index})")
         outputs.append([
-            {"name": "stdout", "output_type": "stream", "text": [f"plotting sensor {index}\n"]},
+            {"name": "stdout", "output_type": "stream",
+             "text": [f"sensor {index}: reading batch {b}\n" for b in range(20)]},
             {"data": {"image/png": png + "\n", "text/plain": ["<Figure size 640x480 with 1 Axes>"]},
              "metadata": {}, "output_type": "display_data"},
+            {"data": {"text/html": table.splitlines(True), "text/plain": ["   row  value"]},
+             "execution_count": index + 1, "metadata": {}, "output_type": "execute_result"},
         ])
-        index += 1
+        size += len(png) + len(table) + 600
     return write_notebook(path, notebook_json(cells, outputs))

@@ -13,7 +13,9 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 from typing import Callable
+from typing import NamedTuple
 from typing import Sequence
 
 VDK = pathlib.Path(sys.executable).parent / "vdk"
@@ -31,29 +33,36 @@ def vdk_env(db: pathlib.Path) -> dict[str, str]:
     return env
 
 
-def timed_vdk_run(job: pathlib.Path, work: pathlib.Path, check_sql: str, expected) -> float:
-    """Wall time of `vdk run job` in a new process, against a new SQLite file.
+class Timing(NamedTuple):
+    """Of one `vdk run`: wall seconds, and CPU seconds (user + system, the process and the
+    children it waited for). CPU time varies less with other people's load than wall time."""
 
-    Raises if the run fails or `check_sql` does not return `expected` from the database."""
-    return checked_vdk_run(job, work, check_sql, expected)[0]
+    wall: float
+    cpu: float
+
+    def __str__(self) -> str:
+        return f"{self.wall:.3f}s (cpu {self.cpu:.3f}s)"
 
 
-def checked_vdk_run(job: pathlib.Path, work: pathlib.Path, check_sql: str, expected,
-                    python_code: str = "", **extra_env: str) -> tuple[float, str]:
-    """Run `vdk run job` as `timed_vdk_run` does; return its wall time and its output.
-    With `python_code`, run `python -c python_code run job` instead of the `vdk` script."""
+def vdk_run(job: pathlib.Path, work: pathlib.Path, check_sql: str, expected,
+            python_code: str = "", **extra_env: str) -> tuple[Timing, str]:
+    """Run `vdk run job` in a new process against a new SQLite file; return its timing and
+    output. Raises if the run fails or `check_sql` does not return `expected` from the
+    database. With `python_code`, runs `python -c python_code run job` instead of `vdk`."""
     db = work / "run.sqlite"
     if db.exists():
         db.unlink()
     log = work / "run.log"
     env = vdk_env(db)
     env.update(extra_env)
+    command = [sys.executable, "-c", python_code] if python_code else [str(VDK)]
     with open(log, "wb") as out:
         started = time.perf_counter()
-        command = [sys.executable, "-c", python_code] if python_code else [str(VDK)]
-        code = subprocess.call(command + ["run", str(job)], stdout=out, stderr=subprocess.STDOUT,
-                               env=env, cwd=work)
-        seconds = time.perf_counter() - started
+        process = subprocess.Popen(command + ["run", str(job)], stdout=out,
+                                   stderr=subprocess.STDOUT, env=env, cwd=work)
+        _, status, usage = os.wait4(process.pid, 0)
+        timing = Timing(time.perf_counter() - started, usage.ru_utime + usage.ru_stime)
+        process.returncode = code = os.waitstatus_to_exitcode(status)
     output = log.read_text(errors="replace")
     if code != 0:
         raise RuntimeError(f"vdk run {job} exited with {code}; end of its log:\n{output[-3000:]}")
@@ -61,25 +70,29 @@ def checked_vdk_run(job: pathlib.Path, work: pathlib.Path, check_sql: str, expec
         got = connection.execute(check_sql).fetchall()
     if got != expected:
         raise RuntimeError(f"vdk run {job}: {check_sql} returned {got}, expected {expected}")
-    return seconds, output
+    return timing, output
 
 
-def interleaved(runs: int, measures: dict[str, Callable[[], float]], warmup: bool = True
-                ) -> dict[str, list[float]]:
+def interleaved(runs: int, measures: dict[str, Callable[[], Any]], warmup: bool = True
+                ) -> dict[str, list]:
     """Call each measure `runs` times, rotating the order every round. A first untimed round
     warms caches (bytecode, page cache) that would otherwise penalise whichever runs first."""
     names = list(measures)
     if warmup:
         for name in names:
             measures[name]()
-    results: dict[str, list[float]] = {name: [] for name in names}
+    results: dict[str, list] = {name: [] for name in names}
     for round_ in range(runs):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
             results[name].append(measures[name]())
         print(f"  round {round_ + 1}/{runs}: "
-              + ", ".join(f"{n} {results[n][-1]:.3f}s" for n in names), file=sys.stderr)
+              + ", ".join(f"{n} {_show(results[n][-1])}" for n in names), file=sys.stderr)
     return results
+
+
+def _show(value: Any) -> str:
+    return f"{value:.3f}s" if isinstance(value, float) else str(value)
 
 
 def median(values: Sequence[float]) -> float:

@@ -6,6 +6,8 @@ where the next cell looks for it, as in Jupyter. Imported only when a cell needs
 """
 from __future__ import annotations
 
+import atexit
+import pathlib
 from typing import Any
 
 
@@ -28,8 +30,22 @@ def bind_shell(namespace: dict[str, Any]) -> Any:
         shell = InteractiveShell.instance(user_ns=namespace, config=config)
         shell._vdk_owned = True
     shell.system = piped_system(shell)  # `!cmd` without pexpect's 0.1 s sleep per command
+    # IPython's exit handler resets every shell ever created with a full garbage collection
+    # (20-60 ms each at the end of a job) and keeps each notebook's namespace alive until then.
+    # Of its work only removing the temporary files some magics create matters here.
+    atexit.unregister(shell.atexit_operations)
+    atexit.register(_remove_temporary_files, shell.tempfiles, shell.tempdirs)
     namespace["get_ipython"] = lambda: shell
     return shell
+
+
+def _remove_temporary_files(files: list, folders: list) -> None:
+    import shutil
+
+    for path in files:
+        pathlib.Path(path).unlink(missing_ok=True)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def exec_in_shell(shell: Any, code: Any, namespace: dict[str, Any]) -> None:
