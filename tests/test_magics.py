@@ -96,8 +96,8 @@ def run_vdk(job, env: dict) -> subprocess.CompletedProcess:
 def test_only_notebooks_that_use_ipython_syntax_import_ipython(job, db, tmp_path, cell, imports_ipython):
     # A real process: in-process runs share sys.modules with pytest and other tests.
     job.sql("10_create.sql", CREATE_EVENTS)
-    job.notebook("20_nb.ipynb", [code(cell)])
+    job.notebook("20_nb.ipynb", [code(cell), code(record("notebook ran"))])
     job.py("30_check.py", "import sys\n" + save("'IPython' in sys.modules"))
     result = run_vdk(job, dict(os.environ))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert db.events() == [str(imports_ipython)]
+    assert db.events() == ["notebook ran", str(imports_ipython)]
