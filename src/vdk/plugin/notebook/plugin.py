@@ -5,6 +5,7 @@ import logging
 import pathlib
 from typing import Optional
 
+import click
 from vdk.api.plugin.hook_markers import hookimpl
 from vdk.internal.builtin_plugins.run.job_context import JobContext
 from vdk.internal.builtin_plugins.run.step import Step
@@ -33,6 +34,14 @@ class KernelJobMarker:
     @hookimpl
     def vdk_initialize(self, context: CoreContext) -> None:
         context.state.set(KERNEL_JOB, True)
+
+
+@hookimpl
+def vdk_command_line(root_command: click.Group) -> None:
+    """`vdk start-jupyter`. jupyter.py imports nothing of Jupyter, so other commands pay nothing."""
+    from vdk.plugin.notebook.jupyter import start_jupyter
+
+    root_command.add_command(start_jupyter)
 
 
 def find_notebooks(job_dir: pathlib.Path) -> list[pathlib.Path]:

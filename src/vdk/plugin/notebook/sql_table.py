@@ -68,7 +68,8 @@ def run_query(job_input: Any, sql: str) -> Optional[Any]:
         cursor.execute(query)
         if not cursor.description:
             count = getattr(cursor, "rowcount", -1)
-            print(f"Statement executed ({count} rows affected)." if count >= 0 else "Statement executed.")
+            affected = f" ({count} row{'' if count == 1 else 's'} affected)" if count >= 0 else ""
+            print(f"Statement executed{affected}.")
             return None
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
