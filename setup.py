@@ -23,6 +23,8 @@ setuptools.setup(
     ],
     extras_require={
         "jupyter": ["jupyterlab>=4", "ipykernel>=6"],
+        # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
+        "html": ["nbconvert>=6"],
         "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.plugin"]},

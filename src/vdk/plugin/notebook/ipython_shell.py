@@ -35,8 +35,19 @@ def bind_shell(namespace: dict[str, Any]) -> Any:
     # Of its work only removing the temporary files some magics create matters here.
     atexit.unregister(shell.atexit_operations)
     atexit.register(_remove_temporary_files, shell.tempfiles, shell.tempdirs)
+    shell.enable_gui = _no_event_loop  # `%matplotlib inline` asks for one; a job has none
     namespace["get_ipython"] = lambda: shell
     return shell
+
+
+def _no_event_loop(gui: Any = None) -> None:
+    if gui not in (None, "inline"):
+        from IPython.core.error import UsageError
+
+        raise UsageError(
+            f"'{gui}' needs a desktop event loop, which a job does not have. Use "
+            "%matplotlib inline: figures then appear in the executed notebook."
+        )
 
 
 def _remove_temporary_files(files: list, folders: list) -> None:

@@ -189,15 +189,15 @@ class NotebookReport(CellListener):
         raised, so it cannot hide the outcome of the job itself."""
         path = self._options.folder / self._notebook.name
         try:
-            nb = self.executed()
-            write_atomically(path, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+            text = json.dumps(self.executed(), indent=1, ensure_ascii=False) + "\n"
+            write_atomically(path, text)
         except Exception as e:  # noqa: B902 - see docstring
             log.error("%s: the executed notebook could not be written to %s: %s",
                       self._notebook.name, path, e)
             return None
         log.info("%s: executed notebook with outputs written to %s", self._notebook.name, path)
         if self._options.html:
-            _write_html(nb, path.with_suffix(".html"))
+            _write_html(text, path.with_suffix(".html"))
         return path
 
 
@@ -216,7 +216,7 @@ def write_atomically(path: pathlib.Path, text: str) -> None:
         raise
 
 
-def _write_html(nb: dict[str, Any], path: pathlib.Path) -> None:
+def _write_html(notebook_json: str, path: pathlib.Path) -> None:
     try:
         import nbformat
         from nbconvert import HTMLExporter
@@ -227,7 +227,7 @@ def _write_html(nb: dict[str, Any], path: pathlib.Path) -> None:
         )
         return
     try:
-        body, _ = HTMLExporter().from_notebook_node(nbformat.from_dict(nb))
+        body, _ = HTMLExporter().from_notebook_node(nbformat.reads(notebook_json, as_version=4))
         write_atomically(path, body)
     except Exception as e:  # noqa: B902 - the .ipynb report exists; HTML is a convenience
         log.error("The HTML report could not be written to %s: %s", path, e)
