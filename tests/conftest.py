@@ -119,6 +119,7 @@ def job(tmp_path: pathlib.Path) -> JobFolder:
 def run_job(db: Database, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch):
     """run_job(job) runs `vdk run <job>` in-process and returns a RunOutcome."""
     from vdk.plugin.sqlite import sqlite_plugin
+    from vdk.internal.core.errors import resolvable_context
     from vdk.plugin.test_utils.util_funcs import CliEntryBasedTestRunner
 
     from vdk.plugin.notebook import plugin
@@ -131,6 +132,9 @@ def run_job(db: Database, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatc
     def run(job: JobFolder, *extra_args: str) -> RunOutcome:
         termination = tmp_path / f"termination-{next(counter)}.json"
         monkeypatch.setenv("VDK_TERMINATION_MESSAGE_WRITER_OUTPUT_FILE", str(termination))
+        # vdk-core keeps the errors of a run in a process-wide registry that decides the
+        # termination status; a real `vdk run` starts with it empty, so each run here does too.
+        resolvable_context().clear()
         runner = CliEntryBasedTestRunner(sqlite_plugin, plugin)
         result = runner.invoke(["run", str(job), *extra_args])
         return RunOutcome(result, termination)

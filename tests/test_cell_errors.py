@@ -95,3 +95,18 @@ def test_only_the_first_failing_notebook_is_reported(job, run_job, db):
     assert "first failure" in outcome.output
     assert "second failure" not in outcome.output
     assert db.events() == ["first"]
+
+
+def test_a_failure_vdk_blames_on_the_platform_is_blamed_as_for_a_py_step(job, run_job, db, monkeypatch):
+    # The database cannot be opened: not the notebook's fault, and vdk-core says so for .py steps.
+    monkeypatch.setenv("VDK_SQLITE_FILE", str(job.path.parent / "missing-folder" / "db.sqlite"))
+    query = 'job_input.execute_query("SELECT 1")'
+    job.py("10_step.py", query)
+    as_py_step = run_job(job)
+    (job.path / "10_step.py").unlink()
+    job.notebook("10_step.ipynb", [code(query)])
+    as_notebook = run_job(job)
+    assert as_py_step.exit_code == as_notebook.exit_code == 1
+    assert as_py_step.status == "Platform error", as_py_step.explain()
+    assert as_notebook.status == "Platform error", as_notebook.explain()
+    assert "Where: 10_step.ipynb, code cell 1 (id cell-0), line 1:" in as_notebook.output
