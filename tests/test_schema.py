@@ -17,6 +17,7 @@ from typing import Iterator
 from typing import Optional
 
 import nbformat
+import pytest
 from vdk.plugin.notebook.errors import InvalidNotebookError
 from vdk.plugin.notebook.reader import read_notebook
 from vdk.plugin.notebook.schema import is_certainly_valid_v4
@@ -226,3 +227,28 @@ def test_reading_refuses_what_nbformat_refuses_and_says_why(tmp_path):
         else:
             assert error.location.notebook == "nb.ipynb" and error.what and error.to_do
     assert accepted == []
+
+
+def test_a_notebook_as_jupyter_saves_it_after_running_is_vouched_for(tmp_path):
+    """Real kernel outputs (streams, results, rich display, errors) must take the fast path:
+    every notebook the fast check sends to nbformat costs a job a large part of its run."""
+    nbclient = pytest.importorskip("nbclient")
+    v4 = nbformat.v4
+    nb = v4.new_notebook(cells=[
+        v4.new_markdown_cell("# Executed by a real kernel"),
+        v4.new_code_cell("print('to stdout')\nimport sys; print('to stderr', file=sys.stderr)"),
+        v4.new_code_cell("{'a': 1}"),
+        v4.new_code_cell(
+            "from IPython.display import HTML, Image, JSON, display\n"
+            f"display(Image(data=__import__('base64').b64decode('{PNG}')))\n"
+            "display(HTML('<b>bold</b>'), JSON({'k': [1, 2]}))"
+        ),
+        v4.new_code_cell("raise ValueError('shown in the notebook')", metadata={"tags": ["raises-exception"]}),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3", record_timing=True).execute()
+    saved = json.loads(nbformat.writes(nb))
+    kinds = {o["output_type"] for cell in saved["cells"] for o in cell.get("outputs", [])}
+    assert kinds == {"stream", "execute_result", "display_data", "error"}
+    assert nbformat_validates(saved)
+    assert is_certainly_valid_v4(saved)
