@@ -1,0 +1,137 @@
+"""What runs in Jupyter is what `vdk run` runs: a notebook executed cell by cell in the installed
+"VDK (Python 3)" kernel, as a user runs it, lands the same rows as `vdk run` of the same file, and
+the file needs no change in between. Also the magics and finalisation in a real kernel.
+
+Kernels start as Jupyter starts them (nbclient, kernelspec "vdk", working directory = the job
+folder) and inherit this process's environment, so VDK_* variables point them at SQLite.
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+import sqlite3
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+
+from notebooks import code
+from notebooks import markdown
+
+VDK = pathlib.Path(sys.executable).parent / "vdk"
+ARGUMENTS = '{"day": "2026-11-25"}'
+
+SALES_NOTEBOOK = [
+    markdown("# Daily sales\nLoads the day's sales; run with `--arguments '{\"day\": ...}'`."),
+    code("%load_ext vdk.plugin.notebook"),  # a habit from plain kernels: harmless in both places
+    code(f"%%non-vdk\n%vdk --arguments '{ARGUMENTS}'"),
+    code("%%vdksql\nCREATE TABLE sales (day TEXT, region TEXT, amount INTEGER)"),
+    code("%%vdksql\nINSERT INTO sales VALUES ('{day}', 'north', 10)"),
+    code("day = job_input.get_arguments()['day']\n"
+         "for region, amount in [('south', 20), ('east', 30)]:\n"
+         "    job_input.send_object_for_ingestion(\n"
+         "        {'day': day, 'region': region, 'amount': amount}, destination_table='sales')"),
+    code("%%vdksql\nSELECT region, amount FROM sales ORDER BY region", tags=["non-vdk"]),
+    code("%time north = job_input.execute_query(\"SELECT amount FROM sales WHERE region = 'north'\")"),
+    code("job_input.send_object_for_ingestion(\n"
+         "    {'day': day, 'region': 'total-north', 'amount': north[0][0] * 2},\n"
+         "    destination_table='sales')"),
+]
+EXPECTED = [
+    ("2026-11-25", "east", 30),
+    ("2026-11-25", "north", 10),
+    ("2026-11-25", "south", 20),
+    ("2026-11-25", "total-north", 20),
+]
+
+
+def _sales(database: pathlib.Path) -> list[tuple]:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT day, region, amount FROM sales ORDER BY region").fetchall()
+
+
+def _client(nb, job) -> NotebookClient:
+    return NotebookClient(nb, kernel_name="vdk", timeout=60,
+                          resources={"metadata": {"path": str(job.path)}})
+
+
+def _outputs(cell) -> str:
+    return json.dumps(cell.outputs)
+
+
+def test_a_notebook_run_in_jupyter_runs_unchanged_with_vdk_run(job, db, tmp_path, monkeypatch):
+    path = job.notebook("10_sales.ipynb", SALES_NOTEBOOK)
+    sources = [cell["source"] for cell in json.loads(path.read_text())["cells"]]
+
+    nb = nbformat.read(path, as_version=4)
+    client = _client(nb, job)
+    with client.setup_kernel():  # leaving it shuts the kernel down, as closing the notebook does
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+    in_jupyter = _sales(db.path)
+    assert in_jupyter == EXPECTED
+    assert "<td>north</td><td>10</td>" in _outputs(nb.cells[6])  # exploration showed a table
+    nbformat.write(nb, path)  # the user saves the notebook, outputs and all, and changes nothing
+    assert [cell["source"] for cell in json.loads(path.read_text())["cells"]] == sources
+
+    production = tmp_path / "production.sqlite"
+    monkeypatch.setenv("VDK_SQLITE_FILE", str(production))
+    run = subprocess.run([str(VDK), "run", str(job), "--arguments", ARGUMENTS],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert _sales(production) == in_jupyter
+    for warning in ("out of order", "never ran", "was last run in Jupyter with Python"):
+        assert warning not in run.stdout + run.stderr
+
+
+def test_magics_in_the_vdk_kernel(job, db):
+    other = job.path.parent / "other-job"
+    other.mkdir()
+    path = job.notebook("10_magics.ipynb", [
+        code("job_input"),
+        code("%vdk --arguments '{\"limit\": 3}'"),
+        code("job_input.get_arguments()"),
+        code("%%vdksql\nSELECT {limit} AS n, 'a<b' AS text"),
+        code("%%vdksql\nSELECT * FROM no_such_table"),
+        code("%%non-vdk\nprint('only in Jupyter')"),
+        code("%vdk --path ../other-job\njob_input.get_name()"),
+    ])
+    nb = nbformat.read(path, as_version=4)
+    client = _client(nb, job)
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            if index == 4:
+                with pytest.raises(Exception) as failed:
+                    client.execute_cell(cell, index)
+                assert type(failed.value).__name__ == "CellExecutionError"
+            else:
+                client.execute_cell(cell, index)
+    cells = nb.cells
+    assert "starts on first use of job_input" in _outputs(cells[0])
+    assert cells[2].outputs[0]["data"]["text/plain"] == "{'limit': 3}"
+    html = cells[3].outputs[-1]["data"]["text/html"]
+    assert "<th>n</th><th>text</th>" in html and "<td>3</td><td>a&lt;b</td>" in html
+    (error,) = [o for o in cells[4].outputs if o["output_type"] == "error"]
+    assert error["traceback"] == [
+        "QueryFailed: The query failed: OperationalError: no such table: no_such_table"
+    ]
+    assert "vdk/internal" not in _outputs(cells[4]) and "Traceback" not in _outputs(cells[4])
+    assert cells[5].outputs[0]["text"] == "only in Jupyter\n"
+    assert "'other-job'" in _outputs(cells[6])
+
+
+def test_rows_ingested_just_before_a_restart_or_shutdown_are_in_the_database(job, db):
+    send = "job_input.send_object_for_ingestion({{'id': {0}}}, destination_table='late')"
+    path = job.notebook("10_late.ipynb", [code(send.format(1)), code(send.format(2))])
+    nb = nbformat.read(path, as_version=4)
+    client = _client(nb, job)
+    with client.setup_kernel():
+        client.execute_cell(nb.cells[0], 0)
+        run_sync(client.km.restart_kernel)()  # Jupyter's "Restart kernel": the old process exits
+        assert db.rows("SELECT id FROM late") == [(1,)]
+        run_sync(client.kc.wait_for_ready)(timeout=60)
+        client.execute_cell(nb.cells[1], 1)
+    assert db.rows("SELECT id FROM late ORDER BY id") == [(1,), (2,)]
