@@ -191,3 +191,12 @@ def test_loading_the_extension_inside_vdk_run_changes_nothing(job, run_job, db):
     outcome = run_job(job)
     assert outcome.exit_code == 0, outcome.explain()
     assert db.events() == ["JobInput"]
+
+
+def test_a_broken_config_ini_is_reported_in_one_line_naming_it(job, shell):
+    job.file("config.ini", "team = no section header\n[owner\n")
+    load(shell)
+    error = failure(shell, "job_input.get_arguments()")
+    (line,) = error._render_traceback_()
+    assert line.startswith(f"JobStartError: The data job in {job.path} could not be configured: ")
+    assert "Check the job's config.ini" in line

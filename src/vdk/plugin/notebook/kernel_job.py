@@ -83,12 +83,20 @@ class KernelJob:
                 f"The job folder {self.directory} does not exist. Point job_input at a data job "
                 "folder with: %vdk --path <folder>"
             )
-        with _without_reconfiguration_warning(), _blank_output_dropped():
-            job = StandaloneDataJob(
-                self.directory,
-                job_args=self.arguments or None,
-                extra_plugins=[KernelJobMarker()],
-            )
+        try:
+            with _without_reconfiguration_warning(), _blank_output_dropped():
+                job = StandaloneDataJob(
+                    self.directory,
+                    job_args=self.arguments or None,
+                    extra_plugins=[KernelJobMarker()],
+                )
+        except Exception as e:  # noqa: B902 - any failure to configure the job is shown short
+            log.debug("Starting the data job failed.", exc_info=True)
+            raise JobStartError(
+                f"The data job in {self.directory} could not be configured: "
+                f"{type(e).__name__}: {e}. Check the job's config.ini and the VDK_ environment "
+                "variables, then use job_input again."
+            ) from e
         job_input = job.__enter__()
         if job_input is None:
             # StandaloneDataJob logs the failure and returns None instead of raising.
