@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import ast
 import base64
-import contextlib
 import io
 import json
 import re
 import sys
+import time
 from types import CodeType
 from typing import Any
 from typing import Callable
-from typing import Iterator
 from typing import Optional
 
 RESULT_NAME = "_vdk_cell_result_"
+# A job's stdout is usually a pipe, block-buffered: without flushing, a cell's prints reach the
+# log in 8 kB lumps, long after they happen. Flushed at the end of each cell and, within a long
+# cell, at a line end at most this often.
+FLUSH_SECONDS = 0.2
 _USES_DISPLAY = re.compile(r"\bdisplay\s*\(|\bIPython\b")
 _TEXT_REPRS = (
     ("_repr_html_", "text/html"),
@@ -123,23 +126,29 @@ class CellOutputs:
         return self.outputs
 
 
-class _Tee(io.TextIOBase):
-    """sys.stdout or sys.stderr during a cell: writes through to the original, keeps a copy."""
+class _Tee:
+    """sys.stdout or sys.stderr during a cell: writes through to the original, keeps a copy.
+    Not an io.TextIOBase: its finaliser would close and flush on every cell; anything else a
+    stream has comes from the original."""
 
     def __init__(self, original: Any, name: str, outputs: CellOutputs):
         self._original = original
         self._name = name
         self._outputs = outputs
+        self._flushed = time.monotonic()
 
     def write(self, text: str) -> int:
         self._original.write(text)
         self._outputs.stream(self._name, text)
+        if "\n" in text and time.monotonic() - self._flushed > FLUSH_SECONDS:
+            self.flush()
         return len(text)
 
     def writable(self) -> bool:
         return True
 
     def flush(self) -> None:
+        self._flushed = time.monotonic()
         self._original.flush()
 
     def isatty(self) -> bool:
@@ -147,10 +156,6 @@ class _Tee(io.TextIOBase):
 
     def fileno(self) -> int:
         return self._original.fileno()
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return getattr(self._original, "encoding", "utf-8")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._original, name)
@@ -172,13 +177,36 @@ class _Publisher:
 
 
 class _Running:
-    """The cell being captured: where its outputs go and where the log is."""
+    """The capture of one running cell (a context manager around it): tees stdout and stderr,
+    stands in for the shell's display publisher, renders figures and delivers at the end."""
 
-    def __init__(self, outputs: CellOutputs, shell: Any, count: int, log: Any):
-        self.outputs = outputs
+    def __init__(self, capture: "OutputCapture", cell: Any, count: int, shell: Any):
+        self.capture = capture
+        self.cell = cell
+        self.outputs = CellOutputs(capture.limit)
         self.shell = shell
         self.count = count
-        self.log = log
+
+    def __enter__(self) -> None:
+        self.capture.running = self
+        self.log = self.stdout = sys.stdout
+        self.stderr = sys.stderr
+        if self.shell is not None:
+            self.saved_publisher = self.shell.display_pub
+            self.publisher = self.shell.display_pub = _Publisher(self)
+        sys.stdout = _Tee(self.stdout, "stdout", self.outputs)
+        sys.stderr = _Tee(self.stderr, "stderr", self.outputs)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            _flush_figures(self)
+        finally:
+            sys.stdout, sys.stderr = self.stdout, self.stderr
+            _flush(self.stdout, self.stderr)
+            if self.shell is not None and self.shell.display_pub is self.publisher:
+                self.shell.display_pub = self.saved_publisher
+            self.capture.running = None
+            self.capture.deliver(self.cell, self.outputs.finish())
 
     def add(self, kind: str, data: Any, metadata: Any) -> None:
         text = data.get("text/plain") if isinstance(data, dict) else None
@@ -192,38 +220,19 @@ class OutputCapture:
     hands each cell's outputs to `deliver` when the cell ends."""
 
     def __init__(self, deliver: Callable[[Any, list], None], limit: int):
-        self._deliver = deliver
-        self._limit = limit
-        self._running: Optional[_Running] = None
+        self.deliver = deliver
+        self.limit = limit
+        self.running: Optional[_Running] = None
 
     def wants_shell(self, cell: Any) -> bool:
         return "IPython" in sys.modules or bool(_USES_DISPLAY.search(cell.cell.source))
 
-    @contextlib.contextmanager
-    def capturing(self, cell: Any, count: int, shell: Any) -> Iterator[None]:
-        outputs = CellOutputs(self._limit)
-        stdout, stderr = sys.stdout, sys.stderr
-        running = self._running = _Running(outputs, shell, count, stdout)
-        publisher = saved_publisher = None
-        if shell is not None:
-            saved_publisher = shell.display_pub
-            publisher = shell.display_pub = _Publisher(running)
-        sys.stdout, sys.stderr = _Tee(stdout, "stdout", outputs), _Tee(stderr, "stderr", outputs)
-        try:
-            yield
-        finally:
-            try:
-                _flush_figures(running)
-            finally:
-                sys.stdout, sys.stderr = stdout, stderr
-                if shell is not None and shell.display_pub is publisher:
-                    shell.display_pub = saved_publisher
-                self._running = None
-                self._deliver(cell, outputs.finish())
+    def capturing(self, cell: Any, count: int, shell: Any) -> _Running:
+        return _Running(self, cell, count, shell)
 
     def show(self, value: Any) -> None:
         """The value of the cell's last expression: an execute_result, as Jupyter's Out[n]."""
-        running = self._running
+        running = self.running
         if running is None:
             return
         if running.shell is not None:
@@ -231,6 +240,14 @@ class OutputCapture:
         else:
             data, metadata = format_value(value)
         running.add("execute_result", data, metadata)
+
+
+def _flush(*streams: Any) -> None:
+    for stream in streams:
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken log stream must not fail the cell
+            pass
 
 
 def format_value(value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
