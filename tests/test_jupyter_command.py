@@ -83,7 +83,7 @@ def test_new_job_in_jupyterlab_on_localhost_with_a_token_stopped_by_ctrl_c(tmp_p
     server = subprocess.Popen(
         [str(VDK), "start-jupyter", "--new", "daily-sales", "--no-browser", "--port", str(port)],
         cwd=tmp_path, env=_jupyter_home(tmp_path), text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )
     threading.Thread(target=_lines, args=(server.stdout, output), daemon=True).start()
     try:
@@ -110,8 +110,8 @@ def test_new_job_in_jupyterlab_on_localhost_with_a_token_stopped_by_ctrl_c(tmp_p
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
     finally:
-        if server.poll() is None:
-            server.kill()
+        if server.poll() is None:  # the test failed: stop the command and JupyterLab under it
+            os.killpg(server.pid, signal.SIGKILL)
     text = "".join(output)
     assert "Created the data job folder" in text and "on localhost with token authentication" in text
 
