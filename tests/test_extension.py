@@ -105,7 +105,11 @@ def test_vdk_magic_help_and_usage_errors(shell, capsys):
     assert isinstance(failure(shell, "%vdk --no-such-option"), UsageError)
 
 
-def test_finalize_flushes_ingestion_and_the_next_use_starts_the_job_again(job, db, shell, capsys):
+def test_finalize_flushes_ingestion_and_the_next_use_starts_the_job_again(
+    job, db, shell, capsys, monkeypatch
+):
+    # Finalising waits for VDK's ingestion thread, which polls its queue this often (default 2 s).
+    monkeypatch.setenv("VDK_INGESTION_PAYLOAD_AGGREGATOR_TIMEOUT_SECONDS", "1")
     load(shell)
     run(shell, "job_input.send_object_for_ingestion({'id': 1, 'name': 'a'}, destination_table='things')")
     run(shell, "%vdk --finalize")
