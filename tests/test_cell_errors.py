@@ -39,6 +39,7 @@ FAILURES = {
     "exception in a %%time body": Failure("%%time\ny = 1\nraise ValueError('timed')", "A notebook cell raised ValueError", 3),
     "exception in a %%capture body": Failure("%%capture out\ny = 1\nraise ValueError('captured')", "A notebook cell raised ValueError", 3),
     "sql error": Failure("%%vdksql\nSELECT * FROM no_such_table", "The SQL query of a %%vdksql cell failed", 2),
+    "sql error below a blank line": Failure("\n%%vdksql\nSELECT *\nFROM no_such_table", "The SQL query of a %%vdksql cell failed", 3),
     "sys.exit(0)": Failure("import sys\nsys.exit(0)", "The cell called sys.exit(0)", 2),
     "sys.exit(3)": Failure("import sys\nsys.exit(3)", "The cell called sys.exit(3)", 2),
     "raise SystemExit": Failure("x = 1\nraise SystemExit", "The cell called sys.exit", 2),

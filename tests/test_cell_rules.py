@@ -32,7 +32,7 @@ def test_markdown_and_raw_cells_never_run(job, run_job, db):
     assert db.events() == ["code"]
 
 
-@pytest.mark.parametrize("first_line", ["# non-vdk", "#non-vdk", "%% non-vdk", "%%non-vdk", "  # non-vdk  "])
+@pytest.mark.parametrize("first_line", ["# non-vdk", "#non-vdk", "%% non-vdk", "%%non-vdk", "  # non-vdk  ", "\n# non-vdk"])
 def test_cells_marked_non_vdk_on_their_first_line_are_left_out(job, run_job, db, first_line):
     run_notebook(job, run_job, db, [
         code(record("before")),
@@ -119,6 +119,17 @@ def test_vdksql_cells_run_their_body_as_sql_with_job_arguments(job, run_job, db)
     assert outcome.exit_code == 0, outcome.explain()
     assert db.events() == ["sql step argument", "sql cell argument"]
     assert db.rows("SELECT count(*) FROM copied") == [(2,)]
+
+
+def test_vdksql_cells_are_recognised_as_in_jupyter_and_empty_ones_are_left_out(job, run_job, db):
+    # IPython, and so Jupyter, reads a cell magic from the first non-blank line.
+    run_notebook(job, run_job, db, [
+        code("\n\n%%vdksql\nINSERT INTO events (what) VALUES ('after blank lines')"),
+        code("%%vdksql\n"),
+        code("%%vdksql\n   \n"),
+        code(record("next cell")),
+    ])
+    assert db.events() == ["after blank lines", "next cell"]
 
 
 def test_skip_remaining_steps_stops_the_remaining_cells_and_steps(job, run_job, db):

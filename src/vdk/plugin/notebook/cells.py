@@ -36,11 +36,20 @@ class Cell:
         """The code to run: for an SQL cell, the source after its `%%vdksql` line."""
         if not self.is_sql:
             return self.source
-        return self.source.split("\n", 1)[1] if "\n" in self.source else ""
+        return "\n".join(self.source.split("\n")[self.body_first_line - 1:])
 
     @property
     def body_first_line(self) -> int:
-        return 2 if self.is_sql else 1
+        return first_line(self.source)[0] + 1 if self.is_sql else 1
+
+
+def first_line(source: str) -> tuple[int, str]:
+    """The first non-blank line and its number: where IPython, and so Jupyter, looks for a cell
+    magic such as `%%vdksql`, and where the non-vdk marker goes."""
+    for number, line in enumerate(source.split("\n"), start=1):
+        if line.strip():
+            return number, line
+    return 1, ""
 
 
 def source_text(source: Any) -> str:
@@ -58,14 +67,12 @@ def select_cells(nb: dict) -> list[Cell]:
     selected = []
     for number, cell, tags in code_cells:
         source = source_text(cell["source"])
-        first_line = source.split("\n", 1)[0]
-        if tags & SKIP_TAGS or _SKIP_FIRST_LINE.match(first_line):
+        _, first = first_line(source)
+        if tags & SKIP_TAGS or _SKIP_FIRST_LINE.match(first):
             continue
         if only_tagged and ONLY_TAG not in tags:
             continue
-        if not source.strip():
-            continue
-        selected.append(
-            Cell(number, cell.get("id"), source, tags, bool(_SQL_FIRST_LINE.match(first_line)))
-        )
+        chosen = Cell(number, cell.get("id"), source, tags, bool(_SQL_FIRST_LINE.match(first)))
+        if chosen.body.strip():  # an empty cell, or a %%vdksql cell without a query
+            selected.append(chosen)
     return selected
