@@ -99,6 +99,20 @@ def test_the_executed_notebook_shows_outputs_results_counts_and_timing(job, run_
     assert nb.metadata.vdk.cells_run == 4
 
 
+def test_a_value_that_cannot_be_shown_does_not_fail_the_job(job, run_job, db, tmp_path):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_notebook.ipynb", [
+        code("class Broken:\n    def __repr__(self):\n        raise RuntimeError('no repr')\nBroken()"),
+        code(record("after")),
+    ])
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    assert db.events() == ["after"]
+    broken, _ = code_cells(open_report(reports(tmp_path)[0]))
+    assert broken.metadata.vdk.status == "ok"
+    assert "cannot be shown: RuntimeError: no repr" in texts(broken, "stderr")
+
+
 def test_output_reaches_the_log_while_the_cell_runs(job, run_job, tmp_path):
     job.notebook("20_notebook.ipynb", [
         code("print('first cell says hello')"),

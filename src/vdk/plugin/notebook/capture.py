@@ -8,9 +8,9 @@ Jupyter's inline backend does), and the value of the last expression becomes an 
 What is kept per cell is capped, so a cell printing in a loop cannot exhaust memory; the log
 still gets everything.
 
-Plain-Python cells stay plain: IPython is only used when the notebook already uses it (magics,
-`display(...)`, `IPython` in the cell, or IPython imported by earlier cells). `display()` without
-a shell prints its arguments, as IPython itself does outside a kernel.
+Plain-Python cells stay plain: IPython is only used from the first cell that uses it (magics,
+`display(...)` or `IPython` in its source) on. `display()` called where no shell is bound yet
+(say, inside a helper module) prints its arguments, as IPython itself does outside a kernel.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import json
 import re
 import sys
 import time
+import tokenize
 from types import CodeType
 from typing import Any
 from typing import Callable
@@ -31,6 +32,8 @@ RESULT_NAME = "_vdk_cell_result_"
 # log in 8 kB lumps, long after they happen. Flushed at the end of each cell and, within a long
 # cell, at a line end at most this often.
 FLUSH_SECONDS = 0.2
+_NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER,
+             tokenize.INDENT, tokenize.DEDENT}
 _USES_DISPLAY = re.compile(r"\bdisplay\s*\(|\bIPython\b")
 _TEXT_REPRS = (
     ("_repr_html_", "text/html"),
@@ -57,11 +60,18 @@ def compile_keeping_result(source: str, filename: str, original: str) -> tuple[C
 
 
 def _ends_with_semicolon(source: str) -> bool:
-    for line in reversed(source.splitlines()):
-        code = line.split("#", 1)[0].rstrip() if "'" not in line and '"' not in line else line.rstrip()
-        if code:
-            return code.endswith(";")
-    return False
+    """Whether the cell's last token is `;` (comments aside), as IPython decides."""
+    stripped = source.rstrip()
+    if ";" not in stripped[stripped.rfind("\n") + 1:]:
+        return False
+    last = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type not in _NOT_CODE:
+                last = token
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return last is not None and last.type == tokenize.OP and last.string == ";"
 
 
 def display(*objs: Any, **kwargs: Any) -> Any:
@@ -225,7 +235,7 @@ class OutputCapture:
         self.running: Optional[_Running] = None
 
     def wants_shell(self, cell: Any) -> bool:
-        return "IPython" in sys.modules or bool(_USES_DISPLAY.search(cell.cell.source))
+        return bool(_USES_DISPLAY.search(cell.cell.source))
 
     def capturing(self, cell: Any, count: int, shell: Any) -> _Running:
         return _Running(self, cell, count, shell)
@@ -235,10 +245,15 @@ class OutputCapture:
         running = self.running
         if running is None:
             return
-        if running.shell is not None:
-            data, metadata = running.shell.display_formatter.format(value)
-        else:
-            data, metadata = format_value(value)
+        try:
+            if running.shell is not None:
+                data, metadata = running.shell.display_formatter.format(value)
+            else:
+                data, metadata = format_value(value)
+        except Exception as e:  # noqa: B902 - as in Jupyter, a broken repr does not fail the cell
+            sys.stderr.write(f"[vdk-jupyter] The value of the cell's last expression cannot be "
+                             f"shown: {type(e).__name__}: {e}\n")
+            return
         running.add("execute_result", data, metadata)
 
 

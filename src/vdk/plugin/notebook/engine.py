@@ -79,8 +79,9 @@ def run_cells(
         cell_start = time.perf_counter()
         error: Optional[BaseException] = None
         try:
-            wants_shell = cell.code is not None and (cell.needs_ipython or io.wants_shell(cell))
-            if shell is None and wants_shell:
+            if shell is None and cell.code is not None and (
+                cell.needs_ipython or io.wants_shell(cell)
+            ):
                 from vdk.plugin.notebook.ipython_shell import bind_shell
 
                 shell = bind_shell(namespace)
