@@ -299,3 +299,53 @@ def test_a_write_interrupted_midway_leaves_the_previous_file_whole(tmp_path, mon
         report.write_atomically(target, json.dumps({"version": "new", "padding": "x" * 10000}))
     assert json.loads(target.read_text()) == {"version": "old"}
     assert [p.name for p in target.parent.iterdir()] == ["nb.ipynb"]
+
+
+def test_skip_remaining_steps_is_not_a_failure_in_the_report(job, run_job, db, tmp_path):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_notebook.ipynb", [
+        code("print('checked: nothing to do')\njob_input.skip_remaining_steps()"),
+        code(record("never")),
+    ])
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    nb = open_report(reports(tmp_path)[0])
+    stopped, never = code_cells(nb)
+    assert stopped.metadata.vdk.status == "stopped"
+    assert texts(stopped) == "checked: nothing to do\n"
+    assert not [o for o in stopped.outputs if o.output_type == "error"]
+    assert never.metadata.vdk.status == "not-run"
+    assert nb.cells[0].cell_type == "code"  # no failure banner
+    assert nb.metadata.vdk.status == "stopped"
+
+
+def test_a_notebook_saved_without_cell_ids_gets_a_valid_report(job, run_job, tmp_path):
+    old = {"cells": [code("print('old format')")], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+    job.notebook("20_notebook.ipynb", old)
+    assert run_job(job).exit_code == 0
+    nb = open_report(reports(tmp_path)[0])  # validates as nbformat 4.5, ids included
+    assert texts(code_cells(nb)[0]) == "old format\n"
+
+
+def test_a_report_that_cannot_be_written_is_logged_and_the_job_goes_on(job, run_job, db, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("VDK_NOTEBOOK_REPORT_DIRECTORY", str(blocker / "reports"))
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_notebook.ipynb", [code(record("ran"))])
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    assert db.events() == ["ran"]
+    assert "the executed notebook could not be written to" in outcome.output
+
+
+def test_the_options_are_documented_in_config_help():
+    from vdk.plugin.test_utils.util_funcs import CliEntryBasedTestRunner
+
+    from vdk.plugin.notebook import plugin
+
+    result = CliEntryBasedTestRunner(plugin).invoke(["config-help"])
+    assert result.exit_code == 0, result.output
+    for option in ("notebook_report ", "notebook_report_directory", "notebook_report_html",
+                   "notebook_report_output_limit", "notebook_cell_timeout"):
+        assert option in result.output.lower()
