@@ -38,15 +38,18 @@ def test_magics_and_shell_lines_run_in_the_notebooks_namespace(job, run_job, db)
     assert db.events() == ["2", "20", "captured text", "shell ran", "hi", "hello python"]
 
 
-def test_load_ext_of_this_plugin_is_harmless(job, run_job, db):
+def test_the_jupyter_extensions_own_lines_are_harmless(job, run_job, db):
+    # In Jupyter they give the kernel a job_input; under vdk run the notebook has the run's.
     job.sql("10_create.sql", CREATE_EVENTS)
     job.notebook("20_nb.ipynb", [
         code("%load_ext vdk.plugin.notebook\n" + record("after load_ext")),
         code("%reload_ext vdk.plugin.notebook\n" + record("after reload_ext")),
+        code("%vdk\n%vdk --arguments '{\"day\": \"2024-01-01\"}'\n" + record("after %vdk")),
+        code(record("same job_input") + "\nassert job_input.get_name() == 'my-job'"),
     ])
     outcome = run_job(job)
     assert outcome.exit_code == 0, outcome.explain()
-    assert db.events() == ["after load_ext", "after reload_ext"]
+    assert db.events() == ["after load_ext", "after reload_ext", "after %vdk", "same job_input"]
 
 
 @pytest.mark.parametrize("line", [
@@ -54,6 +57,9 @@ def test_load_ext_of_this_plugin_is_harmless(job, run_job, db):
     "%pip install -q requests==2.31",
     "!pip install requests",
     "!pip3 install requests",
+    "!pip3.11 install requests",
+    "!uv pip install requests",
+    "!{sys.executable} -m pip install requests",
     "!python -m pip install requests",
     "%conda install requests",
 ])

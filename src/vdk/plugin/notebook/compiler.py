@@ -25,11 +25,15 @@ from vdk.plugin.notebook.errors import Location
 _IPYTHON_SYNTAX = re.compile(
     r"^[ \t]*(?:[\w.,()\[\] \t]+?=[ \t]*)?[%!]|\bget_ipython\b", re.MULTILINE
 )
+# Lines for the Jupyter extension only: loading it, and `%vdk`, which points a kernel's job_input
+# at a job. Under vdk run the notebook already has the run's job_input.
 _OWN_EXTENSION = re.compile(
-    r"^[ \t]*%(load_ext|reload_ext)[ \t]+vdk\.plugin\.notebook[ \t]*$", re.MULTILINE
+    r"^[ \t]*(%(load_ext|reload_ext)[ \t]+vdk\.plugin\.notebook[ \t]*|%vdk(?![\w.]).*)$",
+    re.MULTILINE,
 )
 _INSTALL = re.compile(
-    r"^[ \t]*(%(pip|conda|mamba|micromamba)|!.*\b(pip3?|conda|mamba))\s+(install|uninstall|remove)\b.*$",
+    r"^[ \t]*(%(pip|conda|mamba|micromamba)|!.*\b(pip[\d.]*|conda|mamba|micromamba))\s+"
+    r"(install|uninstall|remove)\b.*$",
     re.MULTILINE,
 )
 
