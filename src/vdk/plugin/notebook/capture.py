@@ -35,7 +35,7 @@ FLUSH_SECONDS = 0.2
 _NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER,
              tokenize.INDENT, tokenize.DEDENT}
 _USES_DISPLAY = re.compile(r"\bdisplay\s*\(|\bIPython\b")
-_TEXT_REPRS = (
+_REPR_METHODS = (
     ("_repr_html_", "text/html"),
     ("_repr_markdown_", "text/markdown"),
     ("_repr_svg_", "image/svg+xml"),
@@ -277,7 +277,7 @@ def format_value(value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             metadata.update(extra if isinstance(extra, dict) else {})
         if isinstance(bundle, dict):
             data.update(bundle)
-        for method, mime in _TEXT_REPRS:
+        for method, mime in _REPR_METHODS:
             if mime in data:
                 continue
             result = _call_repr(value, method)
