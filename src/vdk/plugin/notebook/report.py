@@ -91,7 +91,8 @@ class NotebookReport(CellListener):
         self._stop_requests = stop_requests
         self._job_name = job_name
         self._cells = [_fresh(cell) for cell in notebook.skeleton["cells"]]
-        self._by_number = {}
+        self._by_number: dict[int, int] = {}  # code cell number -> index in self._cells
+        self._injected_index = 0
         for index, cell in enumerate(self._cells):
             if cell["cell_type"] == "code":
                 self._by_number[len(self._by_number) + 1] = index
