@@ -36,6 +36,7 @@ FAILURES = {
         "import errors_helper\nerrors_helper.explode()", "A notebook cell raised ZeroDivisionError", 2
     ),
     "exception after a shell line": Failure("!echo hi\ny = 1\nraise ValueError('after shell')", "A notebook cell raised ValueError", 3),
+    "exception in a %time line": Failure("y = 1\n%time z = 1 / 0", "A notebook cell raised ZeroDivisionError", 2),
     "exception in a %%time body": Failure("%%time\ny = 1\nraise ValueError('timed')", "A notebook cell raised ValueError", 3),
     "exception in a %%capture body": Failure("%%capture out\ny = 1\nraise ValueError('captured')", "A notebook cell raised ValueError", 3),
     "sql error": Failure("%%vdksql\nSELECT * FROM no_such_table", "The SQL query of a %%vdksql cell failed", 2),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import pathlib
+import sys
 from typing import Any
 
 
@@ -36,6 +37,8 @@ def bind_shell(namespace: dict[str, Any]) -> Any:
     atexit.unregister(shell.atexit_operations)
     atexit.register(_remove_temporary_files, shell.tempfiles, shell.tempdirs)
     shell.enable_gui = _no_event_loop  # `%matplotlib inline` asks for one; a job has none
+    shell.vdk_shown_errors = []  # see exec_in_shell
+    shell.showtraceback = _recording_errors(shell.showtraceback, shell.vdk_shown_errors)
     namespace["get_ipython"] = lambda: shell
     return shell
 
@@ -59,12 +62,29 @@ def _remove_temporary_files(files: list, folders: list) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _recording_errors(show: Any, shown: list) -> Any:
+    """Wraps the shell's showtraceback to keep each error IPython shows."""
+
+    def showtraceback(exc_tuple: Any = None, *args: Any, **kwargs: Any) -> Any:
+        error = (exc_tuple or sys.exc_info())[1]
+        if error is not None:
+            shown.append(error)
+        return show(exc_tuple, *args, **kwargs)
+
+    return showtraceback
+
+
 def exec_in_shell(shell: Any, code: Any, namespace: dict[str, Any]) -> None:
-    """Run a transformed cell. A cell magic that runs its body through `shell.run_cell` (as
-    %%capture does) gets IPython's interactive behaviour: print the error and carry on. A job
-    must fail instead, so that error is raised here."""
+    """Run a transformed cell. Some magics give the code they run IPython's interactive
+    behaviour: show the error and carry on (%%capture runs its body through `shell.run_cell`;
+    %time and %%time do so in IPython 8, the last release for Python 3.9). A job must fail
+    instead, so the first such error is raised here."""
+    shown = shell.vdk_shown_errors
+    del shown[:]
     shell.last_execution_result = None
     exec(code, namespace)
     result = shell.last_execution_result
     if result is not None and not result.success:
         raise result.error_before_exec or result.error_in_exec
+    if shown:
+        raise shown[0]
