@@ -107,3 +107,30 @@ def test_only_notebooks_that_use_ipython_syntax_import_ipython(job, db, tmp_path
     result = run_vdk(job, dict(os.environ))
     assert result.returncode == 0, result.stdout + result.stderr
     assert db.events() == ["notebook ran", str(imports_ipython)]
+
+
+def test_errors_that_ipython_only_shows_fail_the_cell_unless_jupyter_goes_on_too(job, run_job, db):
+    # %run shows a failing script's error and carries on; a job must not.
+    script = job.file("failing_script.py", "raise ValueError('the script failed')\n")
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_nb.ipynb", [code(record("before")), code(f"%run {script}\n" + record("after"))])
+    outcome = run_job(job)
+    assert outcome.exit_code == 1, outcome.explain()
+    assert "the script failed" in outcome.output, outcome.output
+    assert db.events() == ["before"]
+
+
+def test_a_value_ipython_cannot_display_does_not_fail_the_job(job, run_job, db):
+    # Jupyter shows the formatter's error and goes on: so does the job.
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_nb.ipynb", [code(
+        "class Odd:\n"
+        "    def _repr_html_(self):\n"
+        "        raise ValueError('no html for you')\n"
+        "%time odd = Odd()\n"
+        "from IPython.display import display\n"
+        "display(odd)\n" + record("displayed")
+    )])
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    assert db.events() == ["displayed"]

@@ -37,8 +37,8 @@ def bind_shell(namespace: dict[str, Any]) -> Any:
     atexit.unregister(shell.atexit_operations)
     atexit.register(_remove_temporary_files, shell.tempfiles, shell.tempdirs)
     shell.enable_gui = _no_event_loop  # `%matplotlib inline` asks for one; a job has none
-    shell.vdk_shown_errors = []  # see exec_in_shell
-    shell.showtraceback = _recording_errors(shell.showtraceback, shell.vdk_shown_errors)
+    shell.vdk_shown_errors = []
+    shell.showtraceback = _raising(shell.showtraceback, shell.vdk_shown_errors)
     namespace["get_ipython"] = lambda: shell
     return shell
 
@@ -62,29 +62,37 @@ def _remove_temporary_files(files: list, folders: list) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _recording_errors(show: Any, shown: list) -> Any:
-    """Wraps the shell's showtraceback to keep each error IPython shows."""
+# Errors IPython shows and carries on from in Jupyter too: a value that cannot be displayed, a
+# failing event callback. They do not fail the cell there, and do not fail the job.
+_SHOWN_ONLY = ("IPython.core.formatters", "IPython.core.events")
+
+
+def _raising(show: Any, shown: list) -> Any:
+    """Some magics give the code they run IPython's interactive behaviour: show the error and
+    carry on (%%capture runs its body through `shell.run_cell`, %run its script; %time and %%time
+    do so in IPython 8, the last release for Python 3.9). A job must fail instead. The error is
+    raised where IPython would show it, so it leaves the magic through the cell's own line; where
+    IPython swallows even that (run_cell returns from a `finally`), exec_in_shell raises it."""
 
     def showtraceback(exc_tuple: Any = None, *args: Any, **kwargs: Any) -> Any:
         error = (exc_tuple or sys.exc_info())[1]
-        if error is not None:
-            shown.append(error)
-        return show(exc_tuple, *args, **kwargs)
+        caller = sys._getframe(1).f_globals.get("__name__")
+        if error is None or caller in _SHOWN_ONLY:
+            return show(exc_tuple, *args, **kwargs)
+        shown.append(error)
+        raise error
 
     return showtraceback
 
 
 def exec_in_shell(shell: Any, code: Any, namespace: dict[str, Any]) -> None:
-    """Run a transformed cell. Some magics give the code they run IPython's interactive
-    behaviour: show the error and carry on (%%capture runs its body through `shell.run_cell`;
-    %time and %%time do so in IPython 8, the last release for Python 3.9). A job must fail
-    instead, so the first such error is raised here."""
+    """Run a transformed cell, failing on any error IPython showed instead of raising."""
     shown = shell.vdk_shown_errors
     del shown[:]
     shell.last_execution_result = None
     exec(code, namespace)
-    result = shell.last_execution_result
-    if result is not None and not result.success:
-        raise result.error_before_exec or result.error_in_exec
     if shown:
         raise shown[0]
+    result = shell.last_execution_result  # a syntax error in a cell %%capture ran, say
+    if result is not None and not result.success:
+        raise result.error_before_exec or result.error_in_exec
