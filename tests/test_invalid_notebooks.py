@@ -3,6 +3,7 @@ names the file, says what is wrong and what to do. Old notebooks are upgraded in
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -74,6 +75,9 @@ def test_a_broken_notebook_fails_the_job_before_any_step_runs(job, run_job, db, 
     assert "Where: 30_broken.ipynb" in outcome.output
     assert "What to do: " in outcome.output
     assert outcome.status == "User error", outcome.explain()
+    summary = outcome.output[outcome.output.index("Step results:"):]
+    assert re.findall(r"^(\S+) - (\w+)$", summary, re.MULTILINE) == [("30_broken.ipynb", "ERROR")]
+    assert "prerequisite or plugin" not in outcome.output  # vdk-core's words for its own faults
     assert (job.path / "30_broken.ipynb").read_bytes() == content
 
 

@@ -127,7 +127,14 @@ def initialize_job(context: JobContext) -> None:
             prepared = inject_parameters(prepare_notebook(path), arguments)
         except NotebookError as e:
             log.error("%s cannot be run.\n%s", path.name, e.message())
-            raise NotebookStepError(e) from None
+            # As the job's first step, it fails before any other step runs, and vdk-core reports
+            # it as any failed step (run summary, user error). Raised from here instead, it would
+            # come with vdk-core's advice to check VDK's own plugins and prerequisites.
+            steps.insert(0, Step(
+                name=path.name, type=STEP_TYPE, runner_func=_Refused(e), file_path=path,
+                job_dir=pathlib.Path(job_dir),
+            ))
+            return
         step = Step(
             name=path.name,
             type=STEP_TYPE,
@@ -136,6 +143,16 @@ def initialize_job(context: JobContext) -> None:
             job_dir=pathlib.Path(job_dir),
         )
         steps.insert(_position(steps, step), step)
+
+
+class _Refused:
+    """The step of a notebook that cannot run."""
+
+    def __init__(self, error: NotebookError):
+        self.error = error
+
+    def __call__(self, step: Step, job_input: object) -> bool:
+        raise NotebookStepError(self.error)
 
 
 def _position(steps: list[Step], new: Step) -> int:
