@@ -173,8 +173,8 @@ def test_a_notebook_without_runnable_cells_is_not_runnable_and_does_not_fail(job
     assert re.search(r"^20_empty.ipynb - NOT_RUNNABLE$", outcome.output, re.MULTILINE), outcome.output
 
 
-@pytest.mark.parametrize("last_cell", [record("done"), "1 / 0"], ids=["success", "failure"])
-def test_running_a_job_never_changes_the_notebook_file(job, run_job, db, last_cell):
+@pytest.mark.parametrize("last_cell, exit_code", [(record("done"), 0), ("1 / 0", 1)], ids=["success", "failure"])
+def test_running_a_job_never_changes_the_notebook_file(job, run_job, db, last_cell, exit_code):
     job.sql("10_create.sql", CREATE_EVENTS)
     path = job.notebook("20_notebook.ipynb", [
         code("%time x = 1", count=3),
@@ -184,7 +184,8 @@ def test_running_a_job_never_changes_the_notebook_file(job, run_job, db, last_ce
     ])
     os.utime(path, (1_600_000_000, 1_600_000_000))
     before = path.read_bytes()
-    run_job(job)
+    outcome = run_job(job)
+    assert outcome.exit_code == exit_code, outcome.explain()
     assert path.read_bytes() == before
     assert os.stat(path).st_mtime == 1_600_000_000
     assert sorted(p.name for p in job.path.iterdir()) == ["10_create.sql", "20_notebook.ipynb"]
