@@ -134,3 +134,17 @@ def test_a_value_ipython_cannot_display_does_not_fail_the_job(job, run_job, db):
     outcome = run_job(job)
     assert outcome.exit_code == 0, outcome.explain()
     assert db.events() == ["displayed"]
+
+
+@pytest.mark.parametrize("cell", [
+    "%%capture out\njob_input.skip_remaining_steps()",
+    "%time job_input.skip_remaining_steps()",
+])
+def test_skip_remaining_steps_inside_a_magic_still_stops_the_job_successfully(job, run_job, db, cell):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_nb.ipynb", [code(record("before")), code(cell), code(record("next cell"))])
+    job.py("30_next.py", record("next step"))
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    assert outcome.status == "Success"
+    assert db.events() == ["before"]
