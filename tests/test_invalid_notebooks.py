@@ -153,3 +153,12 @@ def test_an_error_in_a_notebook_without_cell_ids_names_the_cell_by_number(job, r
     outcome = run_job(job)
     assert outcome.exit_code == 1, outcome.explain()
     assert "Where: 20_nb.ipynb, code cell 2, line 2:\n    raise ValueError('no ids here')" in outcome.output
+
+
+def test_an_error_in_an_nbformat_3_notebook_names_the_cell_without_made_up_ids(job, run_job, db):
+    nb = v3_notebook()
+    nb["worksheets"][0]["cells"][3]["input"] = ["x = 1\n", "raise ValueError('old and failing')"]
+    (job.path / "20_old.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    outcome = run_job(job)
+    assert outcome.exit_code == 1, outcome.explain()
+    assert "Where: 20_old.ipynb, code cell 2, line 2:\n    raise ValueError('old and failing')" in outcome.output

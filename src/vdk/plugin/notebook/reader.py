@@ -90,6 +90,9 @@ def _read_with_nbformat(nb: Any, where: Location) -> dict[str, Any]:
         raise InvalidNotebookError(
             f"The notebook cannot be converted to the current format: {e}", where, _RESTORE
         ) from None
+    if major < 4:
+        for cell in node["cells"]:
+            cell.pop("id", None)  # made up by the upgrade: messages must not name ids not in the file
     return node
 
 
