@@ -118,8 +118,8 @@ def job(tmp_path: pathlib.Path) -> JobFolder:
 @pytest.fixture
 def run_job(db: Database, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch):
     """run_job(job) runs `vdk run <job>` in-process and returns a RunOutcome."""
-    from vdk.plugin.sqlite import sqlite_plugin
     from vdk.internal.core.errors import resolvable_context
+    from vdk.plugin.sqlite import sqlite_plugin
     from vdk.plugin.test_utils.util_funcs import CliEntryBasedTestRunner
 
     from vdk.plugin.notebook import plugin
