@@ -77,3 +77,14 @@ def test_hidden_checkpoint_and_nested_notebooks_are_not_steps(job, run_job, db):
     assert outcome.exit_code == 0, outcome.explain()
     assert db.events() == ["20_real"]
     assert "checkpoint" not in outcome.output.split("Step results:")[1]
+
+
+def test_notebook_names_with_spaces_and_accents_are_steps_like_any_other(job, run_job, db):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20 daily report (v2).ipynb", [code(record("spaces"))])
+    job.notebook("30_café.ipynb", [code(record("accent")), code("raise ValueError('in the café')", cell_id="c")])
+    outcome = run_job(job)
+    assert outcome.exit_code == 1, outcome.explain()
+    assert db.events() == ["spaces", "accent"]
+    assert "20 daily report (v2).ipynb - SUCCESS" in outcome.output
+    assert "Where: 30_café.ipynb, code cell 2 (id c), line 1:" in outcome.output
