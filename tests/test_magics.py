@@ -32,10 +32,12 @@ def test_magics_and_shell_lines_run_in_the_notebooks_namespace(job, run_job, db)
         code("!echo shell ran > shell.txt\n" + save("open('shell.txt').read().strip()")),
         code("lines = !echo hi\n" + save("lines[0]")),
         code("name = 'python'\ngreeting = !echo hello {name}\n" + save("greeting[0]")),
+        code("%%bash\necho from bash > bash.txt"),
+        code(save("open('bash.txt').read().strip()")),
     ])
     outcome = run_job(job)
     assert outcome.exit_code == 0, outcome.explain()
-    assert db.events() == ["2", "20", "captured text", "shell ran", "hi", "hello python"]
+    assert db.events() == ["2", "20", "captured text", "shell ran", "hi", "hello python", "from bash"]
 
 
 def test_the_jupyter_extensions_own_lines_are_harmless(job, run_job, db):
@@ -62,10 +64,12 @@ def test_the_jupyter_extensions_own_lines_are_harmless(job, run_job, db):
     "!{sys.executable} -m pip install requests",
     "!python -m pip install requests",
     "%conda install requests",
+    "pip install --user requests",  # in a %%bash cell
 ])
 def test_installing_packages_fails_before_any_step_with_a_pointer_to_requirements(job, run_job, db, line):
     job.sql("10_create.sql", CREATE_EVENTS)
-    job.notebook("20_nb.ipynb", [code("x = 1"), code(f"import os\n{line}", cell_id="installs")])
+    first = "%%bash" if line.startswith("pip") else "import os"
+    job.notebook("20_nb.ipynb", [code("x = 1"), code(f"{first}\n{line}", cell_id="installs")])
     outcome = run_job(job)
     assert outcome.exit_code == 1, outcome.explain()
     assert "events" not in db.tables(), "the .sql step before the notebook must not have run"

@@ -36,6 +36,11 @@ _INSTALL = re.compile(
     r"(install|uninstall|remove)\b.*$",
     re.MULTILINE,
 )
+# A cell run by a shell (%%bash, %%sh, %%script ...): any of its lines may install.
+_SHELL_CELL = re.compile(r"\A\s*%%(bash|sh|script|system|sx)\b")
+_SHELL_INSTALL = re.compile(
+    r"^.*\b(pip[\d.]*|conda|mamba|micromamba)\s+(install|uninstall|remove)\b.*$", re.MULTILINE
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,8 @@ def _transform(source: str) -> str:
 
 def _refuse_installs(path: pathlib.Path, cell: Cell, filename: str) -> None:
     match = _INSTALL.search(cell.source)
+    if not match and _SHELL_CELL.match(cell.source):
+        match = _SHELL_INSTALL.search(cell.source)
     if not match:
         return
     line = cell.source.count("\n", 0, match.start()) + 1
