@@ -99,6 +99,15 @@ def test_cells_share_one_namespace_with_job_input_and_main_name(job, run_job, db
     assert sorted(db.rows("SELECT name, n FROM ingested")) == [("a", 1), ("b", 2)]
 
 
+def test_classes_defined_in_a_cell_can_be_pickled_as_in_jupyter(job, run_job, db):
+    run_notebook(job, run_job, db, [
+        code("import pickle\nclass Order:\n    def __init__(self, n):\n        self.n = n"),
+        code("copy = pickle.loads(pickle.dumps(Order(7)))"),
+        code("job_input.execute_query(f\"INSERT INTO events (what) VALUES ('{type(copy).__module__} {copy.n}')\")"),
+    ])
+    assert db.events() == ["__main__ 7"]
+
+
 def test_a_helper_module_beside_the_notebook_can_be_imported(job, run_job, db):
     job.file("cell_rules_helper.py", "def label():\n    return 'from helper'\n")
     run_notebook(job, run_job, db, [

@@ -4,6 +4,7 @@ from __future__ import annotations
 import builtins
 import logging
 import sys
+import types
 from typing import Any
 from typing import Optional
 
@@ -80,12 +81,11 @@ class NotebookStep:
             "%s: starting, %d of %d code cells to run",
             notebook.name, len(notebook.cells), notebook.code_cell_count,
         )
-        namespace: dict[str, Any] = {
-            "__name__": "__main__",
-            "__builtins__": builtins,
-            "job_input": job_input,
-            "display": display,  # a builtin in Jupyter
-        }
+        # The cells' module is `__main__` while they run, as in Jupyter: classes and functions
+        # defined in a cell can be pickled, `if __name__ == "__main__":` blocks run.
+        module = types.ModuleType("__main__")
+        namespace: dict[str, Any] = module.__dict__
+        namespace.update(__builtins__=builtins, job_input=job_input, display=display)
         listeners: list[CellListener] = [_ProgressLog(notebook)]
         report = None
         if self.report is not None:
@@ -95,6 +95,8 @@ class NotebookStep:
             listeners.append(report)
         job_dir = str(step.job_dir)
         sys.path.insert(0, job_dir)
+        main_module = sys.modules.get("__main__")
+        sys.modules["__main__"] = module
         try:
             summary = run_cells(
                 notebook.name,
@@ -115,6 +117,8 @@ class NotebookStep:
         finally:
             if job_dir in sys.path:
                 sys.path.remove(job_dir)
+            if main_module is not None:
+                sys.modules["__main__"] = main_module
             if report is not None:
                 report.save()
         log.info("%s: finished, %d cells in %.3f s", notebook.name, summary.cells_run, summary.seconds)
