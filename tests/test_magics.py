@@ -52,6 +52,10 @@ def test_the_jupyter_extensions_own_lines_are_harmless(job, run_job, db):
     outcome = run_job(job)
     assert outcome.exit_code == 0, outcome.explain()
     assert db.events() == ["after load_ext", "after reload_ext", "after %vdk", "same job_input"]
+    assert (
+        "20_nb.ipynb, code cell 3, line 2: `%vdk --arguments '{\"day\": \"2024-01-01\"}'` is for "
+        "Jupyter and is ignored by vdk run" in outcome.output
+    )
 
 
 @pytest.mark.parametrize("line", [

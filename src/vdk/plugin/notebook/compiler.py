@@ -10,6 +10,7 @@ IPython.
 from __future__ import annotations
 
 import linecache
+import logging
 import pathlib
 import re
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from vdk.plugin.notebook.capture import compile_keeping_result
 from vdk.plugin.notebook.cells import Cell
 from vdk.plugin.notebook.errors import CellFailedError
 from vdk.plugin.notebook.errors import Location
+
+log = logging.getLogger(__name__)
 
 # A line that starts with a magic or !shell, also as the right side of an assignment (`x = !ls`).
 _IPYTHON_SYNTAX = re.compile(
@@ -74,7 +77,7 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     _refuse_installs(path, cell, filename)
     # The extension is what gives a Jupyter kernel its job_input; under vdk run there already is
     # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
-    source = _OWN_EXTENSION.sub("", cell.source)
+    source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), cell.source)
     needs_ipython = bool(_IPYTHON_SYNTAX.search(source))
     if needs_ipython:
         source = _transform(source)
@@ -91,6 +94,18 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
             cause=e,
         ) from None
     return CompiledCell(cell, filename, code, needs_ipython, shows_result)
+
+
+def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
+    text = match.group(0).strip()
+    if text.startswith("%vdk"):
+        line = cell.source.count("\n", 0, match.start()) + 1
+        log.warning(
+            "%s, code cell %d, line %d: `%s` is for Jupyter and is ignored by vdk run, where "
+            "job_input is the run's own (pass arguments with vdk run --arguments).",
+            path.name, cell.number, line, text,
+        )
+    return ""
 
 
 def _transform(source: str) -> str:

@@ -18,7 +18,6 @@ A cell that uses SIGALRM itself (signal.alarm) conflicts with the limit.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import signal
 import threading
 from typing import Iterator
@@ -76,6 +75,8 @@ def _async_raise(seconds: float) -> Iterator[None]:
     armed = [True]
 
     def expired() -> None:
+        import ctypes  # only this fallback needs it; importing it costs every run 2 ms
+
         with lock:
             if armed[0]:
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(
