@@ -50,17 +50,20 @@ class Timing(NamedTuple):
 
 
 def vdk_run(job: pathlib.Path, work: pathlib.Path, check_sql: str, expected,
-            python_code: str = "", **extra_env: str) -> tuple[Timing, str]:
+            python_code: str = "", prefix: Sequence[str] = (), **extra_env: str
+            ) -> tuple[Timing, str]:
     """Run `vdk run job` in a new process against a new SQLite file; return its timing and
     output. Raises if the run fails or `check_sql` does not return `expected` from the
-    database. With `python_code`, runs `python -c python_code run job` instead of `vdk`."""
+    database. With `python_code`, runs `python -c python_code run job` instead of `vdk`;
+    `prefix` goes before the command (a profiler, say)."""
     db = work / "run.sqlite"
     if db.exists():
         db.unlink()
     log = work / "run.log"
     env = vdk_env(db)
     env.update(extra_env)
-    command = [sys.executable, "-c", python_code] if python_code else [str(VDK)]
+    command = [sys.executable, "-c", python_code] if python_code else [sys.executable, str(VDK)]
+    command = list(prefix) + command
     with open(log, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command + ["run", str(job)], stdout=out,

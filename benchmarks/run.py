@@ -13,6 +13,8 @@ import argparse
 import json
 import os
 import pathlib
+import re
+import shutil
 import sys
 import tempfile
 from typing import Callable
@@ -234,11 +236,39 @@ def bench_imports(work: pathlib.Path, args) -> list[Row]:
                 f"{ms:.1f} ms")] + rows
 
 
+def bench_instructions(work: pathlib.Path, args) -> list[Row]:
+    """Instructions executed by `vdk run` of each job variant, counted by valgrind's callgrind.
+
+    Unlike time, the count hardly moves with the machine's load, so this ratio is the steady one.
+    It is slow (about 20 s a run), hence one run per variant.
+    """
+    if shutil.which("valgrind") is None:
+        return [Row("instructions (callgrind)", "valgrind not installed: skipped")]
+    check = ("select sum(n) from summary", [(job_files.ROWS,)])
+    counts = {}
+    for variant in job_files.VARIANTS:
+        job = job_files.write_job(work / f"instr-{variant}", variant)
+        out = work / f"callgrind-{variant}.out"
+        prefix = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+        _, log = measure.vdk_run(job, work, *check, prefix=prefix)
+        counts[variant] = int(re.search(r"Collected : (\d+)", log).group(1))
+        print(f"  {variant}: {counts[variant]:,} instructions", file=sys.stderr)
+    rows = [Row("instructions, 3 .py steps", f"{counts['py'] / 1e6:,.0f} M")]
+    for variant, label, target in (("notebook", "plain Python cells", 1.05),
+                                   ("notebook-magics", "cells with magics", 1.5)):
+        ratio = counts[variant] / counts["py"]
+        rows += [Row(f"instructions, 3 notebooks, {label}", f"{counts[variant] / 1e6:,.0f} M"),
+                 Row("  ratio notebooks / .py, instructions", f"{ratio:.3f}", f"<= {target}",
+                     ratio <= target)]
+    return rows
+
+
 BENCHES: dict[str, Callable[[pathlib.Path, argparse.Namespace], list[Row]]] = {
     "jobs": bench_jobs,
     "cells": bench_cells,
     "big": bench_big_notebook,
     "imports": bench_imports,
+    "instructions": bench_instructions,
 }
 
 
@@ -275,7 +305,7 @@ def main() -> int:
     print(f"\nMedians of wall-clock and CPU time (user + system, with child processes); load "
           f"average {load_before:.2f} before, {load_after:.2f} after on {os.cpu_count()} CPUs. "
           "On a shared machine wall time swings with other people's work: compare ratios, "
-          "and trust the CPU ratios more.")
+          "and trust the CPU ratios more; instruction counts (section 'instructions') move least.")
     return 0 if all(r.ok is not False for r in rows) else 1
 
 

@@ -6,8 +6,8 @@ exploration with production code; these rules are how they tell the two apart.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+from typing import NamedTuple
 from typing import Optional
 
 SKIP_TAGS = frozenset({"non-vdk", "skip-execution"})
@@ -17,15 +17,17 @@ _SKIP_FIRST_LINE = re.compile(r"^\s*(%%\s*non-vdk|#\s*non-vdk)\s*$")
 _SQL_FIRST_LINE = re.compile(r"^\s*%%vdksql\b")
 
 
-@dataclass(frozen=True)
-class Cell:
-    """A code cell chosen to run. `number` counts code cells from 1, as the user sees them."""
+class Cell(NamedTuple):
+    """A code cell chosen to run. `number` counts code cells from 1, as the user sees them; an
+    injected-parameters cell (parameters.py) has the number of the cell it follows (0: top).
+    A NamedTuple rather than a frozen dataclass: defining one of those costs every run ~1 ms."""
 
     number: int
     cell_id: Optional[str]
     source: str
     tags: frozenset
     is_sql: bool
+    injected: bool = False
 
     @property
     def may_raise(self) -> bool:

@@ -13,8 +13,8 @@ import linecache
 import logging
 import pathlib
 import re
-from dataclasses import dataclass
 from types import CodeType
+from typing import NamedTuple
 from typing import Optional
 
 from vdk.plugin.notebook.capture import compile_keeping_result
@@ -46,8 +46,7 @@ _SHELL_INSTALL = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class CompiledCell:
+class CompiledCell(NamedTuple):
     cell: Cell
     filename: str
     code: Optional[CodeType]  # None for SQL cells

@@ -9,10 +9,10 @@ from __future__ import annotations
 import contextlib
 import time
 import traceback
-from dataclasses import dataclass
 from typing import Any
 from typing import Callable
 from typing import ContextManager
+from typing import NamedTuple
 from typing import Optional
 from typing import Sequence
 
@@ -51,8 +51,7 @@ class CellIO:
         pass
 
 
-@dataclass(frozen=True)
-class RunSummary:
+class RunSummary(NamedTuple):
     cells_run: int
     seconds: float
 

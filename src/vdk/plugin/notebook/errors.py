@@ -6,12 +6,11 @@ exceptions; the step runner turns them into VDK user errors, so this module stay
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from typing import Optional
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """Where in a notebook something happened. Cell numbers count code cells from 1, as a user
     counts them down the notebook; `line` is 1-based within the cell."""
 

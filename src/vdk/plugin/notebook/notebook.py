@@ -6,9 +6,8 @@ refuse a broken notebook before the first step of the job changes any data.
 from __future__ import annotations
 
 import pathlib
-from dataclasses import dataclass
-from dataclasses import field
 from typing import Any
+from typing import NamedTuple
 
 from vdk.plugin.notebook.cells import select_cells
 from vdk.plugin.notebook.compiler import CompiledCell
@@ -20,14 +19,13 @@ from vdk.plugin.notebook.reader import read_notebook
 from vdk.plugin.notebook.report import strip_outputs
 
 
-@dataclass(frozen=True)
-class PreparedNotebook:
+class PreparedNotebook(NamedTuple):
     path: pathlib.Path
     cells: list[CompiledCell]
     code_cell_count: int
     metadata: dict[str, Any]
     # The notebook without its saved outputs, for the executed copy (report.py).
-    skeleton: dict[str, Any] = field(default_factory=lambda: {"cells": [], "metadata": {}})
+    skeleton: dict[str, Any]
 
     @property
     def name(self) -> str:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 import pathlib
-from dataclasses import dataclass
 from typing import Any
+from typing import NamedTuple
 from typing import Optional
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,7 @@ def declare(config_builder: Any) -> None:
     )
 
 
-@dataclass(frozen=True)
-class RunOptions:
+class RunOptions(NamedTuple):
     report: Optional[Any]  # report.ReportOptions, or None when no executed notebook is written
     cell_timeout: Optional[float]
 

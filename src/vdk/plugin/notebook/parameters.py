@@ -9,7 +9,6 @@ checked when the job is initialised, before any step runs.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import keyword
 import linecache
 import logging
@@ -35,11 +34,6 @@ INJECTED_TAG = "injected-parameters"
 
 class ParameterError(NotebookError):
     """A job argument cannot become a notebook variable."""
-
-
-@dataclasses.dataclass(frozen=True)
-class InjectedCell(Cell):
-    """The cell made from the job arguments. `number` is the code cell it follows (0: top)."""
 
 
 def inject_parameters(
@@ -90,7 +84,7 @@ def inject_parameters(
     cells = list(notebook.cells)
     position = sum(1 for compiled in cells if compiled.cell.number <= number)
     cells.insert(position, injected)
-    return dataclasses.replace(notebook, cells=cells)
+    return notebook._replace(cells=cells)
 
 
 def _parameters_cell(skeleton: dict[str, Any]) -> Optional[tuple[int, str]]:
@@ -127,7 +121,7 @@ def _compile(notebook: PreparedNotebook, number: int, values: dict[str, Any]) ->
     source = "# Parameters\n" + "".join(f"{name} = {literal(value)}\n" for name, value in values.items())
     ids = {cell.get("id") for cell in notebook.skeleton["cells"]}
     cell_id = INJECTED_TAG if INJECTED_TAG not in ids else f"{INJECTED_TAG}-vdk"
-    cell = InjectedCell(number, cell_id, source, frozenset({INJECTED_TAG}), False)
+    cell = Cell(number, cell_id, source, frozenset({INJECTED_TAG}), False, injected=True)
     filename = f"{notebook.path} [{INJECTED_TAG}]"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     return CompiledCell(cell, filename, compile(source, filename, "exec", dont_inherit=True), False)

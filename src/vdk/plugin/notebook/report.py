@@ -24,15 +24,14 @@ import re
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import NamedTuple
 from typing import Optional
 
 from vdk.plugin.notebook.capture import OutputCapture
 from vdk.plugin.notebook.compiler import CompiledCell
 from vdk.plugin.notebook.engine import CellListener
-from vdk.plugin.notebook.parameters import InjectedCell
 from vdk.plugin.notebook.timeout import CellTimeout
 
 if TYPE_CHECKING:
@@ -45,8 +44,7 @@ FAILED_CELL_ANCHOR = "vdk-failed-cell"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-@dataclass(frozen=True)
-class ReportOptions:
+class ReportOptions(NamedTuple):
     folder: pathlib.Path  # this run's folder; created when the first report is written
     output_limit: int  # characters of output kept per cell
     html: bool
@@ -97,7 +95,7 @@ class NotebookReport(CellListener):
             if cell["cell_type"] == "code":
                 self._by_number[len(self._by_number) + 1] = index
         for compiled in notebook.cells:
-            if isinstance(compiled.cell, InjectedCell):
+            if compiled.cell.injected:
                 self._insert_injected(compiled)
         self._selected = {self._index(compiled) for compiled in notebook.cells}
         self._ran: set[int] = set()
@@ -118,7 +116,7 @@ class NotebookReport(CellListener):
         self._injected_index = position
 
     def _index(self, compiled: CompiledCell) -> int:
-        if isinstance(compiled.cell, InjectedCell):
+        if compiled.cell.injected:
             return self._injected_index
         return self._by_number[compiled.cell.number]
 
