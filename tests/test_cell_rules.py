@@ -108,6 +108,15 @@ def test_classes_defined_in_a_cell_can_be_pickled_as_in_jupyter(job, run_job, db
     assert db.events() == ["__main__ 7"]
 
 
+def test_top_level_await_runs_on_one_loop_across_cells_as_in_jupyter(job, run_job, db):
+    run_notebook(job, run_job, db, [
+        code("import asyncio\nasync def double(n):\n    await asyncio.sleep(0.01)\n    return 2 * n"),
+        code("value = await double(21)\nlater = asyncio.ensure_future(double(5))"),
+        code("job_input.execute_query(f\"INSERT INTO events (what) VALUES ('{value} {await later}')\")"),
+    ])
+    assert db.events() == ["42 10"]
+
+
 def test_a_helper_module_beside_the_notebook_can_be_imported(job, run_job, db):
     job.file("cell_rules_helper.py", "def label():\n    return 'from helper'\n")
     run_notebook(job, run_job, db, [

@@ -27,6 +27,8 @@ from typing import Any
 from typing import Callable
 from typing import Optional
 
+from vdk.plugin.notebook.awaiting import COMPILE_FLAGS
+
 RESULT_NAME = "_vdk_cell_result_"
 # A job's stdout is usually a pipe, block-buffered: without flushing, a cell's prints reach the
 # log in 8 kB lumps, long after they happen. Flushed at the end of each cell and, within a long
@@ -52,11 +54,11 @@ def compile_keeping_result(source: str, filename: str, original: str) -> tuple[C
     tree = compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     last = tree.body[-1] if tree.body else None
     if not isinstance(last, ast.Expr) or _ends_with_semicolon(original):
-        return compile(tree, filename, "exec", dont_inherit=True), False
+        return compile(tree, filename, "exec", COMPILE_FLAGS, dont_inherit=True), False
     keep = ast.Assign(targets=[ast.Name(RESULT_NAME, ast.Store())], value=last.value)
     tree.body[-1] = ast.copy_location(keep, last)
     ast.fix_missing_locations(tree)
-    return compile(tree, filename, "exec", dont_inherit=True), True
+    return compile(tree, filename, "exec", COMPILE_FLAGS, dont_inherit=True), True
 
 
 def _ends_with_semicolon(source: str) -> bool:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from typing import Optional
 from typing import Sequence
 
+from vdk.plugin.notebook.awaiting import CellRunner
 from vdk.plugin.notebook.capture import RESULT_NAME
 from vdk.plugin.notebook.compiler import CompiledCell
 from vdk.plugin.notebook.errors import CellFailedError
@@ -71,6 +72,25 @@ def run_cells(
     propagate unchanged after listeners have heard of them. A cell running longer than
     `cell_timeout` seconds is stopped and fails."""
     started = time.perf_counter()
+    run = CellRunner()
+    try:
+        _run_all(notebook, cells, namespace, run_sql, listeners, passthrough, io, cell_timeout, run)
+    finally:
+        run.close()
+    return RunSummary(len(cells), time.perf_counter() - started)
+
+
+def _run_all(
+    notebook: str,
+    cells: Sequence[CompiledCell],
+    namespace: dict[str, Any],
+    run_sql: Callable[[str], Any],
+    listeners: Sequence[CellListener],
+    passthrough: tuple[type[BaseException], ...],
+    io: CellIO,
+    cell_timeout: Optional[float],
+    run: CellRunner,
+) -> None:
     shell = None
     for count, cell in enumerate(cells, start=1):
         for listener in listeners:
@@ -90,9 +110,9 @@ def run_cells(
                 elif cell.needs_ipython:
                     from vdk.plugin.notebook.ipython_shell import exec_in_shell
 
-                    exec_in_shell(shell, cell.code, namespace)
+                    exec_in_shell(shell, cell.code, namespace, run)
                 else:
-                    exec(cell.code, namespace)
+                    run(cell.code, namespace)
                 if cell.shows_result:
                     value = namespace.pop(RESULT_NAME, None)
                     if value is not None:
@@ -110,7 +130,6 @@ def run_cells(
         if cell.cell.may_raise and isinstance(error, Exception):
             continue
         raise _cell_failure(notebook, cell, error, cell_timeout) from None
-    return RunSummary(len(cells), time.perf_counter() - started)
 
 
 def _cell_failure(

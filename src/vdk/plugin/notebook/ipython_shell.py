@@ -10,6 +10,7 @@ import atexit
 import pathlib
 import sys
 from typing import Any
+from typing import Callable
 
 
 def bind_shell(namespace: dict[str, Any]) -> Any:
@@ -85,12 +86,14 @@ def _raising(show: Any, shown: list) -> Any:
     return showtraceback
 
 
-def exec_in_shell(shell: Any, code: Any, namespace: dict[str, Any]) -> None:
+def exec_in_shell(
+    shell: Any, code: Any, namespace: dict[str, Any], run: Callable[[Any, dict], None]
+) -> None:
     """Run a transformed cell, failing on any error IPython showed instead of raising."""
     shown = shell.vdk_shown_errors
     del shown[:]
     shell.last_execution_result = None
-    exec(code, namespace)
+    run(code, namespace)
     if shown:
         raise shown[0]
     result = shell.last_execution_result  # a syntax error in a cell %%capture ran, say
