@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Creates .venv (or reuses it) with vdk-jupyter installed in development mode plus what the tests
-# and the example need. Safe to run again. PYTHON picks the interpreter (3.9 or newer).
+# Creates a virtual environment (or reuses it) with vdk-jupyter installed in development mode plus
+# what the tests and the example need. Safe to run again.
+#   PYTHON  the interpreter (3.9 or newer; default python3)
+#   VENV    where (default .venv)
+#   EXTRAS  the extras to install (default test,jupyter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
+VENV="${VENV:-.venv}"
+EXTRAS="${EXTRAS:-test,jupyter}"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
 fi
 # VDK packages build from source with pkg_resources; constraints.txt keeps setuptools below 81.
 export PIP_CONSTRAINT="$PWD/constraints.txt"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check "setuptools<81" pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,jupyter]"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "setuptools<81" pip
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
 # An editable install does not install data_files: put the "VDK (Python 3)" kernelspec into the
 # venv as a regular install would (share/jupyter/kernels/vdk).
-.venv/bin/jupyter kernelspec install share/jupyter/kernels/vdk --sys-prefix --name vdk >/dev/null 2>&1
+"$VENV/bin/jupyter" kernelspec install share/jupyter/kernels/vdk --sys-prefix --name vdk >/dev/null 2>&1

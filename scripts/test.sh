@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up .venv and runs the whole test suite. Extra arguments go to pytest.
+# Sets up the virtual environment (see setup.sh: PYTHON, VENV, EXTRAS) and runs the whole test
+# suite. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/python -m pytest tests "$@"
+exec "${VENV:-.venv}/bin/python" -m pytest tests "$@"

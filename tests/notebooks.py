@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import json
 import pathlib
+import sys
 from typing import Any
 from typing import Iterable
 from typing import Optional
+
+# What Jupyter records of the kernel that last ran a notebook: here, the Python running the tests.
+THIS_PYTHON = "{}.{}.{}".format(*sys.version_info[:3])
 
 
 def code(source: str, tags: Iterable[str] = (), cell_id: Optional[str] = None, count=None) -> dict:
@@ -25,7 +29,7 @@ def raw(source: str) -> dict:
     return {"cell_type": "raw", "metadata": {}, "source": source.splitlines(True)}
 
 
-def notebook(cells: list[dict], language: str = "python", version: str = "3.11.7") -> dict:
+def notebook(cells: list[dict], language: str = "python", version: str = THIS_PYTHON) -> dict:
     for index, cell in enumerate(cells):
         cell.setdefault("id", f"cell-{index}")
     return {

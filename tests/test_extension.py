@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pathlib
 import sqlite3
+import sys
 
 import pytest
 from IPython.core.error import UsageError
@@ -127,7 +128,10 @@ def test_vdksql_shows_a_table_and_a_failing_query_as_one_short_error(job, db, sh
     load(shell)
     run(shell, "%%vdksql\nCREATE TABLE t (n INTEGER, label TEXT)")
     run(shell, "%%vdksql\nINSERT INTO t VALUES (1, '<b>'), (2, NULL)")
-    assert "Statement executed (2 rows affected)." in capsys.readouterr().out
+    # Before 3.11, sqlite3 cannot count rows of a statement that starts with a comment, and
+    # vdk-core starts every query with one (job name, op id): then no count is claimed.
+    counted = " (2 rows affected)" if sys.version_info >= (3, 11) else ""
+    assert f"Statement executed{counted}." in capsys.readouterr().out
     table = run(shell, "%%vdksql\nSELECT n, label FROM t ORDER BY n")
     html = table._repr_html_()
     assert "<th>n</th><th>label</th>" in html and "<td>&lt;b&gt;</td>" in html
