@@ -25,7 +25,7 @@ setuptools.setup(
         "jupyter": ["jupyterlab>=4", "ipykernel>=6"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
         "html": ["nbconvert>=6"],
-        "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib"],
+        "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.plugin"]},
     # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,

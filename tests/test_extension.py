@@ -73,12 +73,14 @@ def test_the_jobs_config_ini_applies_as_in_vdk_run(job, shell, monkeypatch, tmp_
 
 
 def test_vdk_magic_sets_arguments_and_sql_cells_substitute_them(job, db, shell, capsys):
+    pytest.importorskip("pandas")  # the "test" extra has it: the result is a DataFrame
     load(shell)
     run(shell, "%vdk --arguments '{\"day\": \"2026-11-25\", \"limit\": 2}'")
     assert "arguments {\"day\": \"2026-11-25\", \"limit\": 2}" in capsys.readouterr().out
     assert run(shell, "job_input.get_arguments()") == {"day": "2026-11-25", "limit": 2}
     table = run(shell, "%%vdksql\nSELECT '{day}' AS day, {limit} * 10 AS amount")
-    assert (table.columns, table.rows) == (["day", "amount"], [("2026-11-25", 20)])
+    assert list(table.columns) == ["day", "amount"]
+    assert [tuple(row) for row in table.values.tolist()] == [("2026-11-25", 20)]
 
 
 def test_vdk_magic_points_job_input_at_another_job_and_reset_comes_back(job, shell, tmp_path):
@@ -124,7 +126,10 @@ def test_finalize_flushes_ingestion_and_the_next_use_starts_the_job_again(
     assert "job_input" not in shell.user_ns
 
 
-def test_vdksql_shows_a_table_and_a_failing_query_as_one_short_error(job, db, shell, capsys):
+def test_vdksql_shows_a_table_and_a_failing_query_as_one_short_error(
+    job, db, shell, capsys, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # without pandas: an HTML table
     load(shell)
     run(shell, "%%vdksql\nCREATE TABLE t (n INTEGER, label TEXT)")
     run(shell, "%%vdksql\nINSERT INTO t VALUES (1, '<b>'), (2, NULL)")
@@ -143,7 +148,20 @@ def test_vdksql_shows_a_table_and_a_failing_query_as_one_short_error(job, db, sh
     assert "Executing query FAILED" not in capsys.readouterr().err
 
 
-def test_a_large_result_is_truncated_with_a_note(job, db, shell):
+def test_with_pandas_a_query_result_is_a_dataframe(job, db, shell):
+    pandas = pytest.importorskip("pandas")
+    load(shell)
+    run(shell, "%%vdksql\nCREATE TABLE t (n INTEGER, label TEXT)")
+    run(shell, "%%vdksql\nINSERT INTO t VALUES (1, 'a'), (2, NULL)")
+    frame = run(shell, "%%vdksql\nSELECT n, label FROM t ORDER BY n")
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.columns) == ["n", "label"]
+    assert frame["n"].tolist() == [1, 2]
+    assert frame["label"][0] == "a" and frame["label"].isna().tolist() == [False, True]
+
+
+def test_a_large_result_is_truncated_with_a_note(job, db, shell, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
     load(shell)
     table = run(shell, "%%vdksql\nWITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
                        "WHERE n < 120) SELECT n FROM c")
