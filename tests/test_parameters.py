@@ -101,6 +101,29 @@ def test_an_argument_that_is_not_an_identifier_is_an_error_before_anything_runs(
     assert "events" not in db.tables()  # 10_create.sql did not run either
 
 
+def test_arguments_that_are_not_a_json_object_are_an_error_with_a_parameters_cell(job, run_job, db):
+    params_job(job, ["day"])
+    outcome = run_job(job, "--arguments", json.dumps(["2026-11-25"]))
+    assert outcome.exit_code == 1
+    assert "The job arguments are a JSON array, not an object" in outcome.output
+    assert "Where: 20_notebook.ipynb, code cell 1" in outcome.output
+    assert "Pass the arguments as a JSON object" in outcome.output
+    assert outcome.status == "User error"
+    assert "events" not in db.tables()  # 10_create.sql did not run either
+
+
+def test_arguments_that_are_not_a_json_object_reach_a_notebook_without_parameters_cell(job, run_job, db):
+    job.notebook("20_notebook.ipynb", [
+        code(CREATE_EVENTS.join(['job_input.execute_query("', '")'])),
+        code('job_input.execute_query("INSERT INTO events (what) VALUES (\'" '
+             '+ "+".join(job_input.get_arguments()) + "\')")'),
+    ])
+    outcome = run_job(job, "--arguments", json.dumps(["a", "b"]))
+    assert outcome.exit_code == 0, outcome.explain()
+    assert db.events() == ["a+b"]
+    assert "the job arguments are a JSON array, not an object" in outcome.output
+
+
 def test_without_a_parameters_cell_arguments_are_injected_at_the_top(job, run_job, db, tmp_path):
     job.sql("10_create.sql", CREATE_EVENTS)
     job.py("30_after.py", """

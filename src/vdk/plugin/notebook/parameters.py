@@ -32,6 +32,10 @@ PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 
 
+_JSON_KIND = {"list": "array", "str": "string", "int": "number", "float": "number",
+              "bool": "boolean"}
+
+
 class ParameterError(NotebookError):
     """A job argument cannot become a notebook variable."""
 
@@ -43,6 +47,23 @@ def inject_parameters(
     if not arguments:
         return notebook
     parameters = _parameters_cell(notebook.skeleton)
+    if not isinstance(arguments, dict):
+        # vdk run accepts any JSON as --arguments; only an object names variables.
+        kind = type(arguments).__name__
+        if parameters is not None:
+            raise ParameterError(
+                f"The job arguments are a JSON {_JSON_KIND.get(kind, kind)}, not an object, so "
+                "they cannot become the notebook variables of its parameters cell.",
+                Location(notebook.name, parameters[0]),
+                "Pass the arguments as a JSON object of names and values, for example "
+                "--arguments '{\"day\": \"2026-11-25\"}'.",
+            )
+        log.warning(
+            "%s: the job arguments are a JSON %s, not an object, so no notebook variables are "
+            "assigned from them. Read them with job_input.get_arguments().",
+            notebook.name, _JSON_KIND.get(kind, kind),
+        )
+        return notebook
     names = list(arguments)
     invalid = [name for name in names if not name.isidentifier() or keyword.iskeyword(name)]
     if invalid and parameters is not None:
