@@ -39,6 +39,10 @@ FAILURES = {
     "exception in a %time line": Failure("y = 1\n%time z = 1 / 0", "A notebook cell raised ZeroDivisionError", 2),
     "exception in a %%time body": Failure("%%time\ny = 1\nraise ValueError('timed')", "A notebook cell raised ValueError", 3),
     "exception in a %%capture body": Failure("%%capture out\ny = 1\nraise ValueError('captured')", "A notebook cell raised ValueError", 3),
+    "exception whose str() fails": Failure(
+        "class Odd(Exception):\n    def __str__(self):\n        raise ValueError('no text')\n\nraise Odd()",
+        "A notebook cell raised Odd: <exception str() failed>", 5,
+    ),
     "sql error": Failure("%%vdksql\nSELECT * FROM no_such_table", "The SQL query of a %%vdksql cell failed", 2),
     "sql error below a blank line": Failure("\n%%vdksql\nSELECT *\nFROM no_such_table", "The SQL query of a %%vdksql cell failed", 3),
     "sys.exit(0)": Failure("import sys\nsys.exit(0)", "The cell called sys.exit(0)", 2),

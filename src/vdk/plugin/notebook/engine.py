@@ -20,6 +20,7 @@ from vdk.plugin.notebook.awaiting import CellRunner
 from vdk.plugin.notebook.capture import RESULT_NAME
 from vdk.plugin.notebook.compiler import CompiledCell
 from vdk.plugin.notebook.errors import CellFailedError
+from vdk.plugin.notebook.errors import error_text
 from vdk.plugin.notebook.timeout import CellTimeout
 from vdk.plugin.notebook.timeout import describe_seconds
 from vdk.plugin.notebook.timeout import time_limit
@@ -149,7 +150,7 @@ def _cell_failure(
     if cell.code is None:
         line = cell.cell.body_first_line
         return CellFailedError(
-            f"The SQL query of a %%vdksql cell failed: {type(error).__name__}: {error}",
+            f"The SQL query of a %%vdksql cell failed: {type(error).__name__}: {error_text(error)}",
             cell.location(notebook, line),
             "Fix the query (try it in Jupyter with %%vdksql) and run the job again.",
             cause=error,
@@ -165,7 +166,7 @@ def _cell_failure(
             cause=error,
         )
     return CellFailedError(
-        f"A notebook cell raised {type(error).__name__}: {error}",
+        f"A notebook cell raised {type(error).__name__}: {error_text(error)}",
         cell.location(notebook, line),
         "Fix the cell, run the notebook top to bottom in Jupyter to check it, then run the "
         "job again. If the error is expected, tag the cell 'raises-exception'.",

@@ -35,6 +35,15 @@ class Location(NamedTuple):
         return text
 
 
+def error_text(error: BaseException) -> str:
+    """`str(error)`, which runs the user's own `__str__` and can itself raise: the message
+    about a failing cell must not fail in turn. Worded as Python's own traceback words it."""
+    try:
+        return str(error)
+    except Exception:  # noqa: B902 - any failure of user code here
+        return "<exception str() failed>"
+
+
 class NotebookError(Exception):
     """An error a user can fix in the notebook: what went wrong, where, and what to do."""
 

@@ -32,6 +32,7 @@ from typing import Optional
 from vdk.plugin.notebook.capture import OutputCapture
 from vdk.plugin.notebook.compiler import CompiledCell
 from vdk.plugin.notebook.engine import CellListener
+from vdk.plugin.notebook.errors import error_text
 from vdk.plugin.notebook.timeout import CellTimeout
 
 if TYPE_CHECKING:
@@ -257,7 +258,7 @@ def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
     while tb is not None and tb.tb_frame.f_code.co_filename != filename:
         tb = tb.tb_next
     lines = traceback.format_exception(type(error), error, tb or error.__traceback__)
-    return {"output_type": "error", "ename": type(error).__name__, "evalue": str(error),
+    return {"output_type": "error", "ename": type(error).__name__, "evalue": error_text(error),
             "traceback": [line.rstrip("\n") for line in lines]}
 
 
@@ -268,7 +269,7 @@ _STATUS_TEXT = {
 
 def _banner_cell(cell: CompiledCell, status: str, error: BaseException, notebook: str) -> dict:
     where = f"code cell {cell.cell.number}" + (f" (id {cell.cell.cell_id})" if cell.cell.cell_id else "")
-    what = f"{type(error).__name__}: {error}".replace("<", "&lt;")
+    what = f"{type(error).__name__}: {error_text(error)}".replace("<", "&lt;")
     text = (
         f'<div style="border:2px solid #c62828;background:#ffebee;color:#b71c1c;padding:8px">\n'
         f"<b>vdk run {_STATUS_TEXT[status]}</b> at "

@@ -18,6 +18,7 @@ from vdk.plugin.notebook.engine import CellIO
 from vdk.plugin.notebook.engine import CellListener
 from vdk.plugin.notebook.engine import run_cells
 from vdk.plugin.notebook.errors import NotebookError
+from vdk.plugin.notebook.errors import error_text
 from vdk.plugin.notebook.notebook import PreparedNotebook
 from vdk.plugin.notebook.report import NotebookReport
 from vdk.plugin.notebook.report import ReportOptions
@@ -49,7 +50,7 @@ class _ProgressLog(CellListener):
         ):
             log.warning(
                 "%s: code cell %d raised %s: %s (expected: the cell is tagged raises-exception)",
-                self._notebook.name, cell.cell.number, type(error).__name__, error,
+                self._notebook.name, cell.cell.number, type(error).__name__, error_text(error),
             )
 
 
