@@ -101,6 +101,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore:The parameter .* is used more than once")
 
 
+@pytest.fixture(autouse=True)
+def temporary_files_in_tmp_path(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every notebook step writes an executed notebook, by default under VDK's temporary write
+    directory, the system's temp folder. Runs in subprocesses (the real `vdk`, Jupyter kernels)
+    inherit this, so the suite leaves no reports behind in /tmp."""
+    monkeypatch.setenv("VDK_TEMPORARY_WRITE_DIRECTORY", str(tmp_path / "vdk-temp"))
+
+
 @pytest.fixture
 def db(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Database:
     path = tmp_path / "warehouse.sqlite"
