@@ -27,3 +27,13 @@ def test_the_log_shows_each_notebook_and_cell_as_it_runs(job, run_job, db):
     assert len(cells) == 2 and started[0] < cells[0] < cells[1] < finished[0], lines
     assert all("[INFO ]" in lines[i] for i in cells)
     assert re.search(r"\b2 cells\b.*\b\d+\.\d+ ?s\b", lines[finished[0]]), lines[finished[0]]
+
+
+def test_an_injected_parameters_cell_is_named_as_such_and_not_counted_as_the_files(job, run_job, db):
+    job.notebook("20_load.ipynb", [code("day = 'default'", tags=["parameters"]), code("print(day)")])
+    outcome = run_job(job, "--arguments", '{"day": "2026-11-25"}')
+    assert outcome.exit_code == 0, outcome.explain()
+    assert "20_load.ipynb: starting, 2 of 2 code cells to run, plus the injected-parameters cell" in outcome.output
+    assert "20_load.ipynb: running the injected-parameters cell, 2 of 3" in outcome.output
+    assert "running code cell 2 (id cell-1), 3 of 3" in outcome.output
+    assert "2026-11-25" in outcome.output

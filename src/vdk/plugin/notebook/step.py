@@ -37,11 +37,12 @@ class _ProgressLog(CellListener):
         self._total = len(notebook.cells)
 
     def cell_started(self, cell: CompiledCell, count: int) -> None:
-        cell_id = f" (id {cell.cell.cell_id})" if cell.cell.cell_id else ""
-        log.info(
-            "%s: running code cell %d%s, %d of %d",
-            self._notebook.name, cell.cell.number, cell_id, count, self._total,
-        )
+        if cell.cell.injected:  # not in the file: its number is that of the cell it follows
+            what = "the injected-parameters cell"
+        else:
+            cell_id = f" (id {cell.cell.cell_id})" if cell.cell.cell_id else ""
+            what = f"code cell {cell.cell.number}{cell_id}"
+        log.info("%s: running %s, %d of %d", self._notebook.name, what, count, self._total)
 
     def cell_finished(self, cell: CompiledCell, count: int, seconds: float, error) -> None:
         if (
@@ -78,9 +79,11 @@ class NotebookStep:
                 notebook.name, notebook.code_cell_count,
             )
             return False
+        injected = sum(1 for cell in notebook.cells if cell.cell.injected)
         log.info(
-            "%s: starting, %d of %d code cells to run",
-            notebook.name, len(notebook.cells), notebook.code_cell_count,
+            "%s: starting, %d of %d code cells to run%s",
+            notebook.name, len(notebook.cells) - injected, notebook.code_cell_count,
+            ", plus the injected-parameters cell" if injected else "",
         )
         # The cells' module is `__main__` while they run, as in Jupyter: classes and functions
         # defined in a cell can be pickled, `if __name__ == "__main__":` blocks run.
