@@ -181,11 +181,12 @@ def test_skip_remaining_steps_is_not_swallowed_by_a_raises_exception_tag(job, ru
     [code(FAIL, tags=["non-vdk"]), code("   \n\n"), raw(FAIL)],
     [],
 ], ids=["markdown only", "all left out or empty", "no cells"])
-def test_a_notebook_without_runnable_cells_is_not_runnable_and_does_not_fail(job, run_job, db, cells):
+@pytest.mark.parametrize("arguments", [(), ("--arguments", '{"day": "2026-11-25"}')], ids=["", "with arguments"])
+def test_a_notebook_without_runnable_cells_is_not_runnable_and_does_not_fail(job, run_job, db, cells, arguments):
     job.sql("10_create.sql", CREATE_EVENTS)
     job.notebook("20_empty.ipynb", cells)
     job.py("30_next.py", record("next step"))
-    outcome = run_job(job)
+    outcome = run_job(job, *arguments)
     assert outcome.exit_code == 0, outcome.explain()
     assert db.events() == ["next step"]
     assert re.search(r"^20_empty.ipynb - NOT_RUNNABLE$", outcome.output, re.MULTILINE), outcome.output

@@ -44,8 +44,8 @@ def inject_parameters(
     notebook: PreparedNotebook, arguments: Optional[dict[str, Any]]
 ) -> PreparedNotebook:
     """`notebook` with an injected-parameters cell for `arguments`; unchanged without any."""
-    if not arguments:
-        return notebook
+    if not arguments or not notebook.cells:
+        return notebook  # with no cell to run, the notebook stays "not runnable"
     parameters = _parameters_cell(notebook.skeleton)
     if not isinstance(arguments, dict):
         # vdk run accepts any JSON as --arguments; only an object names variables.
