@@ -43,6 +43,7 @@ FAILURES = {
         "class Odd(Exception):\n    def __str__(self):\n        raise ValueError('no text')\n\nraise Odd()",
         "A notebook cell raised Odd: <exception str() failed>", 5,
     ),
+    "syntax error in a %%capture body": Failure("%%capture out\ny = 1\nprint(y +)", "A notebook cell raised SyntaxError", 3),
     "sql error": Failure("%%vdksql\nSELECT * FROM no_such_table", "The SQL query of a %%vdksql cell failed", 2),
     "sql error below a blank line": Failure("\n%%vdksql\nSELECT *\nFROM no_such_table", "The SQL query of a %%vdksql cell failed", 3),
     "sys.exit(0)": Failure("import sys\nsys.exit(0)", "The cell called sys.exit(0)", 2),
@@ -72,6 +73,7 @@ def test_a_failing_cell_fails_the_job_saying_where_and_what_to_do(job, run_job, 
     assert where in outcome.output, outcome.output
     assert failure.what in outcome.output
     assert re.search(r"^What to do: \S.{20,}", outcome.output, re.MULTILINE)
+    assert "notebook/engine.py" not in outcome.output  # the engine's frames tell the user nothing
     if failure.at_initialisation:
         assert "events" not in db.tables(), "found when the job is initialised, before any step"
     else:

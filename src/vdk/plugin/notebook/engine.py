@@ -226,10 +226,18 @@ def _cell_magic_body_line(
 
 
 def _cell_traceback(error: BaseException, filename: str) -> str:
-    """The traceback from the cell's own frame down: the engine's frames tell the user nothing."""
-    tb = error.__traceback__
-    for frame in _frames(error):
-        if frame.tb_frame.f_code.co_filename == filename:
-            tb = frame
-            break
-    return "".join(traceback.format_exception(type(error), error, tb))
+    return "".join(traceback_entries(error, filename))
+
+
+def traceback_entries(error: BaseException, filename: str) -> list[str]:
+    """The traceback from the cell's own frame down: the engine's frames tell the user nothing.
+    An error IPython caught and showed (in a %%capture body) has no frame of the cell, only the
+    engine's and IPython's above the body's, which IPython compiled under a made-up name
+    (`<ipython-input-...>`); a body that did not compile has not even that."""
+    frames = list(_frames(error))
+    start = next((tb for tb in frames if tb.tb_frame.f_code.co_filename == filename), None)
+    if start is None:
+        start = next((tb for tb in frames if tb.tb_frame.f_code.co_filename.startswith("<")), None)
+    if start is None and isinstance(error, SyntaxError):
+        return traceback.format_exception_only(type(error), error)
+    return traceback.format_exception(type(error), error, start or error.__traceback__)

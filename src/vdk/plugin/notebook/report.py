@@ -23,7 +23,6 @@ import pathlib
 import re
 import tempfile
 import time
-import traceback
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import NamedTuple
@@ -32,6 +31,7 @@ from typing import Optional
 from vdk.plugin.notebook.capture import OutputCapture
 from vdk.plugin.notebook.compiler import CompiledCell
 from vdk.plugin.notebook.engine import CellListener
+from vdk.plugin.notebook.engine import traceback_entries
 from vdk.plugin.notebook.errors import error_text
 from vdk.plugin.notebook.timeout import CellTimeout
 
@@ -254,10 +254,7 @@ def _fresh(cell: dict[str, Any]) -> dict[str, Any]:
 
 def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
     """The error as Jupyter shows it, traceback from the cell's own frame down."""
-    tb = error.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
-        tb = tb.tb_next
-    lines = traceback.format_exception(type(error), error, tb or error.__traceback__)
+    lines = traceback_entries(error, filename)
     return {"output_type": "error", "ename": type(error).__name__, "evalue": error_text(error),
             "traceback": [line.rstrip("\n") for line in lines]}
 
