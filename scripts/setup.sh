@@ -18,4 +18,9 @@ export PIP_CONSTRAINT="$PWD/constraints.txt"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
 # An editable install does not install data_files: put the "VDK (Python 3)" kernelspec into the
 # venv as a regular install would (share/jupyter/kernels/vdk).
-"$VENV/bin/jupyter" kernelspec install share/jupyter/kernels/vdk --sys-prefix --name vdk >/dev/null 2>&1
+# Quiet when it works; on failure, say why instead of stopping without a word.
+if ! output=$("$VENV/bin/jupyter" kernelspec install share/jupyter/kernels/vdk --sys-prefix --name vdk 2>&1); then
+  echo "$output" >&2
+  echo "setup.sh: installing the VDK kernelspec into $VENV failed (see above)." >&2
+  exit 1
+fi
