@@ -18,6 +18,7 @@ from typing import Sequence
 
 from vdk.plugin.notebook.awaiting import CellRunner
 from vdk.plugin.notebook.capture import RESULT_NAME
+from vdk.plugin.notebook.cells import first_line
 from vdk.plugin.notebook.compiler import CompiledCell
 from vdk.plugin.notebook.errors import CellFailedError
 from vdk.plugin.notebook.errors import error_text
@@ -200,10 +201,8 @@ def _deepest_line(error: BaseException, cell: CompiledCell) -> Optional[int]:
 
 def _cell_magic_line(cell: CompiledCell) -> Optional[int]:
     """The line of a cell magic (`%%time`, `%%capture`) that runs the rest of the cell."""
-    for number, text in enumerate(cell.cell.source.splitlines(), start=1):
-        if text.strip():
-            return number if text.lstrip().startswith("%%") else None
-    return None
+    number, text = first_line(cell.cell.source)
+    return number if text.lstrip().startswith("%%") else None
 
 
 def _cell_magic_body_line(
