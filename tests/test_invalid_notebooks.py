@@ -89,6 +89,16 @@ def test_a_utf8_notebook_with_a_byte_order_mark_runs(job, run_job, db):
     assert db.events() == ["ran"]
 
 
+def test_a_kernelspec_language_that_is_not_a_name_does_not_stop_a_python_notebook(job, run_job, db):
+    nb = valid()
+    nb["metadata"]["kernelspec"]["language"] = 3  # the schema leaves it untyped
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_nb.ipynb", nb)
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    assert db.events() == ["ran"]
+
+
 def v3_notebook() -> dict:
     """nbformat 3, as IPython 2 saved it: worksheets, `input` and `language` on code cells."""
     return {

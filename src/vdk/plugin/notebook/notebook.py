@@ -44,9 +44,10 @@ def prepare_notebook(path: pathlib.Path) -> PreparedNotebook:
 
 
 def _check_language(path: pathlib.Path, metadata: dict[str, Any]) -> None:
-    language = (metadata.get("kernelspec") or {}).get("language") or (
-        metadata.get("language_info") or {}
-    ).get("name")
+    # Metadata beyond the schema's required keys can hold anything; only a name counts.
+    candidates = ((metadata.get("kernelspec") or {}).get("language"),
+                  (metadata.get("language_info") or {}).get("name"))
+    language = next((name for name in candidates if isinstance(name, str) and name), None)
     if language and language.lower() not in ("python", "python3"):
         raise InvalidNotebookError(
             f"The notebook is written for a {language} kernel; vdk run executes Python notebooks.",
