@@ -214,6 +214,21 @@ def test_output_kept_per_cell_is_capped_with_a_note_but_the_log_gets_all(job, ru
     assert texts(next_cell) == "the next cell has its own budget\n"
 
 
+def test_cleared_output_does_not_count_against_the_cap(job, run_job, tmp_path, monkeypatch):
+    monkeypatch.setenv("VDK_NOTEBOOK_REPORT_OUTPUT_LIMIT", "100")
+    job.notebook("20_notebook.ipynb", [code(
+        "from IPython.display import clear_output\n"
+        "for i in range(50):\n"
+        "    clear_output(wait=True)\n"
+        "    print(f'progress {i:03d}')"
+    )])
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    [cell] = code_cells(open_report(reports(tmp_path)[0]))
+    assert texts(cell) == "progress 049\n"  # what Jupyter shows at the end
+    assert "Output truncated" not in texts(cell, "stderr")
+
+
 @pytest.mark.parametrize("backend", ["%matplotlib inline", "import matplotlib\nmatplotlib.use('agg')"])
 def test_matplotlib_figures_become_png_outputs(job, run_job, tmp_path, backend):
     pytest.importorskip("matplotlib")

@@ -121,7 +121,10 @@ class CellOutputs:
         self.outputs.append(output)
 
     def clear(self) -> None:
+        """clear_output(): what was cleared no longer counts against the budget, so a progress
+        loop that clears and prints keeps its last output, as Jupyter shows it."""
         self.outputs.clear()
+        self.kept = self.dropped = 0
 
     def finish(self) -> list[dict[str, Any]]:
         if self.dropped:
