@@ -154,15 +154,25 @@ def test_older_nbformat_4_notebooks_without_cell_ids_run(job, run_job, db, minor
     assert db.events() == ["first", "second"]
 
 
-def test_an_error_in_a_notebook_without_cell_ids_names_the_cell_by_number(job, run_job, db):
+@pytest.mark.parametrize("minor", [4, 5])  # 4.5 requires ids: nbformat makes them up
+def test_an_error_in_a_notebook_without_cell_ids_names_the_cell_by_number(job, run_job, db, minor):
     nb = notebook([code("x = 1"), code("y = 2\nraise ValueError('no ids here')")])
-    nb["nbformat_minor"] = 4
+    nb["nbformat_minor"] = minor
     for cell in nb["cells"]:
         del cell["id"]
     job.notebook("20_nb.ipynb", nb)
     outcome = run_job(job)
     assert outcome.exit_code == 1, outcome.explain()
     assert "Where: 20_nb.ipynb, code cell 2, line 2:\n    raise ValueError('no ids here')" in outcome.output
+
+
+def test_an_error_in_a_notebook_with_duplicate_cell_ids_names_the_id_in_the_file(job, run_job, db):
+    # Jupyter opens such a notebook (a bad merge, say); nbformat replaces the duplicate id.
+    nb = notebook([code("x = 1", cell_id="copied"), code("raise ValueError('second')", cell_id="copied")])
+    job.notebook("20_nb.ipynb", nb)
+    outcome = run_job(job)
+    assert outcome.exit_code == 1, outcome.explain()
+    assert "Where: 20_nb.ipynb, code cell 2 (id copied), line 1:" in outcome.output
 
 
 def test_an_error_in_an_nbformat_3_notebook_names_the_cell_without_made_up_ids(job, run_job, db):

@@ -77,7 +77,8 @@ def _read_with_nbformat(nb: Any, where: Location) -> dict[str, Any]:
             if major < nbformat.current_nbformat:
                 node = nbformat.convert(node, nbformat.current_nbformat)
                 log.info("%s uses notebook format %s; upgraded in memory.", where.notebook, major)
-            nbformat.validate(node)
+            file_ids = _cell_ids(node) if major == 4 else []
+            nbformat.validate(node)  # also replaces missing and duplicate cell ids
         for warning in caught:
             log.debug("nbformat on %s: %s", where.notebook, warning.message)
     except nbformat.ValidationError as e:
@@ -90,10 +91,22 @@ def _read_with_nbformat(nb: Any, where: Location) -> dict[str, Any]:
         raise InvalidNotebookError(
             f"The notebook cannot be converted to the current format: {e}", where, _RESTORE
         ) from None
-    if major < 4:
-        for cell in node["cells"]:
-            cell.pop("id", None)  # made up by the upgrade: messages must not name ids not in the file
+    # Ids made up by the upgrade or by validation would send the user looking for a cell id
+    # that is not in the file: messages name only the file's own (report.py makes them unique).
+    for index, cell in enumerate(node["cells"]):
+        cell_id = file_ids[index] if index < len(file_ids) else None
+        if cell_id is None:
+            cell.pop("id", None)
+        else:
+            cell["id"] = cell_id
     return node
+
+
+def _cell_ids(node: Any) -> list[Any]:
+    cells = node.get("cells") if isinstance(node, dict) else None
+    if not isinstance(cells, list):
+        return []
+    return [cell.get("id") if isinstance(cell, dict) else None for cell in cells]
 
 
 def _short(error: Exception) -> str:
