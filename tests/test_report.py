@@ -229,6 +229,20 @@ def test_cleared_output_does_not_count_against_the_cap(job, run_job, tmp_path, m
     assert "Output truncated" not in texts(cell, "stderr")
 
 
+def test_a_display_updated_in_place_shows_its_last_state_as_in_jupyter(job, run_job, tmp_path):
+    job.notebook("20_notebook.ipynb", [code(
+        "from IPython.display import display, Markdown\n"
+        "handle = display(Markdown('step 0'), display_id=True)\n"
+        "display(Markdown('stays'))\n"
+        "for i in range(1, 4):\n"
+        "    handle.update(Markdown(f'step {i}'))"
+    )])
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    [cell] = code_cells(open_report(reports(tmp_path)[0]))
+    assert [o.data["text/markdown"] for o in cell.outputs] == ["step 3", "stays"]
+
+
 @pytest.mark.parametrize("backend", ["%matplotlib inline", "import matplotlib\nmatplotlib.use('agg')"])
 def test_matplotlib_figures_become_png_outputs(job, run_job, tmp_path, backend):
     pytest.importorskip("matplotlib")

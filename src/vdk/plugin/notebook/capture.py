@@ -91,6 +91,7 @@ class CellOutputs:
         self.limit = limit
         self.kept = 0
         self.dropped = 0
+        self._displayed: dict[str, list[int]] = {}  # display_id -> indices in outputs
 
     def stream(self, name: str, text: str) -> None:
         room = self.limit - self.kept
@@ -106,11 +107,17 @@ class CellOutputs:
         else:
             self.outputs.append({"output_type": "stream", "name": name, "text": [text]})
 
-    def rich(self, kind: str, data: dict[str, Any], metadata: dict[str, Any], count: int) -> None:
+    def rich(
+        self, kind: str, data: dict[str, Any], metadata: dict[str, Any], count: int,
+        display_id: Optional[str] = None, update: bool = False,
+    ) -> None:
         data, metadata = _json_bundle(data), _json_ready(metadata) or {}
         if not data:
             return
-        size = sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values())
+        if update:
+            self._update(display_id, data, metadata)
+            return
+        size = _size(data)
         if self.kept + size > self.limit:
             self.dropped += size
             return
@@ -118,12 +125,27 @@ class CellOutputs:
         output: dict[str, Any] = {"output_type": kind, "data": data, "metadata": metadata}
         if kind == "execute_result":
             output["execution_count"] = count
+        if display_id is not None:
+            self._displayed.setdefault(display_id, []).append(len(self.outputs))
         self.outputs.append(output)
+
+    def _update(self, display_id: Optional[str], data: dict[str, Any], metadata: dict) -> None:
+        """A display handle's update(): Jupyter redraws the outputs shown under that id in
+        place (none, if there are none) instead of adding one."""
+        for index in self._displayed.get(display_id, ()):
+            output = self.outputs[index]
+            kept = self.kept - _size(output["data"]) + _size(data)
+            if kept > self.limit:
+                self.dropped += _size(data)
+                continue
+            self.kept = kept
+            output["data"], output["metadata"] = data, metadata
 
     def clear(self) -> None:
         """clear_output(): what was cleared no longer counts against the budget, so a progress
         loop that clears and prints keeps its last output, as Jupyter shows it."""
         self.outputs.clear()
+        self._displayed.clear()
         self.kept = self.dropped = 0
 
     def finish(self) -> list[dict[str, Any]]:
@@ -185,7 +207,8 @@ class _Publisher:
         self._running = running
 
     def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
-        self._running.add("display_data", data, metadata)
+        display_id = (transient or {}).get("display_id")
+        self._running.add("display_data", data, metadata, display_id, update)
 
     def clear_output(self, wait: bool = False) -> None:
         self._running.outputs.clear()
@@ -223,11 +246,14 @@ class _Running:
             self.capture.running = None
             self.capture.deliver(self.cell, self.outputs.finish())
 
-    def add(self, kind: str, data: Any, metadata: Any) -> None:
+    def add(
+        self, kind: str, data: Any, metadata: Any, display_id: Optional[str] = None,
+        update: bool = False,
+    ) -> None:
         text = data.get("text/plain") if isinstance(data, dict) else None
         if isinstance(text, str) and text:
             self.log.write(text + "\n")  # the log sees what a terminal IPython would print
-        self.outputs.rich(kind, data, metadata or {}, self.count)
+        self.outputs.rich(kind, data, metadata or {}, self.count, display_id, update)
 
 
 class OutputCapture:
@@ -320,6 +346,10 @@ def _flush_figures(running: _Running) -> None:
         else:
             running.add("display_data", {"image/png": buffer.getvalue(), "text/plain": repr(figure)}, {})
         pyplot.close(figure)
+
+
+def _size(data: dict[str, Any]) -> int:
+    return sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values())
 
 
 def _json_bundle(data: Any) -> dict[str, Any]:
