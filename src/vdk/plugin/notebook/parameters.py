@@ -41,9 +41,10 @@ class ParameterError(NotebookError):
 
 
 def inject_parameters(
-    notebook: PreparedNotebook, arguments: Optional[dict[str, Any]]
+    notebook: PreparedNotebook, arguments: Any
 ) -> PreparedNotebook:
-    """`notebook` with an injected-parameters cell for `arguments`; unchanged without any."""
+    """`notebook` with an injected-parameters cell for `arguments` (the parsed --arguments JSON,
+    meant to be an object); unchanged without any."""
     if not arguments or not notebook.cells:
         return notebook  # with no cell to run, the notebook stays "not runnable"
     parameters = _parameters_cell(notebook.skeleton)
