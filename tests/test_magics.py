@@ -83,6 +83,21 @@ def test_installing_packages_fails_before_any_step_with_a_pointer_to_requirement
     assert outcome.status == "User error"
 
 
+def test_old_plugins_vdkingest_cells_fail_before_any_step_saying_what_instead(job, run_job, db):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_nb.ipynb", [
+        code("x = 1"),
+        code("\n%%vdkingest\n[[flows]]\nname = 'rest'", cell_id="ingest"),
+    ])
+    outcome = run_job(job)
+    assert outcome.exit_code == 1, outcome.explain()
+    assert "events" not in db.tables(), "the .sql step before the notebook must not have run"
+    assert "%%vdkingest cells of the old vdk-notebook plugin are not supported" in outcome.output
+    assert "20_nb.ipynb, code cell 2 (id ingest), line 2" in outcome.output
+    assert "job_input.send_object_for_ingestion" in outcome.output
+    assert outcome.status == "User error"
+
+
 def test_install_lines_in_cells_left_out_do_not_matter(job, run_job, db):
     job.sql("10_create.sql", CREATE_EVENTS)
     job.notebook("20_nb.ipynb", [

@@ -19,6 +19,7 @@ from typing import Optional
 
 from vdk.plugin.notebook.capture import compile_keeping_result
 from vdk.plugin.notebook.cells import Cell
+from vdk.plugin.notebook.cells import first_line
 from vdk.plugin.notebook.errors import CellFailedError
 from vdk.plugin.notebook.errors import Location
 
@@ -74,6 +75,7 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     if cell.is_sql:
         return CompiledCell(cell, filename, None, False)
     _refuse_installs(path, cell, filename)
+    _refuse_old_ingest_cells(path, cell, filename)
     # The extension is what gives a Jupyter kernel its job_input; under vdk run there already is
     # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
     source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), cell.source)
@@ -111,6 +113,20 @@ def _transform(source: str) -> str:
     from IPython.core.inputtransformer2 import TransformerManager
 
     return TransformerManager().transform_cell(source)
+
+
+def _refuse_old_ingest_cells(path: pathlib.Path, cell: Cell, filename: str) -> None:
+    """The old vdk-notebook plugin's `%%vdkingest` (a vdk-data-sources TOML flow) has no
+    counterpart here; found at job start, it fails before any step instead of halfway through."""
+    number, line = first_line(cell.source)
+    if not line.lstrip().startswith("%%vdkingest"):
+        return
+    raise CellFailedError(
+        "%%vdkingest cells of the old vdk-notebook plugin are not supported by vdk-jupyter.",
+        CompiledCell(cell, filename, None, True).location(path.name, number),
+        "Ingest from Python in the cell instead (job_input.send_object_for_ingestion or "
+        "send_tabular_data_for_ingestion), or move the vdk-data-sources flow into a .py step.",
+    )
 
 
 def _refuse_installs(path: pathlib.Path, cell: Cell, filename: str) -> None:
