@@ -284,7 +284,7 @@ def print_table(rows: list[Row]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7, help="timed runs of each variant")
+    parser.add_argument("--runs", type=int, default=15, help="timed runs of each variant")
     parser.add_argument("--cells", type=int, default=1000, help="cells of the many-cell notebook")
     parser.add_argument("--megabytes", type=int, default=110, help="size of the big notebook")
     parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: "
