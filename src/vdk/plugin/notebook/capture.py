@@ -14,28 +14,20 @@ Plain-Python cells stay plain: IPython is only used from the first cell that use
 """
 from __future__ import annotations
 
-import ast
 import base64
 import io
 import json
 import re
 import sys
 import time
-import tokenize
-from types import CodeType
 from typing import Any
 from typing import Callable
 from typing import Optional
 
-from vdk.plugin.notebook.awaiting import COMPILE_FLAGS
-
-RESULT_NAME = "_vdk_cell_result_"
 # A job's stdout is usually a pipe, block-buffered: without flushing, a cell's prints reach the
 # log in 8 kB lumps, long after they happen. Flushed at the end of each cell and, within a long
 # cell, at a line end at most this often.
 FLUSH_SECONDS = 0.2
-_NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER,
-             tokenize.INDENT, tokenize.DEDENT}
 _USES_DISPLAY = re.compile(r"\bdisplay\s*\(|\bIPython\b")
 _REPR_METHODS = (
     ("_repr_html_", "text/html"),
@@ -46,34 +38,6 @@ _REPR_METHODS = (
     ("_repr_png_", "image/png"),
     ("_repr_jpeg_", "image/jpeg"),
 )
-
-
-def compile_keeping_result(source: str, filename: str, original: str) -> tuple[CodeType, bool]:
-    """Compile a cell so that the value of its last expression is kept under RESULT_NAME, as
-    Jupyter keeps it for display. A trailing `;` hides it, as in Jupyter."""
-    tree = compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    last = tree.body[-1] if tree.body else None
-    if not isinstance(last, ast.Expr) or _ends_with_semicolon(original):
-        return compile(tree, filename, "exec", COMPILE_FLAGS, dont_inherit=True), False
-    keep = ast.Assign(targets=[ast.Name(RESULT_NAME, ast.Store())], value=last.value)
-    tree.body[-1] = ast.copy_location(keep, last)
-    ast.fix_missing_locations(tree)
-    return compile(tree, filename, "exec", COMPILE_FLAGS, dont_inherit=True), True
-
-
-def _ends_with_semicolon(source: str) -> bool:
-    """Whether the cell's last token is `;` (comments aside), as IPython decides."""
-    stripped = source.rstrip()
-    if ";" not in stripped[stripped.rfind("\n") + 1:]:
-        return False
-    last = None
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type not in _NOT_CODE:
-                last = token
-    except (tokenize.TokenError, SyntaxError):
-        return False
-    return last is not None and last.type == tokenize.OP and last.string == ";"
 
 
 def display(*objs: Any, **kwargs: Any) -> Any:

@@ -17,7 +17,7 @@ from types import CodeType
 from typing import NamedTuple
 from typing import Optional
 
-from vdk.plugin.notebook.capture import compile_keeping_result
+from vdk.plugin.notebook.last_expression import compile_keeping_result
 from vdk.plugin.notebook.cells import Cell
 from vdk.plugin.notebook.cells import first_line
 from vdk.plugin.notebook.errors import CellFailedError
@@ -53,7 +53,7 @@ class CompiledCell(NamedTuple):
     code: Optional[CodeType]  # None for SQL cells
     needs_ipython: bool
     # The code leaves the value of the cell's last expression in the namespace under
-    # capture.RESULT_NAME, for the report to show it as Jupyter does.
+    # last_expression.RESULT_NAME, for the report to show it as Jupyter does.
     shows_result: bool = False
 
     def location(self, notebook: str, line: Optional[int] = None) -> Location:

@@ -17,7 +17,7 @@ from typing import Optional
 from typing import Sequence
 
 from vdk.plugin.notebook.awaiting import CellRunner
-from vdk.plugin.notebook.capture import RESULT_NAME
+from vdk.plugin.notebook.last_expression import RESULT_NAME
 from vdk.plugin.notebook.cells import first_line
 from vdk.plugin.notebook.compiler import CompiledCell
 from vdk.plugin.notebook.errors import CellFailedError
