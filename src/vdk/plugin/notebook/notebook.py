@@ -16,15 +16,15 @@ from vdk.plugin.notebook.consistency import warn_if_inconsistent
 from vdk.plugin.notebook.errors import InvalidNotebookError
 from vdk.plugin.notebook.errors import Location
 from vdk.plugin.notebook.reader import read_notebook
-from vdk.plugin.notebook.report import strip_outputs
 
 
 class PreparedNotebook(NamedTuple):
     path: pathlib.Path
     cells: list[CompiledCell]
     code_cell_count: int
-    metadata: dict[str, Any]
-    # The notebook without its saved outputs, for the executed copy (report.py).
+    # The notebook without its saved outputs: what the executed copy (report.py) starts from and
+    # where parameters.py finds the parameters cell. Kept instead of the notebook itself so the
+    # outputs of a large notebook do not stay in memory during the run.
     skeleton: dict[str, Any]
 
     @property
@@ -40,7 +40,19 @@ def prepare_notebook(path: pathlib.Path) -> PreparedNotebook:
     warn_if_inconsistent(path, nb, selected)
     cells = [compile_cell(path, cell) for cell in selected]
     code_cells = sum(1 for cell in nb["cells"] if cell["cell_type"] == "code")
-    return PreparedNotebook(path, cells, code_cells, nb["metadata"], strip_outputs(nb))
+    skeleton = {"cells": [blank_cell(cell) for cell in nb["cells"]], "metadata": nb["metadata"],
+                "nbformat": 4, "nbformat_minor": nb.get("nbformat_minor", 5)}
+    return PreparedNotebook(path, cells, code_cells, skeleton)
+
+
+def blank_cell(cell: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `cell` as it stands before it runs: code cells without outputs or count."""
+    cell = {key: value for key, value in cell.items() if key != "outputs"}
+    cell["metadata"] = dict(cell.get("metadata") or {})
+    if cell["cell_type"] == "code":
+        cell["outputs"] = []
+        cell["execution_count"] = None
+    return cell
 
 
 def _check_language(path: pathlib.Path, metadata: dict[str, Any]) -> None:

@@ -23,7 +23,6 @@ import pathlib
 import re
 import tempfile
 import time
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import NamedTuple
 from typing import Optional
@@ -33,10 +32,10 @@ from vdk.plugin.notebook.compiler import CompiledCell
 from vdk.plugin.notebook.engine import CellListener
 from vdk.plugin.notebook.engine import traceback_entries
 from vdk.plugin.notebook.errors import error_text
+from vdk.plugin.notebook.notebook import PreparedNotebook
+from vdk.plugin.notebook.notebook import blank_cell
 from vdk.plugin.notebook.timeout import CellTimeout
 
-if TYPE_CHECKING:
-    from vdk.plugin.notebook.notebook import PreparedNotebook
 
 log = logging.getLogger(__name__)
 
@@ -61,20 +60,6 @@ def run_folder(directory: str, temporary_directory: Optional[str], job_name: str
     return base.expanduser().absolute() / (_UNSAFE.sub("_", job_name) or "job") / started
 
 
-def strip_outputs(nb: dict[str, Any]) -> dict[str, Any]:
-    """The notebook without saved outputs: what the report starts from. Kept instead of the
-    notebook itself so the outputs of a large notebook do not stay in memory during the run."""
-    cells = []
-    for cell in nb["cells"]:
-        cell = {key: value for key, value in cell.items() if key != "outputs"}
-        if cell["cell_type"] == "code":
-            cell["outputs"] = []
-            cell["execution_count"] = None
-        cells.append(cell)
-    return {"cells": cells, "metadata": nb["metadata"], "nbformat": 4,
-            "nbformat_minor": nb.get("nbformat_minor", 5)}
-
-
 class NotebookReport(CellListener):
     """Listens to one notebook run and writes the executed notebook when it ends."""
 
@@ -89,7 +74,7 @@ class NotebookReport(CellListener):
         self._options = options
         self._stop_requests = stop_requests
         self._job_name = job_name
-        self._cells = [_fresh(cell) for cell in notebook.skeleton["cells"]]
+        self._cells = [blank_cell(cell) for cell in notebook.skeleton["cells"]]
         self._by_number: dict[int, int] = {}  # code cell number -> index in self._cells
         self._injected_index = 0
         for index, cell in enumerate(self._cells):
@@ -109,7 +94,7 @@ class NotebookReport(CellListener):
     def _insert_injected(self, compiled: CompiledCell) -> None:
         after = self._by_number.get(compiled.cell.number)
         position = 0 if after is None else after + 1
-        self._cells.insert(position, _fresh({
+        self._cells.insert(position, blank_cell({
             "cell_type": "code", "id": compiled.cell.cell_id, "source": compiled.cell.source,
             "metadata": {"tags": sorted(compiled.cell.tags)},
         }))
@@ -241,15 +226,6 @@ def _write_html(notebook_json: str, path: pathlib.Path) -> None:
         log.error("The HTML report could not be written to %s: %s", path, e)
         return
     log.info("HTML report written to %s", path)
-
-
-def _fresh(cell: dict[str, Any]) -> dict[str, Any]:
-    cell = dict(cell)
-    cell["metadata"] = dict(cell.get("metadata") or {})
-    if cell["cell_type"] == "code":
-        cell["outputs"] = []
-        cell["execution_count"] = None
-    return cell
 
 
 def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
