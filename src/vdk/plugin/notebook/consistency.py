@@ -9,7 +9,6 @@ These are warnings, not errors: the notebook may well be right.
 """
 from __future__ import annotations
 
-import configparser
 import logging
 import pathlib
 import re
@@ -95,13 +94,16 @@ def python_version_findings(notebook: str, metadata: dict, job_dir: pathlib.Path
 
 
 def configured_python_version(job_dir: pathlib.Path) -> Optional[str]:
-    """`python_version` of the [job] section of the job's config.ini, if set."""
-    parser = configparser.ConfigParser()
+    """`python_version` of the [job] section of the job's config.ini, read by vdk-core's own
+    JobConfig, as `vdk deploy` reads it."""
+    if not (job_dir / "config.ini").is_file():
+        return None
+    from vdk.internal.builtin_plugins.config.job_config import JobConfig
+
     try:
-        parser.read(job_dir / "config.ini", encoding="utf-8")
-    except configparser.Error:
-        return None  # vdk-core reads config.ini itself and reports what is wrong with it
-    value = parser.get("job", "python_version", fallback="").strip()
+        value = JobConfig(job_dir).get_python_version().strip()
+    except Exception:  # noqa: B902 - a malformed config.ini is vdk-core's to report, at job start
+        return None
     return value or None
 
 
