@@ -34,9 +34,35 @@ class CellListener:
         pass
 
     def cell_finished(
-        self, cell: CompiledCell, count: int, seconds: float, error: Optional[BaseException]
+        self,
+        cell: CompiledCell,
+        count: int,
+        seconds: float,
+        error: Optional[BaseException],
+        status: str,
     ) -> None:
-        """`error` is set for a failing cell, including one tagged raises-exception."""
+        """`status` is the engine's verdict on the cell, one of STATUSES; `error` is what the
+        cell raised, if anything (also for "stopped" and "expected-error")."""
+
+
+# How a cell ended. Decided once, here, for the engine's own control flow and for every listener.
+STATUSES = ("ok", "stopped", "timed-out", "interrupted", "expected-error", "failed")
+
+
+def cell_status(
+    cell: CompiledCell, error: Optional[BaseException], passthrough: tuple[type[BaseException], ...]
+) -> str:
+    if error is None:
+        return "ok"
+    if isinstance(error, passthrough):
+        return "stopped"  # a request to stop (skip_remaining_steps), even in a raises-exception cell
+    if isinstance(error, CellTimeout):
+        return "timed-out"
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    if cell.cell.may_raise and isinstance(error, Exception):
+        return "expected-error"
+    return "failed"
 
 
 class CellIO:
@@ -122,15 +148,13 @@ def _run_all(
         except BaseException as e:  # noqa: B902 - every outcome of user code is reported
             error = e
         seconds = time.perf_counter() - cell_start
+        status = cell_status(cell, error, passthrough)
         for listener in listeners:
-            listener.cell_finished(cell, count, seconds, error)
-        if error is None:
+            listener.cell_finished(cell, count, seconds, error, status)
+        if status in ("ok", "expected-error"):
             continue
-        # A request to stop (skip_remaining_steps) is not an error, even in a raises-exception cell.
-        if isinstance(error, passthrough) or isinstance(error, KeyboardInterrupt):
+        if status in ("stopped", "interrupted"):
             raise error
-        if cell.cell.may_raise and isinstance(error, Exception):
-            continue
         raise _cell_failure(notebook, cell, error, cell_timeout) from None
 
 

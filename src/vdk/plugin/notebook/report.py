@@ -34,7 +34,6 @@ from vdk.plugin.notebook.engine import traceback_entries
 from vdk.plugin.notebook.errors import error_text
 from vdk.plugin.notebook.notebook import PreparedNotebook
 from vdk.plugin.notebook.notebook import blank_cell
-from vdk.plugin.notebook.timeout import CellTimeout
 
 
 log = logging.getLogger(__name__)
@@ -67,12 +66,10 @@ class NotebookReport(CellListener):
         self,
         notebook: PreparedNotebook,
         options: ReportOptions,
-        stop_requests: tuple[type[BaseException], ...] = (),
         job_name: str = "",
     ):
         self._notebook = notebook
         self._options = options
-        self._stop_requests = stop_requests
         self._job_name = job_name
         self._cells = [blank_cell(cell) for cell in notebook.skeleton["cells"]]
         self._by_number: dict[int, int] = {}  # code cell number -> index in self._cells
@@ -113,12 +110,16 @@ class NotebookReport(CellListener):
         self._cells[self._index(cell)]["outputs"] = outputs
 
     def cell_finished(
-        self, cell: CompiledCell, count: int, seconds: float, error: Optional[BaseException]
+        self,
+        cell: CompiledCell,
+        count: int,
+        seconds: float,
+        error: Optional[BaseException],
+        status: str,
     ) -> None:
         index = self._index(cell)
         target = self._cells[index]
         target["execution_count"] = count
-        status = self._status(cell, error)
         if error is not None and status != "stopped":
             target["outputs"].append(_error_output(error, cell.filename))
         if status in ("failed", "timed-out", "interrupted") and self._failure is None:
@@ -131,19 +132,6 @@ class NotebookReport(CellListener):
         }
         target["metadata"]["execution"] = {"iopub.execute_input": start, "shell.execute_reply": end}
         self._ran.add(index)
-
-    def _status(self, cell: CompiledCell, error: Optional[BaseException]) -> str:
-        if error is None:
-            return "ok"
-        if isinstance(error, self._stop_requests):
-            return "stopped"
-        if isinstance(error, CellTimeout):
-            return "timed-out"
-        if isinstance(error, KeyboardInterrupt):
-            return "interrupted"
-        if cell.cell.may_raise and isinstance(error, Exception):
-            return "expected-error"
-        return "failed"
 
     def executed(self) -> dict[str, Any]:
         """The executed notebook as it stands (the run may have ended early)."""

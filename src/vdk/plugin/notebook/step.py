@@ -44,11 +44,10 @@ class _ProgressLog(CellListener):
             what = f"code cell {cell.cell.number}{cell_id}"
         log.info("%s: running %s, %d of %d", self._notebook.name, what, count, self._total)
 
-    def cell_finished(self, cell: CompiledCell, count: int, seconds: float, error) -> None:
-        if (
-            error is not None and cell.cell.may_raise and isinstance(error, Exception)
-            and not isinstance(error, SkipRemainingStepsException)
-        ):
+    def cell_finished(
+        self, cell: CompiledCell, count: int, seconds: float, error, status: str
+    ) -> None:
+        if status == "expected-error":
             log.warning(
                 "%s: code cell %d raised %s: %s (expected: the cell is tagged raises-exception)",
                 self._notebook.name, cell.cell.number, type(error).__name__, error_text(error),
@@ -93,9 +92,7 @@ class NotebookStep:
         listeners: list[CellListener] = [_ProgressLog(notebook)]
         report = None
         if self.report is not None:
-            report = NotebookReport(
-                notebook, self.report, (SkipRemainingStepsException,), self.job_name
-            )
+            report = NotebookReport(notebook, self.report, self.job_name)
             listeners.append(report)
         job_dir = str(step.job_dir)
         sys.path.insert(0, job_dir)
