@@ -248,6 +248,7 @@ def bench_instructions(work: pathlib.Path, args) -> list[Row]:
     counts = {}
     for variant in job_files.VARIANTS:
         job = job_files.write_job(work / f"instr-{variant}", variant)
+        measure.vdk_run(job, work, *check)  # warm-up: writes bytecode, which users have too
         out = work / f"callgrind-{variant}.out"
         prefix = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
         _, log = measure.vdk_run(job, work, *check, prefix=prefix)
