@@ -27,7 +27,7 @@ setuptools.setup(
         "html": ["nbconvert>=6"],
         "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas"],
     },
-    entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.plugin"]},
+    entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks"]},
     # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,
     # so installing the package into a Jupyter server's environment makes the kernel appear.
     data_files=[("share/jupyter/kernels/vdk", ["share/jupyter/kernels/vdk/kernel.json"])],

@@ -97,8 +97,8 @@ def bench_cells(work: pathlib.Path, args) -> list[Row]:
 
 
 def _cells_in_process(jobs: dict, count: int, runs: int) -> list[Row]:
-    from vdk.plugin.notebook.engine import run_cells
-    from vdk.plugin.notebook.notebook import prepare_notebook
+    from vdk.plugin.notebook.engine.execute import run_cells
+    from vdk.plugin.notebook.engine.prepare import prepare_notebook
 
     notebook = jobs["notebook"] / "10_cells.ipynb"
     script = jobs["py"] / "10_cells.py"
@@ -150,9 +150,9 @@ def bench_big_notebook(work: pathlib.Path, args) -> list[Row]:
     """Loading a notebook of saved image outputs against json.load of the same file."""
     import nbformat
 
-    from vdk.plugin.notebook.notebook import prepare_notebook
-    from vdk.plugin.notebook.reader import read_notebook
-    from vdk.plugin.notebook.schema import is_certainly_valid_v4
+    from vdk.plugin.notebook.engine.prepare import prepare_notebook
+    from vdk.plugin.notebook.engine.reader import read_notebook
+    from vdk.plugin.notebook.engine.schema import is_certainly_valid_v4
 
     path = job_files.write_big_notebook(work / "big.ipynb", args.megabytes)
     size = path.stat().st_size / 1e6

@@ -130,7 +130,7 @@ def run_job(db: Database, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatc
     from vdk.plugin.sqlite import sqlite_plugin
     from vdk.plugin.test_utils.util_funcs import CliEntryBasedTestRunner
 
-    from vdk.plugin.notebook import plugin
+    from vdk.plugin.notebook.vdk_run import hooks as plugin
 
     counter = iter(range(1000))
     monkeypatch.chdir(tmp_path)  # files a job writes to its working directory land here

@@ -137,7 +137,7 @@ def test_new_job_in_jupyterlab_on_localhost_with_a_token_stopped_by_ctrl_c(tmp_p
 def _start_jupyter(*args: str):
     from vdk.plugin.test_utils.util_funcs import CliEntryBasedTestRunner
 
-    from vdk.plugin.notebook import plugin
+    from vdk.plugin.notebook.vdk_run import hooks as plugin
 
     return CliEntryBasedTestRunner(plugin).invoke(["start-jupyter", *args])
 

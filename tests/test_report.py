@@ -302,7 +302,7 @@ def test_an_interrupted_run_leaves_a_complete_report(job, tmp_path, db):
 
 
 def test_a_write_interrupted_midway_leaves_the_previous_file_whole(tmp_path, monkeypatch):
-    from vdk.plugin.notebook import report
+    from vdk.plugin.notebook.engine import report
 
     target = tmp_path / "run" / "nb.ipynb"
     report.write_atomically(target, json.dumps({"version": "old"}))
@@ -371,7 +371,7 @@ def test_a_report_that_cannot_be_written_is_logged_and_the_job_goes_on(job, run_
 def test_the_options_are_documented_in_config_help():
     from vdk.plugin.test_utils.util_funcs import CliEntryBasedTestRunner
 
-    from vdk.plugin.notebook import plugin
+    from vdk.plugin.notebook.vdk_run import hooks as plugin
 
     result = CliEntryBasedTestRunner(plugin).invoke(["config-help"])
     assert result.exit_code == 0, result.output

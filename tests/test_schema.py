@@ -18,9 +18,9 @@ from typing import Optional
 
 import nbformat
 import pytest
-from vdk.plugin.notebook.errors import InvalidNotebookError
-from vdk.plugin.notebook.reader import read_notebook
-from vdk.plugin.notebook.schema import is_certainly_valid_v4
+from vdk.plugin.notebook.engine.errors import InvalidNotebookError
+from vdk.plugin.notebook.engine.reader import read_notebook
+from vdk.plugin.notebook.engine.schema import is_certainly_valid_v4
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 

@@ -79,8 +79,8 @@ def test_an_sql_cell_over_the_limit_fails_too(job, run_job, db):
 
 def test_outside_the_main_thread_a_busy_cell_is_stopped_too():
     """vdk run runs steps in the main thread (SIGALRM); anything else gets the thread fallback."""
-    from vdk.plugin.notebook.timeout import CellTimeout
-    from vdk.plugin.notebook.timeout import time_limit
+    from vdk.plugin.notebook.engine.timeout import CellTimeout
+    from vdk.plugin.notebook.engine.timeout import time_limit
 
     caught = []
 

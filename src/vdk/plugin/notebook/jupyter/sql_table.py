@@ -81,7 +81,7 @@ def run_query(job_input: Any, sql: str) -> Optional[Any]:
 
 
 def _substitute(job_input: Any, sql: str) -> str:
-    from vdk.internal.builtin_plugins.run.sql_argument_substitutor import SqlArgumentSubstitutor
+    from vdk.plugin.notebook.vdk_run.standalone import substitute_sql_arguments
 
     values: dict = {}
     values.update(job_input.get_all_properties() or {})
@@ -89,7 +89,7 @@ def _substitute(job_input: Any, sql: str) -> str:
     arguments = job_input.get_arguments()
     if isinstance(arguments, dict):
         values.update(arguments)
-    return SqlArgumentSubstitutor(values).substitute(textwrap.dedent(sql).strip("\n") + "\n")
+    return substitute_sql_arguments(values, textwrap.dedent(sql).strip("\n") + "\n")
 
 
 def _table(columns: list, rows: Sequence[Sequence[Any]]) -> Any:

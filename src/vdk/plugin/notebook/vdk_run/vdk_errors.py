@@ -15,7 +15,7 @@ from vdk.internal.core.errors import BaseVdkError
 from vdk.internal.core.errors import ResolvableBy
 from vdk.internal.core.errors import ResolvableByActual
 
-from vdk.plugin.notebook.errors import NotebookError
+from vdk.plugin.notebook.engine.errors import NotebookError
 
 
 class NotebookStepError(BaseVdkError):

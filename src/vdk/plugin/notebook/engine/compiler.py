@@ -2,14 +2,14 @@
 
 Compiling every cell when the job is initialised means a syntax error in the last notebook stops
 the job before the first step touches a database. Each cell is compiled under its own file name
-with its source registered in linecache, so tracebacks show the cell's lines, and the file name
-holds the notebook's path, so VDK's own classifier also sees user code. Cells with IPython syntax
+(its source is registered in linecache while it runs, see process_state.cell_sources, so
+tracebacks show the cell's lines), and the file name holds the notebook's path, so VDK's own
+classifier also sees user code. Cells with IPython syntax
 (magics, `!shell`) are rewritten by IPython's input transformer; plain Python cells never import
 IPython.
 """
 from __future__ import annotations
 
-import linecache
 import logging
 import pathlib
 import re
@@ -17,11 +17,11 @@ from types import CodeType
 from typing import NamedTuple
 from typing import Optional
 
-from vdk.plugin.notebook.last_expression import compile_keeping_result
-from vdk.plugin.notebook.cells import Cell
-from vdk.plugin.notebook.cells import first_line
-from vdk.plugin.notebook.errors import CellFailedError
-from vdk.plugin.notebook.errors import Location
+from vdk.plugin.notebook.engine.last_expression import compile_keeping_result
+from vdk.plugin.notebook.engine.cells import Cell
+from vdk.plugin.notebook.engine.cells import first_line
+from vdk.plugin.notebook.engine.errors import CellFailedError
+from vdk.plugin.notebook.engine.errors import Location
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,6 @@ def cell_filename(path: pathlib.Path, cell: Cell) -> str:
 def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     """Compile one selected cell, or raise CellFailedError saying where and why."""
     filename = cell_filename(path, cell)
-    linecache.cache[filename] = (len(cell.source), None, cell.source.splitlines(True), filename)
     if cell.is_sql:
         return CompiledCell(cell, filename, None, False)
     _refuse_installs(path, cell, filename)

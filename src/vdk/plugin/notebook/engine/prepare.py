@@ -1,48 +1,61 @@
-"""A notebook file made ready to run: read, checked, its cells chosen and compiled.
+"""A notebook file made ready to run: read, checked, its cells chosen, compiled and given the
+job's arguments.
 
 Everything that can be found wrong without running anything is found here, so `vdk run` can
-refuse a broken notebook before the first step of the job changes any data.
+refuse a broken notebook before the first step of the job changes any data. The path is one way:
+read -> check -> choose -> compile -> parameters.
 """
 from __future__ import annotations
 
 import pathlib
 from typing import Any
 from typing import NamedTuple
+from typing import Optional
 
-from vdk.plugin.notebook.cells import select_cells
-from vdk.plugin.notebook.compiler import CompiledCell
-from vdk.plugin.notebook.compiler import compile_cell
-from vdk.plugin.notebook.consistency import warn_if_inconsistent
-from vdk.plugin.notebook.errors import InvalidNotebookError
-from vdk.plugin.notebook.errors import Location
-from vdk.plugin.notebook.reader import read_notebook
+from vdk.plugin.notebook.engine.cells import numbered_code_cells
+from vdk.plugin.notebook.engine.cells import select_cells
+from vdk.plugin.notebook.engine.compiler import CompiledCell
+from vdk.plugin.notebook.engine.compiler import compile_cell
+from vdk.plugin.notebook.engine.consistency import warn_if_inconsistent
+from vdk.plugin.notebook.engine.errors import InvalidNotebookError
+from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.parameters import inject_parameters
+from vdk.plugin.notebook.engine.reader import read_notebook
 
 
 class PreparedNotebook(NamedTuple):
     path: pathlib.Path
     cells: list[CompiledCell]
     code_cell_count: int
-    # The notebook without its saved outputs: what the executed copy (report.py) starts from and
-    # where parameters.py finds the parameters cell. Kept instead of the notebook itself so the
-    # outputs of a large notebook do not stay in memory during the run.
+    # The notebook without its saved outputs: what the executed copy (report.py) starts from.
+    # Kept instead of the notebook itself so the outputs of a large notebook do not stay in
+    # memory during the run.
     skeleton: dict[str, Any]
 
     @property
     def name(self) -> str:
         return self.path.name
 
+    @property
+    def injected_cells(self) -> int:
+        return sum(1 for compiled in self.cells if compiled.cell.injected)
 
-def prepare_notebook(path: pathlib.Path) -> PreparedNotebook:
-    """Read and check `path` and compile the cells that run; raise NotebookError if it cannot."""
+
+def prepare_notebook(
+    path: pathlib.Path, arguments: Any = None, python_version: Optional[str] = None
+) -> PreparedNotebook:
+    """Read and check `path`, compile the cells that run and inject `arguments` (the parsed
+    --arguments JSON); raise NotebookError if it cannot run. `python_version` is the one the
+    job deploys with, for a warning when the notebook was last run with another."""
     nb = read_notebook(path)
     _check_language(path, nb["metadata"])
     selected = select_cells(nb)
-    warn_if_inconsistent(path, nb, selected)
+    warn_if_inconsistent(path, nb, selected, python_version)
     cells = [compile_cell(path, cell) for cell in selected]
-    code_cells = sum(1 for cell in nb["cells"] if cell["cell_type"] == "code")
+    cells = inject_parameters(path, nb, cells, arguments)
     skeleton = {"cells": [blank_cell(cell) for cell in nb["cells"]], "metadata": nb["metadata"],
                 "nbformat": 4, "nbformat_minor": nb.get("nbformat_minor", 5)}
-    return PreparedNotebook(path, cells, code_cells, skeleton)
+    return PreparedNotebook(path, cells, len(numbered_code_cells(nb)), skeleton)
 
 
 def blank_cell(cell: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,8 @@ import sys
 from typing import Optional
 from typing import Sequence
 
-from vdk.plugin.notebook.cells import Cell
+from vdk.plugin.notebook.engine.cells import Cell
+from vdk.plugin.notebook.engine.cells import numbered_code_cells
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +28,20 @@ _RERUN = (
 )
 
 
-def warn_if_inconsistent(path: pathlib.Path, nb: dict, cells: Sequence[Cell]) -> None:
-    """Log a warning for each way the saved notebook shows it was run unlike `vdk run` runs it."""
+def warn_if_inconsistent(
+    path: pathlib.Path, nb: dict, cells: Sequence[Cell], configured: Optional[str] = None
+) -> None:
+    """Log a warning for each way the saved notebook shows it was run unlike `vdk run` runs it.
+    `configured`: the Python version the job deploys with (config.ini), if it names one."""
     for message in execution_order_findings(path.name, nb, cells) + python_version_findings(
-        path.name, nb["metadata"], path.parent
+        path.name, nb["metadata"], configured
     ):
         log.warning(message)
 
 
 def execution_order_findings(notebook: str, nb: dict, cells: Sequence[Cell]) -> list[str]:
     """Runnable cells last executed out of notebook order, or never executed at all."""
-    counts = [c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code"]
+    counts = [cell.get("execution_count") for _, cell in numbered_code_cells(nb)]
     if not any(isinstance(count, int) for count in counts):
         return []  # never run in Jupyter, or saved with outputs cleared: nothing to compare
     never_run: list[int] = []
@@ -69,7 +73,9 @@ def execution_order_findings(notebook: str, nb: dict, cells: Sequence[Cell]) -> 
     return findings
 
 
-def python_version_findings(notebook: str, metadata: dict, job_dir: pathlib.Path) -> list[str]:
+def python_version_findings(
+    notebook: str, metadata: dict, configured: Optional[str] = None
+) -> list[str]:
     """The notebook's last kernel ran another Python (major.minor) than this run, or than the
     one the job's config.ini deploys it with."""
     saved = (metadata.get("language_info") or {}).get("version")
@@ -83,7 +89,6 @@ def python_version_findings(notebook: str, metadata: dict, job_dir: pathlib.Path
             f"{running}. Code and packages can behave differently between Python versions; "
             "run the notebook in Jupyter with the job's Python version to check it."
         )
-    configured = configured_python_version(job_dir)
     if configured and _major_minor(configured) and _major_minor(configured) != _major_minor(saved):
         findings.append(
             f"{notebook} was last run in Jupyter with Python {saved}, but the job's config.ini "
@@ -91,20 +96,6 @@ def python_version_findings(notebook: str, metadata: dict, job_dir: pathlib.Path
             "a Jupyter kernel with that Python version, or change python_version."
         )
     return findings
-
-
-def configured_python_version(job_dir: pathlib.Path) -> Optional[str]:
-    """`python_version` of the [job] section of the job's config.ini, read by vdk-core's own
-    JobConfig, as `vdk deploy` reads it."""
-    if not (job_dir / "config.ini").is_file():
-        return None
-    from vdk.internal.builtin_plugins.config.job_config import JobConfig
-
-    try:
-        value = JobConfig(job_dir).get_python_version().strip()
-    except Exception:  # noqa: B902 - a malformed config.ini is vdk-core's to report, at job start
-        return None
-    return value or None
 
 
 def _major_minor(version: str) -> Optional[tuple[int, int]]:

@@ -27,13 +27,16 @@ from typing import Any
 from typing import NamedTuple
 from typing import Optional
 
-from vdk.plugin.notebook.capture import OutputCapture
-from vdk.plugin.notebook.compiler import CompiledCell
-from vdk.plugin.notebook.engine import CellListener
-from vdk.plugin.notebook.engine import traceback_entries
-from vdk.plugin.notebook.errors import error_text
-from vdk.plugin.notebook.notebook import PreparedNotebook
-from vdk.plugin.notebook.notebook import blank_cell
+from vdk.plugin.notebook.engine.capture import OutputCapture
+from vdk.plugin.notebook.engine.cells import cell_label
+from vdk.plugin.notebook.engine.compiler import CompiledCell
+from vdk.plugin.notebook.engine.execute import traceback_entries
+from vdk.plugin.notebook.engine.outcome import CellListener
+from vdk.plugin.notebook.engine.outcome import CellResult
+from vdk.plugin.notebook.engine.outcome import CellStatus
+from vdk.plugin.notebook.engine.errors import error_text
+from vdk.plugin.notebook.engine.prepare import PreparedNotebook
+from vdk.plugin.notebook.engine.prepare import blank_cell
 
 
 log = logging.getLogger(__name__)
@@ -74,16 +77,16 @@ class NotebookReport(CellListener):
         self._cells = [blank_cell(cell) for cell in notebook.skeleton["cells"]]
         self._by_number: dict[int, int] = {}  # code cell number -> index in self._cells
         self._injected_index = 0
-        for index, cell in enumerate(self._cells):
-            if cell["cell_type"] == "code":
-                self._by_number[len(self._by_number) + 1] = index
+        code_indices = [index for index, cell in enumerate(self._cells)
+                        if cell["cell_type"] == "code"]
+        self._by_number = dict(enumerate(code_indices, start=1))
         for compiled in notebook.cells:
             if compiled.cell.injected:
                 self._insert_injected(compiled)
         self._selected = {self._index(compiled) for compiled in notebook.cells}
         self._ran: set[int] = set()
         self._started_at: dict[int, float] = {}
-        self._failure: Optional[tuple[int, CompiledCell, str, BaseException]] = None
+        self._failure: Optional[tuple[int, CompiledCell, CellStatus, BaseException]] = None
         self._stopped = False
         self.run_started = time.time()
         self.io = OutputCapture(self._outputs, options.output_limit)
@@ -109,26 +112,20 @@ class NotebookReport(CellListener):
     def _outputs(self, cell: CompiledCell, outputs: list) -> None:
         self._cells[self._index(cell)]["outputs"] = outputs
 
-    def cell_finished(
-        self,
-        cell: CompiledCell,
-        count: int,
-        seconds: float,
-        error: Optional[BaseException],
-        status: str,
-    ) -> None:
+    def cell_finished(self, result: CellResult) -> None:
+        cell, count, seconds, error, status = result
         index = self._index(cell)
         target = self._cells[index]
         target["execution_count"] = count
-        if error is not None and status != "stopped":
+        if error is not None and status is not CellStatus.STOPPED:
             target["outputs"].append(_error_output(error, cell.filename))
-        if status in ("failed", "timed-out", "interrupted") and self._failure is None:
+        if status.is_failure and self._failure is None:
             self._failure = (index, cell, status, error)
-        self._stopped = self._stopped or status == "stopped"
+        self._stopped = self._stopped or status is CellStatus.STOPPED
         started = self._started_at.pop(count, time.time() - seconds)
         start, end = _iso(started), _iso(started + seconds)
         target["metadata"]["vdk"] = {
-            "status": status, "duration": round(seconds, 6), "start": start, "end": end,
+            "status": status.value, "duration": round(seconds, 6), "start": start, "end": end,
         }
         target["metadata"]["execution"] = {"iopub.execute_input": start, "shell.execute_reply": end}
         self._ran.add(index)
@@ -224,12 +221,16 @@ def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
 
 
 _STATUS_TEXT = {
-    "failed": "failed", "timed-out": "stopped: time limit exceeded", "interrupted": "interrupted",
+    CellStatus.FAILED: "failed",
+    CellStatus.TIMED_OUT: "stopped: time limit exceeded",
+    CellStatus.INTERRUPTED: "interrupted",
 }
 
 
-def _banner_cell(cell: CompiledCell, status: str, error: BaseException, notebook: str) -> dict:
-    where = f"code cell {cell.cell.number}" + (f" (id {cell.cell.cell_id})" if cell.cell.cell_id else "")
+def _banner_cell(
+    cell: CompiledCell, status: CellStatus, error: BaseException, notebook: str
+) -> dict:
+    where = cell_label(cell.cell.number, cell.cell.cell_id)
     what = f"{type(error).__name__}: {error_text(error)}".replace("<", "&lt;")
     text = (
         f'<div style="border:2px solid #c62828;background:#ffebee;color:#b71c1c;padding:8px">\n'
@@ -241,7 +242,7 @@ def _banner_cell(cell: CompiledCell, status: str, error: BaseException, notebook
             "metadata": {"tags": ["vdk-failure-banner"]}, "source": text}
 
 
-def _marker_cell(status: str) -> dict[str, Any]:
+def _marker_cell(status: CellStatus) -> dict[str, Any]:
     text = (f'<span id="{FAILED_CELL_ANCHOR}" style="color:#b71c1c;font-weight:bold">'
             f"vdk run {_STATUS_TEXT[status]} in the next cell:</span>")
     return {"cell_type": "markdown", "id": FAILED_CELL_ANCHOR,

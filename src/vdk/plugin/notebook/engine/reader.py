@@ -13,9 +13,9 @@ import pathlib
 import warnings
 from typing import Any
 
-from vdk.plugin.notebook.errors import InvalidNotebookError
-from vdk.plugin.notebook.errors import Location
-from vdk.plugin.notebook.schema import is_certainly_valid_v4
+from vdk.plugin.notebook.engine.errors import InvalidNotebookError
+from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.schema import is_certainly_valid_v4
 
 log = logging.getLogger(__name__)
 

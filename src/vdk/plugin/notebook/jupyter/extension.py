@@ -33,8 +33,8 @@ from IPython.core.magic_arguments import argument
 from IPython.core.magic_arguments import magic_arguments
 from IPython.core.error import UsageError
 
-from vdk.plugin.notebook.kernel_job import KernelJob
-from vdk.plugin.notebook.kernel_job import LazyJobInput
+from vdk.plugin.notebook.jupyter.kernel_job import KernelJob
+from vdk.plugin.notebook.jupyter.kernel_job import LazyJobInput
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +166,8 @@ class VdkMagics(Magics):
             )
         if not cell.strip():
             raise UsageError("The %%vdksql cell has no query below the %%vdksql line.")
-        from vdk.plugin.notebook.kernel_job import vdk_errors_muted
-        from vdk.plugin.notebook.sql_table import run_query
+        from vdk.plugin.notebook.jupyter.kernel_job import vdk_errors_muted
+        from vdk.plugin.notebook.jupyter.sql_table import run_query
 
         job_input = self._session.job.job_input()
         with vdk_errors_muted():  # a failure shows as one QueryFailed line instead

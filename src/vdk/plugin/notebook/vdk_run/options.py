@@ -1,13 +1,9 @@
 """The plugin's configuration options: declared for `vdk config-help`, read once per job run."""
 from __future__ import annotations
 
-import logging
-import pathlib
 from typing import Any
 from typing import NamedTuple
 from typing import Optional
-
-log = logging.getLogger(__name__)
 
 REPORT = "NOTEBOOK_REPORT"
 REPORT_DIRECTORY = "NOTEBOOK_REPORT_DIRECTORY"
@@ -45,28 +41,21 @@ def declare(config_builder: Any) -> None:
 
 
 class RunOptions(NamedTuple):
-    report: Optional[Any]  # report.ReportOptions, or None when no executed notebook is written
-    cell_timeout: Optional[float]
+    report: bool
+    report_directory: str  # "": the default, under VDK's temporary write directory
+    temporary_directory: Optional[str]
+    report_html: bool
+    report_output_limit: int
+    cell_timeout: Optional[float]  # None: no limit
 
 
-def read(context: Any) -> RunOptions:
-    """The options of this run, from a vdk-core JobContext."""
-    from vdk.plugin.notebook.report import ReportOptions
-    from vdk.plugin.notebook.report import run_folder
-
-    config = context.core_context.configuration
-    timeout = config.get_value(CELL_TIMEOUT) or None
-    if not config.get_value(REPORT):
-        return RunOptions(None, timeout)
-    folder = run_folder(
-        config.get_value(REPORT_DIRECTORY) or "",
-        config.get_value("TEMPORARY_WRITE_DIRECTORY"),
-        context.name,
+def read(configuration: Any) -> RunOptions:
+    """The options of this run, from vdk-core's configuration."""
+    return RunOptions(
+        report=bool(configuration.get_value(REPORT)),
+        report_directory=configuration.get_value(REPORT_DIRECTORY) or "",
+        temporary_directory=configuration.get_value("TEMPORARY_WRITE_DIRECTORY"),
+        report_html=bool(configuration.get_value(REPORT_HTML)),
+        report_output_limit=configuration.get_value(REPORT_OUTPUT_LIMIT),
+        cell_timeout=configuration.get_value(CELL_TIMEOUT) or None,
     )
-    if context.job_directory and pathlib.Path(context.job_directory).absolute() in folder.parents:
-        log.warning(
-            "%s is inside the job folder: vdk deploy would upload every executed notebook. "
-            "Set %s to a directory outside it.", folder, REPORT_DIRECTORY,
-        )
-    limit = config.get_value(REPORT_OUTPUT_LIMIT)
-    return RunOptions(ReportOptions(folder, limit, bool(config.get_value(REPORT_HTML))), timeout)

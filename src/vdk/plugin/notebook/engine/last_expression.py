@@ -11,7 +11,7 @@ import io
 import tokenize
 from types import CodeType
 
-from vdk.plugin.notebook.awaiting import COMPILE_FLAGS
+from vdk.plugin.notebook.engine.runner import COMPILE_FLAGS
 
 RESULT_NAME = "_vdk_cell_result_"
 _NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER,

@@ -18,7 +18,7 @@ def bind_shell(namespace: dict[str, Any]) -> Any:
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
-    from vdk.plugin.notebook.shell_commands import piped_system
+    from vdk.plugin.notebook.engine.shell_commands import piped_system
 
     config = Config()
     config.HistoryManager.enabled = False  # no history database in a production run
@@ -33,15 +33,27 @@ def bind_shell(namespace: dict[str, Any]) -> Any:
         shell._vdk_owned = True
     shell.system = piped_system(shell)  # `!cmd` without pexpect's 0.1 s sleep per command
     # IPython's exit handler resets every shell ever created with a full garbage collection
-    # (20-60 ms each at the end of a job) and keeps each notebook's namespace alive until then.
-    # Of its work only removing the temporary files some magics create matters here.
+    # (a noticeable pause at the end of a job) and keeps each notebook's namespace alive until
+    # then. Of its work only removing the temporary files some magics create matters here, and
+    # release_shell does that when the notebook ends.
     atexit.unregister(shell.atexit_operations)
-    atexit.register(_remove_temporary_files, shell.tempfiles, shell.tempdirs)
     shell.enable_gui = _no_event_loop  # `%matplotlib inline` asks for one; a job has none
     shell.vdk_shown_errors = []
     shell.showtraceback = _raising(shell.showtraceback, shell.vdk_shown_errors)
     namespace["get_ipython"] = lambda: shell
     return shell
+
+
+def release_shell(shell: Any) -> None:
+    """Undo what bind_shell did to the process once the notebook has run: the temporary files
+    of magics removed, and IPython's shell singleton cleared if this module created it."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    _remove_temporary_files(shell.tempfiles, shell.tempdirs)
+    if getattr(shell, "_vdk_owned", False) and InteractiveShell.initialized() and (
+        InteractiveShell.instance() is shell
+    ):
+        InteractiveShell.clear_instance()
 
 
 def _no_event_loop(gui: Any = None) -> None:

@@ -27,14 +27,14 @@ class KernelJobMarker:
 @hookimpl
 def vdk_command_line(root_command: click.Group) -> None:
     """`vdk start-jupyter`. jupyter.py imports nothing of Jupyter, so other commands pay nothing."""
-    from vdk.plugin.notebook.jupyter import start_jupyter
+    from vdk.plugin.notebook.jupyter.start import start_jupyter
 
     root_command.add_command(start_jupyter)
 
 
 @hookimpl
 def vdk_configure(config_builder) -> None:
-    from vdk.plugin.notebook import options
+    from vdk.plugin.notebook.vdk_run import options
 
     options.declare(config_builder)
 
@@ -59,6 +59,6 @@ def initialize_job(context: JobContext) -> None:
         return
     notebooks = find_notebooks(pathlib.Path(job_dir))
     if notebooks:
-        from vdk.plugin.notebook.step_list import add_notebook_steps
+        from vdk.plugin.notebook.vdk_run.step_list import add_notebook_steps
 
         add_notebook_steps(context, notebooks)

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import ast
 import keyword
-import linecache
 import logging
 import math
-from typing import TYPE_CHECKING
+import pathlib
 from typing import Any
 from typing import Optional
 
-from vdk.plugin.notebook.cells import Cell
-from vdk.plugin.notebook.cells import source_text
-from vdk.plugin.notebook.compiler import CompiledCell
-from vdk.plugin.notebook.errors import Location
-from vdk.plugin.notebook.errors import NotebookError
-
-if TYPE_CHECKING:
-    from vdk.plugin.notebook.notebook import PreparedNotebook
+from vdk.plugin.notebook.engine.cells import Cell
+from vdk.plugin.notebook.engine.cells import numbered_code_cells
+from vdk.plugin.notebook.engine.cells import source_text
+from vdk.plugin.notebook.engine.compiler import CompiledCell
+from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.errors import NotebookError
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +38,14 @@ class ParameterError(NotebookError):
 
 
 def inject_parameters(
-    notebook: PreparedNotebook, arguments: Any
-) -> PreparedNotebook:
-    """`notebook` with an injected-parameters cell for `arguments` (the parsed --arguments JSON,
-    meant to be an object); unchanged without any."""
-    if not arguments or not notebook.cells:
-        return notebook  # with no cell to run, the notebook stays "not runnable"
-    parameters = _parameters_cell(notebook.skeleton)
+    path: pathlib.Path, nb: dict[str, Any], cells: list[CompiledCell], arguments: Any
+) -> list[CompiledCell]:
+    """`cells` (the compiled cells of notebook `nb` that run) with an injected-parameters cell
+    for `arguments` (the parsed --arguments JSON, meant to be an object); unchanged without
+    any."""
+    if not arguments or not cells:
+        return cells  # with no cell to run, the notebook stays "not runnable"
+    parameters = _parameters_cell(nb)
     if not isinstance(arguments, dict):
         # vdk run accepts any JSON as --arguments; only an object names variables.
         kind = type(arguments).__name__
@@ -55,16 +53,16 @@ def inject_parameters(
             raise ParameterError(
                 f"The job arguments are a JSON {_JSON_KIND.get(kind, kind)}, not an object, so "
                 "they cannot become the notebook variables of its parameters cell.",
-                Location(notebook.name, parameters[0]),
+                Location(path.name, parameters[0]),
                 "Pass the arguments as a JSON object of names and values, for example "
                 "--arguments '{\"day\": \"2026-11-25\"}'.",
             )
         log.warning(
             "%s: the job arguments are a JSON %s, not an object, so no notebook variables are "
             "assigned from them. Read them with job_input.get_arguments().",
-            notebook.name, _JSON_KIND.get(kind, kind),
+            path.name, _JSON_KIND.get(kind, kind),
         )
-        return notebook
+        return cells
     names = list(arguments)
     invalid = [name for name in names if not name.isidentifier() or keyword.iskeyword(name)]
     if invalid and parameters is not None:
@@ -73,7 +71,7 @@ def inject_parameters(
             "Job arguments " + ", ".join(repr(n) for n in invalid) + " cannot become notebook "
             "variables: they are not Python identifiers (letters, digits and _, not starting "
             "with a digit, not a keyword).",
-            Location(notebook.name, number),
+            Location(path.name, number),
             "Rename the arguments (for example start_date instead of start-date) in "
             "--arguments and in the parameters cell.",
         )
@@ -81,14 +79,14 @@ def inject_parameters(
         log.warning(
             "%s has no cell tagged 'parameters'; job arguments %s are not Python identifiers "
             "and are not injected. Read them with job_input.get_arguments().",
-            notebook.name, ", ".join(repr(n) for n in invalid),
+            path.name, ", ".join(repr(n) for n in invalid),
         )
         names = [name for name in names if name not in invalid]
     if parameters is None:
         log.warning(
             "%s has no cell tagged 'parameters'; the job arguments %s are assigned in a cell "
             "injected at the top. Tag the cell that holds their defaults 'parameters'.",
-            notebook.name, ", ".join(names),
+            path.name, ", ".join(names),
         )
         number = 0
     else:
@@ -98,24 +96,18 @@ def inject_parameters(
             log.warning(
                 "%s: job arguments %s are not defined in the parameters cell (code cell %d); "
                 "they are passed anyway. Add defaults for them there, or check their spelling.",
-                notebook.name, ", ".join(undefined), number,
+                path.name, ", ".join(undefined), number,
             )
     if not names:
-        return notebook
-    injected = _compile(notebook, number, {name: arguments[name] for name in names})
-    cells = list(notebook.cells)
+        return cells
+    injected = _compile(path, nb, number, {name: arguments[name] for name in names})
     position = sum(1 for compiled in cells if compiled.cell.number <= number)
-    cells.insert(position, injected)
-    return notebook._replace(cells=cells)
+    return cells[:position] + [injected] + cells[position:]
 
 
-def _parameters_cell(skeleton: dict[str, Any]) -> Optional[tuple[int, str]]:
+def _parameters_cell(nb: dict[str, Any]) -> Optional[tuple[int, str]]:
     """The code-cell number and source of the first code cell tagged `parameters`."""
-    number = 0
-    for cell in skeleton["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        number += 1
+    for number, cell in numbered_code_cells(nb):
         if PARAMETERS_TAG in (cell["metadata"].get("tags") or ()):
             return number, source_text(cell["source"])
     return None
@@ -139,13 +131,12 @@ def _assigned_names(source: str) -> set[str]:
     return names
 
 
-def _compile(notebook: PreparedNotebook, number: int, values: dict[str, Any]) -> CompiledCell:
+def _compile(path: pathlib.Path, nb: dict[str, Any], number: int, values: dict[str, Any]) -> CompiledCell:
     source = "# Parameters\n" + "".join(f"{name} = {literal(value)}\n" for name, value in values.items())
-    ids = {cell.get("id") for cell in notebook.skeleton["cells"]}
+    ids = {cell.get("id") for cell in nb["cells"]}
     cell_id = INJECTED_TAG if INJECTED_TAG not in ids else f"{INJECTED_TAG}-vdk"
     cell = Cell(number, cell_id, source, frozenset({INJECTED_TAG}), False, injected=True)
-    filename = f"{notebook.path} [{INJECTED_TAG}]"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    filename = f"{path} [{INJECTED_TAG}]"
     return CompiledCell(cell, filename, compile(source, filename, "exec", dont_inherit=True), False)
 
 

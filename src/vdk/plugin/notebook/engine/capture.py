@@ -24,6 +24,8 @@ from typing import Any
 from typing import Callable
 from typing import Optional
 
+from vdk.plugin.notebook.engine.process_state import swapped_streams
+
 # A job's stdout is usually a pipe, block-buffered: without flushing, a cell's prints reach the
 # log in 8 kB lumps, long after they happen. Flushed at the end of each cell and, within a long
 # cell, at a line end at most this often.
@@ -165,6 +167,7 @@ class _Tee:
 class _Publisher:
     """Stands in for IPython's display publisher during a cell (display(), plt.show())."""
 
+    # IPython 9's run_cell (%%capture bodies) reads it to tell display output from prints.
     is_publishing = False
 
     def __init__(self, running: "_Running"):
@@ -196,14 +199,16 @@ class _Running:
         if self.shell is not None:
             self.saved_publisher = self.shell.display_pub
             self.publisher = self.shell.display_pub = _Publisher(self)
-        sys.stdout = _Tee(self.stdout, "stdout", self.outputs)
-        sys.stderr = _Tee(self.stderr, "stderr", self.outputs)
+        self.streams = swapped_streams(
+            _Tee(self.stdout, "stdout", self.outputs), _Tee(self.stderr, "stderr", self.outputs)
+        )
+        self.streams.__enter__()
 
     def __exit__(self, *exc_info: Any) -> None:
         try:
             _flush_figures(self)
         finally:
-            sys.stdout, sys.stderr = self.stdout, self.stderr
+            self.streams.__exit__(None, None, None)
             _flush(self.stdout, self.stderr)
             if self.shell is not None and self.shell.display_pub is self.publisher:
                 self.shell.display_pub = self.saved_publisher

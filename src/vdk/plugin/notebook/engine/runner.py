@@ -1,4 +1,5 @@
-"""Top-level `await` in cells, as Jupyter allows it.
+"""Executing one cell's code in the notebook's namespace, with top-level `await` as Jupyter
+allows it.
 
 Jupyter runs cells on a persistent event loop, so `await fetch()` works at the top of a cell and
 a task started in one cell keeps running in the next. Cells compiled with top-level await become

@@ -13,28 +13,31 @@ from typing import Optional
 from vdk.internal.builtin_plugins.run.job_context import JobContext
 from vdk.internal.builtin_plugins.run.step import Step
 
-from vdk.plugin.notebook import options
-from vdk.plugin.notebook.errors import NotebookError
-from vdk.plugin.notebook.notebook import prepare_notebook
-from vdk.plugin.notebook.parameters import inject_parameters
-from vdk.plugin.notebook.step import STEP_TYPE
-from vdk.plugin.notebook.step import NotebookStep
-from vdk.plugin.notebook.vdk_errors import NotebookStepError
+from vdk.plugin.notebook.vdk_run import options
+from vdk.plugin.notebook.engine.errors import NotebookError
+from vdk.plugin.notebook.engine.prepare import prepare_notebook
+from vdk.plugin.notebook.engine.report import ReportOptions
+from vdk.plugin.notebook.engine.report import run_folder
+from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
+from vdk.plugin.notebook.vdk_run.step import STEP_TYPE
+from vdk.plugin.notebook.vdk_run.step import NotebookStep
+from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
 
 log = logging.getLogger(__name__)
 
 
 def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> None:
-    """Prepare every notebook now, before any step runs, and add one step each."""
+    """Read the options, prepare every notebook now, before any step runs, and add one step
+    each."""
     job_dir = pathlib.Path(context.job_directory)
     steps = context.step_builder.get_steps()
-    run_options = options.read(context)
-    arguments: Optional[dict[str, Any]] = (
-        context.job_args.get_arguments() if context.job_args else None
-    )
+    run_options = options.read(context.core_context.configuration)
+    report = _report_options(run_options, job_dir, context.name)
+    arguments: Any = context.job_args.get_arguments() if context.job_args else None
+    python_version = configured_python_version(job_dir)
     for path in notebooks:
         try:
-            prepared = inject_parameters(prepare_notebook(path), arguments)
+            prepared = prepare_notebook(path, arguments, python_version)
         except NotebookError as e:
             log.error("%s cannot be run.\n%s", path.name, e.message())
             # As the job's first step, it fails before any other step runs, and vdk-core reports
@@ -42,9 +45,24 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
             # instead, it would come with vdk-core's advice to check VDK's own plugins.
             steps.insert(0, Step(path.name, STEP_TYPE, _Refused(e), path, job_dir))
             return
-        runner = NotebookStep(prepared, run_options.report, run_options.cell_timeout, context.name)
+        runner = NotebookStep(prepared, report, run_options.cell_timeout, context.name)
         step = Step(path.name, STEP_TYPE, runner, path, job_dir)
         steps.insert(_position(steps, step), step)
+
+
+def _report_options(
+    run_options: options.RunOptions, job_dir: pathlib.Path, job_name: str
+) -> Optional[ReportOptions]:
+    """Where and how this run's executed notebooks are written; None: they are not."""
+    if not run_options.report:
+        return None
+    folder = run_folder(run_options.report_directory, run_options.temporary_directory, job_name)
+    if job_dir.absolute() in folder.parents:
+        log.warning(
+            "%s is inside the job folder: vdk deploy would upload every executed notebook. "
+            "Set %s to a directory outside it.", folder, options.REPORT_DIRECTORY,
+        )
+    return ReportOptions(folder, run_options.report_output_limit, run_options.report_html)
 
 
 class _Refused:

@@ -16,53 +16,36 @@ from typing import NamedTuple
 from typing import Optional
 from typing import Sequence
 
-from vdk.plugin.notebook.awaiting import CellRunner
-from vdk.plugin.notebook.last_expression import RESULT_NAME
-from vdk.plugin.notebook.cells import first_line
-from vdk.plugin.notebook.compiler import CompiledCell
-from vdk.plugin.notebook.errors import CellFailedError
-from vdk.plugin.notebook.errors import error_text
-from vdk.plugin.notebook.timeout import CellTimeout
-from vdk.plugin.notebook.timeout import describe_seconds
-from vdk.plugin.notebook.timeout import time_limit
-
-
-class CellListener:
-    """Receives cell events; subclasses override what they need."""
-
-    def cell_started(self, cell: CompiledCell, count: int) -> None:
-        pass
-
-    def cell_finished(
-        self,
-        cell: CompiledCell,
-        count: int,
-        seconds: float,
-        error: Optional[BaseException],
-        status: str,
-    ) -> None:
-        """`status` is the engine's verdict on the cell, one of STATUSES; `error` is what the
-        cell raised, if anything (also for "stopped" and "expected-error")."""
-
-
-# How a cell ended. Decided once, here, for the engine's own control flow and for every listener.
-STATUSES = ("ok", "stopped", "timed-out", "interrupted", "expected-error", "failed")
+from vdk.plugin.notebook.engine.outcome import CellListener
+from vdk.plugin.notebook.engine.outcome import CellResult
+from vdk.plugin.notebook.engine.outcome import CellStatus
+from vdk.plugin.notebook.engine.process_state import cell_sources
+from vdk.plugin.notebook.engine.runner import CellRunner
+from vdk.plugin.notebook.engine.last_expression import RESULT_NAME
+from vdk.plugin.notebook.engine.cells import first_line
+from vdk.plugin.notebook.engine.compiler import CompiledCell
+from vdk.plugin.notebook.engine.errors import CellFailedError
+from vdk.plugin.notebook.engine.errors import error_text
+from vdk.plugin.notebook.engine.timeout import CellTimeout
+from vdk.plugin.notebook.engine.timeout import describe_seconds
+from vdk.plugin.notebook.engine.timeout import time_limit
 
 
 def cell_status(
     cell: CompiledCell, error: Optional[BaseException], passthrough: tuple[type[BaseException], ...]
-) -> str:
+) -> CellStatus:
     if error is None:
-        return "ok"
+        return CellStatus.OK
     if isinstance(error, passthrough):
-        return "stopped"  # a request to stop (skip_remaining_steps), even in a raises-exception cell
+        # A request to stop (skip_remaining_steps), even in a raises-exception cell.
+        return CellStatus.STOPPED
     if isinstance(error, CellTimeout):
-        return "timed-out"
+        return CellStatus.TIMED_OUT
     if isinstance(error, KeyboardInterrupt):
-        return "interrupted"
+        return CellStatus.INTERRUPTED
     if cell.cell.may_raise and isinstance(error, Exception):
-        return "expected-error"
-    return "failed"
+        return CellStatus.EXPECTED_ERROR
+    return CellStatus.FAILED
 
 
 class CellIO:
@@ -92,7 +75,7 @@ def run_cells(
     run_sql: Callable[[str], Any],
     listeners: Sequence[CellListener] = (),
     passthrough: tuple[type[BaseException], ...] = (),
-    io: CellIO = CellIO(),
+    cell_io: CellIO = CellIO(),
     cell_timeout: Optional[float] = None,
 ) -> RunSummary:
     """Run `cells` in order. The first failure raises CellFailedError, except for cells tagged
@@ -101,10 +84,19 @@ def run_cells(
     `cell_timeout` seconds is stopped and fails."""
     started = time.perf_counter()
     run = CellRunner()
+    shell: list[Any] = []  # the IPython shell, once a cell needs one
     try:
-        _run_all(notebook, cells, namespace, run_sql, listeners, passthrough, io, cell_timeout, run)
+        with cell_sources((cell.filename, cell.cell.source) for cell in cells):
+            _run_all(
+                notebook, cells, namespace, run_sql, listeners, passthrough, cell_io, cell_timeout,
+                run, shell,
+            )
     finally:
         run.close()
+        if shell:
+            from vdk.plugin.notebook.engine.ipython_shell import release_shell
+
+            release_shell(shell[0])
     return RunSummary(len(cells), time.perf_counter() - started)
 
 
@@ -115,9 +107,10 @@ def _run_all(
     run_sql: Callable[[str], Any],
     listeners: Sequence[CellListener],
     passthrough: tuple[type[BaseException], ...],
-    io: CellIO,
+    cell_io: CellIO,
     cell_timeout: Optional[float],
     run: CellRunner,
+    shells: list[Any],
 ) -> None:
     shell = None
     for count, cell in enumerate(cells, start=1):
@@ -127,16 +120,17 @@ def _run_all(
         error: Optional[BaseException] = None
         try:
             if shell is None and cell.code is not None and (
-                cell.needs_ipython or io.wants_shell(cell)
+                cell.needs_ipython or cell_io.wants_shell(cell)
             ):
-                from vdk.plugin.notebook.ipython_shell import bind_shell
+                from vdk.plugin.notebook.engine.ipython_shell import bind_shell
 
                 shell = bind_shell(namespace)
-            with io.capturing(cell, count, shell), time_limit(cell_timeout):
+                shells.append(shell)
+            with cell_io.capturing(cell, count, shell), time_limit(cell_timeout):
                 if cell.code is None:
                     run_sql(cell.cell.body)
                 elif cell.needs_ipython:
-                    from vdk.plugin.notebook.ipython_shell import exec_in_shell
+                    from vdk.plugin.notebook.engine.ipython_shell import exec_in_shell
 
                     exec_in_shell(shell, cell.code, namespace, run)
                 else:
@@ -144,16 +138,17 @@ def _run_all(
                 if cell.shows_result:
                     value = namespace.pop(RESULT_NAME, None)
                     if value is not None:
-                        io.show(value)
+                        cell_io.show(value)
         except BaseException as e:  # noqa: B902 - every outcome of user code is reported
             error = e
         seconds = time.perf_counter() - cell_start
         status = cell_status(cell, error, passthrough)
+        result = CellResult(cell, count, seconds, error, status)
         for listener in listeners:
-            listener.cell_finished(cell, count, seconds, error, status)
-        if status in ("ok", "expected-error"):
+            listener.cell_finished(result)
+        if status.run_goes_on:
             continue
-        if status in ("stopped", "interrupted"):
+        if status in (CellStatus.STOPPED, CellStatus.INTERRUPTED):
             raise error
         raise _cell_failure(notebook, cell, error, cell_timeout) from None
 

@@ -17,8 +17,11 @@ import pathlib
 import sys
 from typing import Any
 from typing import Callable
+from typing import ContextManager
 from typing import Iterator
 from typing import Optional
+
+from vdk.plugin.notebook.engine.process_state import logger_level
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ class KernelJob:
         self.arguments = dict(arguments or {})
         self._job: Any = None
         self._job_input: Any = None
+        self._quiet_logs: Optional[ContextManager[None]] = None
 
     @property
     def name(self) -> str:
@@ -62,7 +66,12 @@ class KernelJob:
         job, self._job, self._job_input = self._job, None, None
         if job is None:
             return False
-        job.__exit__(None, None, None)
+        try:
+            job.__exit__(None, None, None)
+        finally:
+            quiet, self._quiet_logs = self._quiet_logs, None
+            if quiet is not None:
+                quiet.__exit__(None, None, None)
         return True
 
     def label(self) -> str:
@@ -74,9 +83,7 @@ class KernelJob:
         return f"{self.label()} ({state})"
 
     def _start(self) -> None:
-        from vdk.internal.builtin_plugins.run.standalone_data_job import StandaloneDataJob
-
-        from vdk.plugin.notebook.plugin import KernelJobMarker
+        from vdk.plugin.notebook.vdk_run.standalone import open_standalone_job
 
         if not self.directory.is_dir():
             raise JobStartError(
@@ -85,11 +92,7 @@ class KernelJob:
             )
         try:
             with _without_reconfiguration_warning(), _blank_output_dropped():
-                job = StandaloneDataJob(
-                    self.directory,
-                    job_args=self.arguments or None,
-                    extra_plugins=[KernelJobMarker()],
-                )
+                job = open_standalone_job(self.directory, self.arguments or None)
         except Exception as e:  # noqa: B902 - any failure to configure the job is shown short
             log.debug("Starting the data job failed.", exc_info=True)
             raise JobStartError(
@@ -105,7 +108,8 @@ class KernelJob:
                 "Fix the cause (often the job's config.ini or a VDK_ environment variable), then "
                 "use job_input again."
             )
-        _quiet_vdk_logs()
+        self._quiet_logs = _quiet_vdk_logs()
+        self._quiet_logs.__enter__()
         self._job, self._job_input = job, job_input
 
 
@@ -146,23 +150,21 @@ class _DropMessage(logging.Filter):
 def vdk_errors_muted() -> Iterator[None]:
     """VDK logs a failed query as an ERROR before raising; where the error itself is shown to
     the user, that log line says the same thing twice. Left alone if VDK_LOG_LEVEL_VDK is set."""
-    logger = logging.getLogger("vdk")
-    level = logger.level
-    if not os.environ.get("VDK_LOG_LEVEL_VDK"):
-        logger.setLevel(logging.CRITICAL)
-    try:
+    with _vdk_log_level(logging.CRITICAL):
         yield
-    finally:
-        logger.setLevel(level)
 
 
-def _quiet_vdk_logs() -> None:
-    """VDK logs every query at INFO; in a notebook that buries the result under log lines.
+def _quiet_vdk_logs() -> ContextManager[None]:
+    """VDK logs every query at INFO; in a notebook that buries the result under log lines. Held
+    while the job is started; finalising the job gives the level back.
 
     Users who want them set VDK_LOG_LEVEL_VDK, which is then left alone.
     """
-    if not os.environ.get("VDK_LOG_LEVEL_VDK"):
-        logging.getLogger("vdk").setLevel(logging.WARNING)
+    return _vdk_log_level(logging.WARNING)
+
+
+def _vdk_log_level(level: int) -> ContextManager[None]:
+    return logger_level("vdk", None if os.environ.get("VDK_LOG_LEVEL_VDK") else level)
 
 
 class LazyJobInput:
@@ -187,9 +189,9 @@ class LazyJobInput:
         raise AttributeError(f"job_input has no attribute {name!r} to set")
 
     def __dir__(self) -> list[str]:
-        from vdk.api.job_input import IJobInput
+        from vdk.plugin.notebook.vdk_run.standalone import job_input_attributes
 
-        return sorted(name for name in dir(IJobInput) if not name.startswith("_"))
+        return job_input_attributes()
 
     def __repr__(self) -> str:
         return f"<job_input of the {self._current().describe()}>"

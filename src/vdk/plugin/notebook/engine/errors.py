@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import NamedTuple
 from typing import Optional
 
+from vdk.plugin.notebook.engine.cells import cell_label
+
 
 class Location(NamedTuple):
     """Where in a notebook something happened. Cell numbers count code cells from 1, as a user
@@ -23,10 +25,7 @@ class Location(NamedTuple):
     def describe(self) -> str:
         parts = [self.notebook]
         if self.cell_number is not None:
-            cell = f"code cell {self.cell_number}"
-            if self.cell_id:
-                cell += f" (id {self.cell_id})"
-            parts.append(cell)
+            parts.append(cell_label(self.cell_number, self.cell_id))
         if self.line is not None:
             parts.append(f"line {self.line}")
         text = ", ".join(parts)

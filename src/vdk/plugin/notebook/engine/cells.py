@@ -30,6 +30,13 @@ class Cell(NamedTuple):
     injected: bool = False
 
     @property
+    def label(self) -> str:
+        """How messages name the cell: as the user finds it in the notebook."""
+        if self.injected:  # not in the file: its number is that of the cell it follows
+            return "the injected-parameters cell"
+        return cell_label(self.number, self.cell_id)
+
+    @property
     def may_raise(self) -> bool:
         return MAY_RAISE_TAG in self.tags
 
@@ -54,17 +61,28 @@ def first_line(source: str) -> tuple[int, str]:
     return 1, ""
 
 
+def cell_label(number: int, cell_id: Optional[str] = None) -> str:
+    """`code cell N (id X)`: the one way every message names a code cell."""
+    return f"code cell {number}" + (f" (id {cell_id})" if cell_id else "")
+
+
+def numbered_code_cells(nb: dict) -> list[tuple[int, dict]]:
+    """The code cells of an nbformat 4 notebook with their numbers, counted from 1 down the
+    notebook as a user counts them; every cell number in a message comes from here."""
+    code_cells = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+    return list(enumerate(code_cells, start=1))
+
+
 def source_text(source: Any) -> str:
     return source if isinstance(source, str) else "".join(source)
 
 
 def select_cells(nb: dict) -> list[Cell]:
     """The cells of an nbformat 4 notebook that `vdk run` executes, in notebook order."""
-    code_cells = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code":
-            tags = frozenset(cell["metadata"].get("tags") or ())
-            code_cells.append((len(code_cells) + 1, cell, tags))
+    code_cells = [
+        (number, cell, frozenset(cell["metadata"].get("tags") or ()))
+        for number, cell in numbered_code_cells(nb)
+    ]
     only_tagged = any(ONLY_TAG in tags for _, _, tags in code_cells)
     selected = []
     for number, cell, tags in code_cells:

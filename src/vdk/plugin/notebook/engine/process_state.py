@@ -1,0 +1,109 @@
+"""Every change a notebook run makes to the process it runs in, each undone on the way out.
+
+Cells run in the job's own process, not in a kernel that is thrown away afterwards; that is what
+makes a notebook step as cheap as a .py step, and it is the design's main risk. So each piece of
+process-wide state the run borrows is borrowed here, through one named context manager, and given
+back when the step ends, whether it passed, failed or was interrupted. A test runs failing and
+passing notebooks and checks that the process is left as it was found.
+"""
+from __future__ import annotations
+
+import contextlib
+import linecache
+import logging
+import os
+import signal
+import sys
+import types
+from typing import Any
+from typing import Iterable
+from typing import Iterator
+from typing import Optional
+
+
+@contextlib.contextmanager
+def importable_folder(folder: str) -> Iterator[None]:
+    """`folder` first on sys.path: cells import the job's own modules as a .py step does."""
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(folder)
+
+
+@contextlib.contextmanager
+def main_module(module: types.ModuleType) -> Iterator[None]:
+    """`module` as `__main__`, as in Jupyter: classes defined in a cell pickle, and
+    `if __name__ == "__main__":` blocks run."""
+    missing = object()
+    saved = sys.modules.get("__main__", missing)
+    sys.modules["__main__"] = module
+    try:
+        yield
+    finally:
+        if saved is missing:
+            sys.modules.pop("__main__", None)
+        else:
+            sys.modules["__main__"] = saved
+
+
+@contextlib.contextmanager
+def working_directory(folder: str) -> Iterator[None]:
+    """`folder` as the working directory, as Jupyter runs a notebook in its own folder."""
+    saved = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(saved)
+
+
+@contextlib.contextmanager
+def swapped_streams(stdout: Any, stderr: Any) -> Iterator[None]:
+    """sys.stdout and sys.stderr replaced, for capturing what a cell prints."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = stdout, stderr
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+@contextlib.contextmanager
+def cell_sources(sources: Iterable[tuple[str, str]]) -> Iterator[None]:
+    """Each (file name, source) registered in linecache, so tracebacks through a cell show its
+    lines; removed afterwards, so a long-lived process does not keep every notebook's text."""
+    added = []
+    for filename, source in sources:
+        if filename not in linecache.cache:
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            added.append(filename)
+    try:
+        yield
+    finally:
+        for filename in added:
+            linecache.cache.pop(filename, None)
+
+
+@contextlib.contextmanager
+def signal_handler(signum: int, handler: Any) -> Iterator[None]:
+    """`handler` for `signum`; only in the main thread, where Python allows it."""
+    previous = signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signum, previous)
+
+
+@contextlib.contextmanager
+def logger_level(name: str, level: Optional[int]) -> Iterator[None]:
+    """The level of logger `name` set to `level` (None: left alone)."""
+    logger = logging.getLogger(name)
+    saved = logger.level
+    if level is not None:
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)

@@ -1,0 +1,122 @@
+"""A notebook as a VDK step: the bridge between vdk-core's step contract and the engine."""
+from __future__ import annotations
+
+import builtins
+import logging
+import types
+from typing import Optional
+
+from vdk.api.job_input import IJobInput
+from vdk.internal.builtin_plugins.run.step import Step
+from vdk.internal.core.errors import SkipRemainingStepsException
+
+from vdk.plugin.notebook.engine.capture import display
+from vdk.plugin.notebook.engine.compiler import CompiledCell
+from vdk.plugin.notebook.engine.execute import CellIO
+from vdk.plugin.notebook.engine.execute import run_cells
+from vdk.plugin.notebook.engine.outcome import CellListener
+from vdk.plugin.notebook.engine.outcome import CellResult
+from vdk.plugin.notebook.engine.outcome import CellStatus
+from vdk.plugin.notebook.engine.errors import NotebookError
+from vdk.plugin.notebook.engine.errors import error_text
+from vdk.plugin.notebook.engine.prepare import PreparedNotebook
+from vdk.plugin.notebook.engine.process_state import importable_folder
+from vdk.plugin.notebook.engine.process_state import main_module
+from vdk.plugin.notebook.engine.report import NotebookReport
+from vdk.plugin.notebook.engine.report import ReportOptions
+from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
+
+log = logging.getLogger(__name__)
+
+STEP_TYPE = "notebook"
+
+
+class _ProgressLog(CellListener):
+    """One INFO line per cell, so a long run shows where it is."""
+
+    def __init__(self, notebook: PreparedNotebook):
+        self._notebook = notebook
+        self._total = len(notebook.cells)
+
+    def cell_started(self, cell: CompiledCell, count: int) -> None:
+        log.info("%s: running %s, %d of %d", self._notebook.name, cell.cell.label, count, self._total)
+
+    def cell_finished(self, result: CellResult) -> None:
+        if result.status is CellStatus.EXPECTED_ERROR:
+            log.warning(
+                "%s: %s raised %s: %s (expected: the cell is tagged raises-exception)",
+                self._notebook.name, result.cell.cell.label, type(result.error).__name__,
+                error_text(result.error),
+            )
+
+
+class NotebookStep:
+    """The runner_func of a notebook step: runs the prepared cells with the job's job_input."""
+
+    def __init__(
+        self,
+        notebook: PreparedNotebook,
+        report: Optional[ReportOptions] = None,
+        cell_timeout: Optional[float] = None,
+        job_name: str = "",
+    ):
+        self.notebook = notebook
+        self.report = report  # None: no executed notebook is written
+        self.cell_timeout = cell_timeout
+        self.job_name = job_name
+
+    def __call__(self, step: Step, job_input: IJobInput) -> bool:
+        notebook = self.notebook
+        if not notebook.cells:
+            log.warning(
+                "%s has no code cells to run (%d code cells, all left out by tags or markers "
+                "or empty). Nothing to execute; continuing with the next step.",
+                notebook.name, notebook.code_cell_count,
+            )
+            return False
+        injected = notebook.injected_cells
+        log.info(
+            "%s: starting, %d of %d code cells to run%s",
+            notebook.name, len(notebook.cells) - injected, notebook.code_cell_count,
+            ", plus the injected-parameters cell" if injected else "",
+        )
+        module = _main_module(job_input)
+        listeners: list[CellListener] = [_ProgressLog(notebook)]
+        report = None
+        if self.report is not None:
+            report = NotebookReport(notebook, self.report, self.job_name)
+            listeners.append(report)
+        try:
+            with importable_folder(str(step.job_dir)), main_module(module):
+                summary = run_cells(
+                    notebook.name,
+                    notebook.cells,
+                    module.__dict__,
+                    run_sql=job_input.execute_query,
+                    listeners=listeners,
+                    passthrough=(SkipRemainingStepsException,),
+                    cell_io=report.io if report is not None else CellIO(),
+                    cell_timeout=self.cell_timeout,
+                )
+        except SkipRemainingStepsException:
+            log.info(
+                "%s: skip_remaining_steps() called; the remaining cells and steps are skipped.",
+                notebook.name,
+            )
+            raise
+        except NotebookError as e:
+            log.error("%s: failed.\n%s", notebook.name, e.message())
+            raise NotebookStepError(e) from None
+        finally:
+            if report is not None:
+                report.save()
+        log.info("%s: finished, %d cells in %.3f s", notebook.name, summary.cells_run, summary.seconds)
+        return True
+
+
+def _main_module(job_input: IJobInput) -> types.ModuleType:
+    """The module the cells run in, as `__main__` (see process_state.main_module), holding what
+    a notebook finds without importing it: `job_input`, and `display` as in Jupyter."""
+    module = types.ModuleType("__main__")
+    module.__dict__.update(__builtins__=builtins, job_input=job_input, display=display)
+    return module
