@@ -22,7 +22,8 @@ setuptools.setup(
         "ipython>=7.23",
     ],
     extras_require={
-        "jupyter": ["jupyterlab>=4", "ipykernel>=6"],
+        # vdk-sqlite: the embedded database of local development when a job names none.
+        "jupyter": ["jupyterlab>=4", "ipykernel>=6", "vdk-sqlite"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
         "html": ["nbconvert>=6"],
         "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas"],
@@ -30,7 +31,12 @@ setuptools.setup(
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks"]},
     # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,
     # so installing the package into a Jupyter server's environment makes the kernel appear.
-    data_files=[("share/jupyter/kernels/vdk", ["share/jupyter/kernels/vdk/kernel.json"])],
+    # The Jupyter server extension (vdk.plugin.notebook.jupyter.server) is enabled by this config
+    # file, which Jupyter reads from <prefix>/etc/jupyter/jupyter_server_config.d.
+    data_files=[
+        ("share/jupyter/kernels/vdk", ["share/jupyter/kernels/vdk/kernel.json"]),
+        ("etc/jupyter/jupyter_server_config.d", ["etc/jupyter/jupyter_server_config.d/vdk_jupyter.json"]),
+    ],
     classifiers=[
         "Programming Language :: Python :: 3",
         "Framework :: Jupyter",

@@ -24,3 +24,6 @@ if ! output=$("$VENV/bin/jupyter" kernelspec install share/jupyter/kernels/vdk -
   echo "setup.sh: installing the VDK kernelspec into $VENV failed (see above)." >&2
   exit 1
 fi
+# Nor the config file that enables the Jupyter server extension (a regular install puts it there).
+mkdir -p "$VENV/etc/jupyter/jupyter_server_config.d"
+cp etc/jupyter/jupyter_server_config.d/vdk_jupyter.json "$VENV/etc/jupyter/jupyter_server_config.d/"

@@ -77,22 +77,52 @@ def source_text(source: Any) -> str:
     return source if isinstance(source, str) else "".join(source)
 
 
+class Decision(NamedTuple):
+    """What `vdk run` does with one code cell: `cell` if it runs, else why not (`reason`, one of
+    LEFT_OUT_REASONS). The JupyterLab extension shows these beside each cell."""
+
+    number: int
+    cell: Optional[Cell]
+    reason: Optional[str] = None
+
+
+# Why a code cell is left out, in the words the JupyterLab extension shows.
+LEFT_OUT_REASONS = {
+    "tag non-vdk": "tagged non-vdk: Jupyter runs it, vdk run leaves it out",
+    "tag skip-execution": "tagged skip-execution: vdk run leaves it out",
+    "marker": "its first line is a non-vdk marker: Jupyter runs it, vdk run leaves it out",
+    "empty": "no code to run",
+    "vdk-only mode": "another cell is tagged vdk, so only cells tagged vdk run",
+}
+
+
 def select_cells(nb: dict) -> list[Cell]:
     """The cells of an nbformat 4 notebook that `vdk run` executes, in notebook order."""
+    return [decision.cell for decision in decide_cells(nb) if decision.cell is not None]
+
+
+def decide_cells(nb: dict) -> list[Decision]:
+    """For every code cell of an nbformat 4 notebook, in order: does `vdk run` run it, and if not,
+    why. The one place of the rules."""
     code_cells = [
         (number, cell, frozenset(cell["metadata"].get("tags") or ()))
         for number, cell in numbered_code_cells(nb)
     ]
     only_tagged = any(ONLY_TAG in tags for _, _, tags in code_cells)
-    selected = []
+    decisions = []
     for number, cell, tags in code_cells:
         source = source_text(cell["source"])
         _, first = first_line(source)
-        if tags & SKIP_TAGS or _SKIP_FIRST_LINE.match(first):
+        skip_tag = next((tag for tag in sorted(tags & SKIP_TAGS)), None)
+        if skip_tag or _SKIP_FIRST_LINE.match(first):
+            decisions.append(Decision(number, None, f"tag {skip_tag}" if skip_tag else "marker"))
             continue
         if only_tagged and ONLY_TAG not in tags:
+            decisions.append(Decision(number, None, "vdk-only mode"))
             continue
         chosen = Cell(number, cell.get("id"), source, tags, bool(_SQL_FIRST_LINE.match(first)))
         if chosen.body.strip():  # an empty cell, or a %%vdksql cell without a query
-            selected.append(chosen)
-    return selected
+            decisions.append(Decision(number, chosen))
+        else:
+            decisions.append(Decision(number, None, "empty"))
+    return decisions

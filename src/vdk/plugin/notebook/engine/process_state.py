@@ -107,3 +107,18 @@ def logger_level(name: str, level: Optional[int]) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(saved)
+
+
+@contextlib.contextmanager
+def environment_variables(values: dict[str, str]) -> Iterator[None]:
+    """`values` set in os.environ, and the previous values (or their absence) restored."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

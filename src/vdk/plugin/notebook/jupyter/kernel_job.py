@@ -21,7 +21,10 @@ from typing import ContextManager
 from typing import Iterator
 from typing import Optional
 
+from vdk.plugin.notebook.engine.process_state import environment_variables
 from vdk.plugin.notebook.engine.process_state import logger_level
+from vdk.plugin.notebook.jupyter.local_database import LocalDatabase
+from vdk.plugin.notebook.jupyter.local_database import local_database
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +93,11 @@ class KernelJob:
                 f"The job folder {self.directory} does not exist. Point job_input at a data job "
                 "folder with: %vdk --path <folder>"
             )
+        database = local_database(self.directory)
+        _say_once(database)
         try:
-            with _without_reconfiguration_warning(), _blank_output_dropped():
+            with _without_reconfiguration_warning(), _blank_output_dropped(), \
+                    environment_variables(database.environment()):
                 job = open_standalone_job(self.directory, self.arguments or None)
         except Exception as e:  # noqa: B902 - any failure to configure the job is shown short
             log.debug("Starting the data job failed.", exc_info=True)
@@ -100,7 +106,8 @@ class KernelJob:
                 f"{type(e).__name__}: {e}. Check the job's config.ini and the VDK_ environment "
                 "variables, then use job_input again."
             ) from e
-        job_input = job.__enter__()
+        with environment_variables(database.environment()):
+            job_input = job.__enter__()
         if job_input is None:
             # StandaloneDataJob logs the failure and returns None instead of raising.
             raise JobStartError(
@@ -111,6 +118,16 @@ class KernelJob:
         self._quiet_logs = _quiet_vdk_logs()
         self._quiet_logs.__enter__()
         self._job, self._job_input = job, job_input
+
+
+_said: set = set()
+
+
+def _say_once(database: LocalDatabase) -> None:
+    """The embedded SQLite file a job falls back to, said once per kernel and file."""
+    if database.message and database.message not in _said:
+        _said.add(database.message)
+        print(database.message)
 
 
 @contextlib.contextmanager

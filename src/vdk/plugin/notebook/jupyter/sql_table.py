@@ -63,7 +63,14 @@ def run_query(job_input: Any, sql: str) -> Optional[Any]:
     """Run `sql` on the job's default connection; a DataFrame (with pandas) or QueryResult for
     a query with a result set, None for a statement without one."""
     query = _substitute(job_input, sql)
-    cursor = job_input.get_managed_connection().cursor()
+    try:
+        cursor = job_input.get_managed_connection().cursor()
+    except Exception as e:  # noqa: B902 - no database configured, unreachable, bad credentials
+        raise QueryFailed(
+            f"No connection to the job's database: {type(e).__name__}: {_first_line(e)} "
+            "Check db_default_type and the database options in the job's config.ini or the "
+            "VDK_ environment variables (vdk config-help lists them)."
+        ) from None
     try:
         cursor.execute(query)
         if not cursor.description:
@@ -74,7 +81,7 @@ def run_query(job_input: Any, sql: str) -> Optional[Any]:
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     except Exception as e:
-        raise QueryFailed(f"The query failed: {type(e).__name__}: {e}") from e
+        raise QueryFailed(f"The query failed: {type(e).__name__}: {_first_line(e)}") from e
     finally:
         cursor.close()
     return _table(columns, rows)
@@ -102,3 +109,9 @@ def _table(columns: list, rows: Sequence[Sequence[Any]]) -> Any:
 
 def _text(value: Any) -> str:
     return "NULL" if value is None else str(value)
+
+
+def _first_line(error: BaseException) -> str:
+    """A one-line message: VDK's errors span many lines (what, why, consequences, countermeasures)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " ".join(lines[:1]) if len(lines) <= 1 else lines[0] + " (...)"

@@ -19,7 +19,7 @@ from typing import Optional
 import click
 
 INSTALL_HINT = 'pip install "vdk-jupyter[jupyter]"'
-_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,44}$")
+_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,44}\Z")
 
 
 @click.command(name="start-jupyter")
@@ -43,7 +43,13 @@ def start_jupyter(job_dir: str, port: Optional[int], no_browser: bool, new_job: 
         )
     folder = pathlib.Path(job_dir).resolve()
     if new_job is not None:
-        folder = create_job(folder, new_job)
+        try:
+            folder = create_job(folder, new_job)
+        except InvalidJobName as e:
+            raise click.BadParameter(str(e), param_hint="--new") from None
+        except FileExistsError as e:
+            raise click.ClickException(f"{e} Choose another name, or open it with: "
+                                       f"vdk start-jupyter {folder / new_job}") from None
         click.echo(f"Created the data job folder {folder} with config.ini, requirements.txt "
                    "and 10_notebook.ipynb.")
     elif not folder.is_dir():
@@ -88,21 +94,22 @@ def _run_until_interrupted(command: list[str], folder: pathlib.Path) -> int:
         return 0
 
 
+class InvalidJobName(ValueError):
+    pass
+
+
 def create_job(parent: pathlib.Path, name: str) -> pathlib.Path:
-    """A new data job folder `parent/name` with a first notebook, ready to run and deploy."""
-    if not _JOB_NAME.match(name):
-        raise click.BadParameter(
+    """A new data job folder `parent/name` with a first notebook, ready to run and deploy.
+    Also what JupyterLab's `Create data job` makes (jupyter/server)."""
+    if not isinstance(name, str) or not _JOB_NAME.match(name):
+        raise InvalidJobName(
             f"{name!r} is not a valid data job name: use lowercase letters, digits and '-', "
-            "start with a letter, at most 45 characters (for example: daily-sales).",
-            param_hint="--new",
+            "start with a letter, at most 45 characters (for example: daily-sales)."
         )
     folder = parent / name
-    if folder.exists():
-        raise click.ClickException(
-            f"{folder} already exists. Choose another name, or open it with: "
-            f"vdk start-jupyter {folder}"
-        )
-    folder.mkdir(parents=True)
+    if folder.exists() or folder.is_symlink():
+        raise FileExistsError(f"{folder} already exists.")
+    folder.mkdir(parents=True)  # FileExistsError if made meanwhile
     (folder / "config.ini").write_text(_CONFIG_INI, encoding="utf-8")
     (folder / "requirements.txt").write_text(_REQUIREMENTS, encoding="utf-8")
     notebook = _first_notebook(name)

@@ -14,6 +14,8 @@ from vdk.internal.core.statestore import StoreKey
 # Set in the job behind a Jupyter kernel's job_input (see kernel_job.py). That job runs no steps, and
 # the notebooks beside it may be half-written, so they are not prepared there.
 KERNEL_JOB = StoreKey[bool]("vdk-jupyter.kernel-job")
+# The file to which a run started from JupyterLab writes its progress events (events.py).
+EVENTS_FILE_VARIABLE = "VDK_NOTEBOOK_EVENTS_FILE"
 
 
 class KernelJobMarker:
@@ -22,6 +24,17 @@ class KernelJobMarker:
     @hookimpl
     def vdk_initialize(self, context: CoreContext) -> None:
         context.state.set(KERNEL_JOB, True)
+
+
+@hookimpl
+def vdk_start(plugin_registry, command_line_args: list) -> None:
+    """Under a run started from JupyterLab, the server names a file for progress events."""
+    import os
+
+    if os.environ.get(EVENTS_FILE_VARIABLE):
+        from vdk.plugin.notebook.vdk_run import events
+
+        plugin_registry.load_plugin_with_hooks_impl(events, "vdk-jupyter-events")
 
 
 @hookimpl

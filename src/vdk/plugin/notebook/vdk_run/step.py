@@ -64,6 +64,8 @@ class NotebookStep:
         self.report = report  # None: no executed notebook is written
         self.cell_timeout = cell_timeout
         self.job_name = job_name
+        # Listeners besides the progress log and the report: the JupyterLab run events (events.py).
+        self.extra_listeners: list[CellListener] = []
 
     def __call__(self, step: Step, job_input: IJobInput) -> bool:
         notebook = self.notebook
@@ -81,7 +83,7 @@ class NotebookStep:
             ", plus the injected-parameters cell" if injected else "",
         )
         module = _main_module(job_input)
-        listeners: list[CellListener] = [_ProgressLog(notebook)]
+        listeners: list[CellListener] = [_ProgressLog(notebook), *self.extra_listeners]
         report = None
         if self.report is not None:
             report = NotebookReport(notebook, self.report, self.job_name)

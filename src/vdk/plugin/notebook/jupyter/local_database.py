@@ -1,0 +1,91 @@
+"""The database of local development when a job names none: an embedded SQLite file per job.
+
+A new user's first `%%vdksql` or `send_object_for_ingestion` must not fail for want of a
+database. Where neither the job's config.ini ([vdk] db_default_type) nor the environment
+(VDK_DB_DEFAULT_TYPE) names one, the Jupyter kernel's `job_input` and the runs started from
+JupyterLab use a SQLite file of their own for that job, kept OUTSIDE the job folder (`vdk deploy`
+uploads everything in it) in the user's data directory. A job that names its database is never
+overridden. Plain Python, no Jupyter or vdk-core import: the server calls it on every plan.
+"""
+from __future__ import annotations
+
+import configparser
+import hashlib
+import importlib.util
+import os
+import pathlib
+import re
+from typing import Mapping
+from typing import NamedTuple
+from typing import Optional
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+class LocalDatabase(NamedTuple):
+    """The database local runs of a job use. `default`: the embedded SQLite file chosen here."""
+
+    type: Optional[str]
+    file: Optional[str]
+    default: bool
+    message: Optional[str]
+    ingest_method_set: bool = False  # the job or the environment chose how to ingest
+
+    def as_json(self) -> dict:
+        return {"type": self.type, "file": self.file, "default": self.default,
+                "message": self.message}
+
+    def environment(self) -> dict[str, str]:
+        """VDK_ variables that make a run or a kernel's job use this database; {} when the job
+        or the environment chose its own. Creates the file's folder (SQLite creates the file)."""
+        if not self.default:
+            return {}
+        pathlib.Path(str(self.file)).parent.mkdir(parents=True, exist_ok=True)
+        values = {"VDK_DB_DEFAULT_TYPE": "SQLITE", "VDK_SQLITE_FILE": str(self.file)}
+        if not self.ingest_method_set:
+            values["VDK_INGEST_METHOD_DEFAULT"] = "sqlite"
+        return values
+
+
+def local_database(job_dir: pathlib.Path, environ: Optional[Mapping[str, str]] = None) -> LocalDatabase:
+    """The database local runs of the job in `job_dir` use, from its config.ini and `environ`."""
+    environ = os.environ if environ is None else environ
+    options = _job_options(job_dir)
+    configured = environ.get("VDK_DB_DEFAULT_TYPE") or options.get("db_default_type")
+    if configured:
+        return LocalDatabase(configured, None, False, None)
+    if importlib.util.find_spec("vdk.plugin.sqlite") is None:
+        return LocalDatabase(None, None, False, (
+            f"No database is configured for data job '{job_dir.name}', and vdk-sqlite is not "
+            "installed: set db_default_type in the job's config.ini, or pip install vdk-sqlite."
+        ))
+    file = environ.get("VDK_SQLITE_FILE") or options.get("sqlite_file") or str(default_file(job_dir, environ))
+    message = (
+        f"No database is configured for data job '{job_dir.name}' (db_default_type in its "
+        f"config.ini, or VDK_DB_DEFAULT_TYPE): local runs and the Jupyter kernel use the SQLite "
+        f"file {file}. Set db_default_type in the job's config.ini to use another database."
+    )
+    ingest_set = bool(environ.get("VDK_INGEST_METHOD_DEFAULT") or options.get("ingest_method_default"))
+    return LocalDatabase("SQLITE", file, True, message, ingest_set)
+
+
+def default_file(job_dir: pathlib.Path, environ: Mapping[str, str]) -> pathlib.Path:
+    """`<data dir>/vdk-jupyter/databases/<job>-<hash of its folder>.sqlite`: one per job folder,
+    so two jobs of the same name in different folders do not share tables."""
+    data = environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    digest = hashlib.sha1(str(job_dir.resolve()).encode("utf-8")).hexdigest()[:8]
+    name = _SAFE.sub("_", job_dir.resolve().name) or "job"
+    return pathlib.Path(data) / "vdk-jupyter" / "databases" / f"{name}-{digest}.sqlite"
+
+
+def _job_options(job_dir: pathlib.Path) -> dict[str, str]:
+    """The [vdk] options of the job's config.ini, keys lower-cased as VDK reads them."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(job_dir / "config.ini", encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError, OSError):
+        # vdk run reports a malformed config.ini itself; here, nothing is chosen over it.
+        return {"db_default_type": "(as in config.ini)"}
+    if not parser.has_section("vdk"):
+        return {}
+    return {key.lower(): value.strip() for key, value in parser.items("vdk") if value.strip()}

@@ -1,0 +1,61 @@
+"""The Jupyter server extension of vdk-jupyter: the HTTP API that JupyterLab's VDK front end calls
+(API.md): which cells `vdk run` runs, runs of the job with their progress, reports, new jobs.
+
+Enabled by etc/jupyter/jupyter_server_config.d/vdk_jupyter.json, which the package installs.
+Nothing here is imported by `vdk` commands: the handlers load with the Jupyter server only.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+from typing import Any
+
+# `vdk start-jupyter` sets this: a server it starts must have authentication (see start.py).
+REQUIRE_AUTH_VARIABLE = "VDK_JUPYTER_REQUIRE_AUTH"
+URL_PREFIX = "vdk-jupyter"
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    return [{"module": "vdk.plugin.notebook.jupyter.server"}]
+
+
+def _load_jupyter_server_extension(serverapp: Any) -> None:
+    from jupyter_server.utils import url_path_join
+
+    from vdk.plugin.notebook.jupyter.server.handlers import handlers
+    from vdk.plugin.notebook.jupyter.server.runs import Runs
+
+    if os.environ.get(REQUIRE_AUTH_VARIABLE):
+        refuse_without_auth(serverapp)
+    root = pathlib.Path(os.path.expanduser(serverapp.root_dir)).resolve()
+    runs = Runs(root)
+    serverapp.web_app.settings["vdk_jupyter_runs"] = runs
+    base = url_path_join(serverapp.web_app.settings["base_url"], URL_PREFIX)
+    serverapp.web_app.add_handlers(
+        ".*$", [(url_path_join(base, pattern), handler, options)
+                for pattern, handler, options in handlers(root, runs)])
+    serverapp.log.info("vdk-jupyter: API at %s/ for jobs under %s", base, root)
+
+
+async def _unload_jupyter_server_extension(serverapp: Any) -> None:
+    """Runs still going when the server stops are stopped (their reports are written)."""
+    runs = serverapp.web_app.settings.get("vdk_jupyter_runs")
+    if runs is not None:
+        await runs.stop_all()
+
+
+def refuse_without_auth(serverapp: Any) -> None:
+    """A server started by `vdk start-jupyter` must check a token or password: one without
+    would let any local process (and any web page the user visits) run code as the user."""
+    provider = getattr(serverapp, "identity_provider", None)
+    if provider is not None and provider.auth_enabled and (
+            getattr(provider, "token", None) or getattr(provider, "hashed_password", None)):
+        return
+    serverapp.log.critical(
+        "vdk start-jupyter refuses to start JupyterLab without authentication: your Jupyter "
+        "configuration sets an empty token and no password (c.IdentityProvider.token = '' or "
+        "c.ServerApp.token = '', or --IdentityProvider.token=). Remove that setting from your "
+        "jupyter_server_config.py / jupyter_lab_config.py (see `jupyter --paths`, config), or "
+        "set a password with `jupyter server password`, then start it again."
+    )
+    raise SystemExit(3)

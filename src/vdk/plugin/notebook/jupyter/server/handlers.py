@@ -1,0 +1,186 @@
+"""The HTTP handlers of API.md, on jupyter_server's APIHandler: Jupyter's own token and XSRF
+checks apply to every request (`@authenticated`), there is no second authentication.
+
+Each handler only parses the request and shapes the answer; the work is in plan.py, runs.py and
+paths.py. Refusals are ApiError -> `{"message": ...}` with their status, never a traceback.
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+
+from vdk.plugin.notebook.jupyter.server.paths import ApiError
+from vdk.plugin.notebook.jupyter.server.paths import job_at
+from vdk.plugin.notebook.jupyter.server.paths import job_for_run
+from vdk.plugin.notebook.jupyter.server.paths import resolve
+from vdk.plugin.notebook.jupyter.server.plan import plan
+from vdk.plugin.notebook.jupyter.server.runs import Runs
+
+LONG_POLL_SECONDS = 25.0
+
+
+class _Handler(APIHandler):
+    def initialize(self, root: pathlib.Path, runs: Runs) -> None:
+        self.root = root
+        self.runs = runs
+
+    def body(self) -> Any:
+        try:
+            return json.loads(self.request.body or b"null")
+        except ValueError as e:
+            raise ApiError(400, f"The request body is not valid JSON: {e}.") from None
+
+    def answer(self, status: int, value: Any) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(value))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None))[1]
+        if isinstance(error, ApiError):
+            message = error.message
+        elif isinstance(error, tornado.web.HTTPError) and error.log_message:
+            message = error.log_message % error.args if error.args else error.log_message
+        else:
+            message = self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": message}))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, ApiError):  # a refused request, answered with its message
+            self.log.info("vdk-jupyter: %s %s -> %d %s", self.request.method, self.request.path,
+                          value.status, value.message)
+            return
+        super().log_exception(typ, value, tb)
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, ApiError):
+            status_code = error.status
+        super().send_error(status_code, **kwargs)
+
+
+class PlanHandler(_Handler):
+    @tornado.web.authenticated
+    def post(self) -> None:
+        self.answer(200, plan(self.root, self.body()))
+
+
+class RunsHandler(_Handler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        if not isinstance(body, dict):
+            raise ApiError(400, 'The body must be a JSON object: {"path": ..., "arguments": {...}}.')
+        arguments = body.get("arguments")
+        if arguments is not None and not isinstance(arguments, dict):
+            raise ApiError(400, "'arguments' must be a JSON object such as {\"day\": \"2026-11-25\"}, "
+                                f"not {_json_kind(arguments)}.")
+        job = job_for_run(self.root, body.get("path"))
+        run = await self.runs.start(job, arguments)
+        self.answer(202, {"run_id": run.id, "job": job.as_json()})
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        path = self.get_query_argument("path", None)
+        job = job_for_run(self.root, path) if path is not None else None
+        self.answer(200, {"runs": [run.summary() for run in self.runs.list(job)]})
+
+
+class RunHandler(_Handler):
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        run = self.runs.get(run_id)
+        try:
+            after = int(self.get_query_argument("after", "0"))
+        except ValueError:
+            raise ApiError(400, "'after' must be a whole number: the last seq received.") from None
+        events = await run.events_after(after, LONG_POLL_SECONDS)
+        self.answer(200, {"events": events, "done": run.done, "result": run.result})
+
+
+class RunLogHandler(_Handler):
+    @tornado.web.authenticated
+    def get(self, run_id: str) -> None:
+        run = self.runs.get(run_id)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(run.log_text())
+
+
+class RunStopHandler(_Handler):
+    @tornado.web.authenticated
+    async def post(self, run_id: str) -> None:
+        run = self.runs.get(run_id)
+        if run.done:
+            raise ApiError(409, "The run has already ended.")
+        self.answer(202, {"run_id": run.id, "stopping": True})
+        await run.stop()
+
+
+class RunReportHandler(_Handler):
+    @tornado.web.authenticated
+    def get(self, run_id: str) -> None:
+        run = self.runs.get(run_id)
+        name = self.get_query_argument("notebook", None)
+        reports = [e for e in run.events if e.get("type") == "report" and e.get("notebook") == name]
+        if not reports:
+            written = ", ".join(sorted({str(e.get("notebook")) for e in run.events
+                                        if e.get("type") == "report"})) or "none"
+            raise ApiError(404, f"Run {run_id} wrote no report for notebook {name!r} "
+                                f"(reports of this run: {written}).")
+        # Only the file the run itself said it wrote, and only by the notebook's name.
+        file = pathlib.Path(reports[-1]["file"])
+        if file.name != name:
+            raise ApiError(404, f"Run {run_id} wrote no report for notebook {name!r}.")
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as e:
+            raise ApiError(404, f"The report of {name} is no longer there ({e.strerror}).") from None
+        self.set_header("Content-Type", "application/json")
+        self.finish(text)
+
+
+class JobsHandler(_Handler):
+    @tornado.web.authenticated
+    def post(self) -> None:
+        from vdk.plugin.notebook.jupyter.start import InvalidJobName
+        from vdk.plugin.notebook.jupyter.start import create_job
+
+        body = self.body()
+        if not isinstance(body, dict):
+            raise ApiError(400, 'The body must be a JSON object: {"parent": "", "name": "my-job"}.')
+        parent = resolve(self.root, body.get("parent", ""), "parent")
+        if not parent.is_dir():
+            raise ApiError(404, f"There is no folder {body.get('parent')!r} under the server root.")
+        try:
+            folder = create_job(parent, body.get("name"))
+        except InvalidJobName as e:
+            raise ApiError(400, str(e)) from None
+        except FileExistsError:
+            raise ApiError(409, f"{body.get('name')!r} already exists in "
+                                f"{body.get('parent') or 'the server root'!r}: choose another name.") from None
+        job = job_at(self.root, folder)
+        notebook = "/".join(p for p in (job.path, "10_notebook.ipynb") if p)
+        self.answer(201, {"job": job.as_json(), "notebook": notebook})
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "a list", str: "a string", bool: "true/false", int: "a number",
+            float: "a number"}.get(type(value), "that")
+
+
+def handlers(root: pathlib.Path, runs: Runs) -> list[tuple[str, type, dict]]:
+    options = {"root": root, "runs": runs}
+    run = r"runs/(?P<run_id>[0-9a-f]{32})"
+    return [
+        ("plan", PlanHandler, options),
+        ("runs", RunsHandler, options),
+        (run, RunHandler, options),
+        (run + "/log", RunLogHandler, options),
+        (run + "/stop", RunStopHandler, options),
+        (run + "/report", RunReportHandler, options),
+        ("jobs", JobsHandler, options),
+    ]

@@ -1,0 +1,106 @@
+"""Paths from the browser, checked against the server root before anything is read or run.
+
+The front end names files as the contents API does: relative to the server root, `/`-separated.
+Anything that would reach outside the root (an absolute path, `..`, a symlink pointing out) is
+refused, so no request can read, run or create a file the server's user did not put under it.
+"""
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+from typing import NamedTuple
+from typing import Optional
+
+from vdk.plugin.notebook.jupyter.local_database import local_database
+
+
+class ApiError(Exception):
+    """A request the server refuses: the HTTP status and the message the user reads."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Job(NamedTuple):
+    """A data job folder under the server root."""
+
+    name: str
+    directory: pathlib.Path  # absolute, resolved
+    path: str  # relative to the server root
+
+    def as_json(self, with_database: bool = True) -> dict[str, Any]:
+        value: dict[str, Any] = {"name": self.name, "path": self.path}
+        if with_database:
+            value["database"] = local_database(self.directory).as_json()
+        return value
+
+
+def resolve(root: pathlib.Path, path: Any, what: str = "path") -> pathlib.Path:
+    """`path` (relative to `root`, which is resolved) as an absolute path inside `root`."""
+    if not isinstance(path, str):
+        raise ApiError(400, f"'{what}' must be a string: a path relative to the server root, "
+                            "such as 'my-job/10_notebook.ipynb'.")
+    if "\0" in path or any(ord(c) < 32 for c in path):
+        raise ApiError(400, f"'{what}' contains control characters: {path!r}.")
+    relative = pathlib.PurePosixPath(path.replace("\\", "/"))
+    if relative.is_absolute() or ".." in relative.parts or (relative.parts and ":" in relative.parts[0]):
+        raise ApiError(403, f"'{what}' must be relative to the server root, without '..': {path!r}.")
+    absolute = (root / relative).resolve()
+    if absolute != root and root not in absolute.parents:
+        raise ApiError(403, f"'{what}' leads outside the server root (through a symbolic link): "
+                            f"{path!r}.")
+    return absolute
+
+
+def relative(root: pathlib.Path, absolute: Optional[str]) -> Optional[str]:
+    """An absolute path as the front end names it, or None when it is not under the root."""
+    if not absolute:
+        return None
+    path = pathlib.Path(absolute).resolve()
+    if path == root:
+        return ""
+    if root not in path.parents:
+        return None
+    return path.relative_to(root).as_posix()
+
+
+def job_of(root: pathlib.Path, notebook: pathlib.Path) -> tuple[Optional[Job], Optional[str]]:
+    """The job a notebook is a step of, or None and why not.
+
+    A job folder is one holding a config.ini (what `vdk create`, `vdk start-jupyter --new` and
+    `vdk deploy` all mean by a job); `vdk run` runs only its top-level, non-hidden notebooks."""
+    folder = notebook.parent
+    if (folder / "config.ini").is_file():
+        if notebook.name.startswith("."):
+            return None, (f"{notebook.name} is a hidden file: vdk run does not run it as a step "
+                          f"of data job '{folder.name}'.")
+        return job_at(root, folder), None
+    for ancestor in folder.parents:
+        if ancestor != root and root not in ancestor.parents:
+            break
+        if (ancestor / "config.ini").is_file():
+            return None, (f"The notebook is in a sub-folder of data job '{ancestor.name}': vdk run "
+                          "runs only the notebooks at the top level of the job folder.")
+    return None, "The notebook is not in a data job folder (a folder with a config.ini)."
+
+
+def job_at(root: pathlib.Path, folder: pathlib.Path) -> Job:
+    return Job(folder.name, folder, relative(root, str(folder)) or "")
+
+
+def job_for_run(root: pathlib.Path, path: Any) -> Job:
+    """The job that `path` (a notebook of the job, or the job folder) names, for a run."""
+    target = resolve(root, path)
+    if not target.exists():
+        raise ApiError(404, f"There is no file or folder {path!r} under the server root.")
+    if target.is_dir():
+        if not (target / "config.ini").is_file():
+            raise ApiError(400, f"{path!r} is not a data job folder: it has no config.ini. "
+                                "Create one with 'Create data job', or add a config.ini.")
+        return job_at(root, target)
+    job, why = job_of(root, target)
+    if job is None:
+        raise ApiError(400, f"{why} Nothing to run for {path!r}.")
+    return job

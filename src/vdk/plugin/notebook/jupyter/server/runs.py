@@ -1,0 +1,222 @@
+"""Runs of `vdk run` started from JupyterLab: a real subprocess each, with its progress events.
+
+The job runs exactly as from a terminal: the installed `vdk` with the job folder and
+`--arguments` as argv items (no shell, so no quoting to get wrong), its own environment plus the
+local database rule (local_database.py). Its progress arrives on a pipe named by
+VDK_NOTEBOOK_EVENTS_FILE (vdk_run/events.py writes it), read as it comes: no polling interval
+between a cell finishing and the browser knowing. Success or failure is the job's exit code.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import pathlib
+import signal
+import sys
+import time
+import uuid
+from typing import Any
+from typing import Optional
+
+from vdk.plugin.notebook.jupyter.local_database import local_database
+from vdk.plugin.notebook.jupyter.server.paths import ApiError
+from vdk.plugin.notebook.jupyter.server.paths import Job
+from vdk.plugin.notebook.jupyter.server.paths import relative
+from vdk.plugin.notebook.jupyter.server.result import run_result
+from vdk.plugin.notebook.vdk_run.hooks import EVENTS_FILE_VARIABLE
+
+log = logging.getLogger(__name__)
+
+LOG_LIMIT = 20_000_000  # characters of a run's output kept for GET runs/<id>/log
+READ_AFTER_EXIT = 5.0  # seconds to finish reading output once the job's process has ended
+KEPT_RUNS = 50  # finished runs remembered, newest first
+STOP_GRACE = (10.0, 10.0)  # seconds after SIGINT before SIGTERM, after SIGTERM before SIGKILL
+
+
+class Run:
+    def __init__(self, root: pathlib.Path, job: Job, arguments: Optional[dict]):
+        self.id = uuid.uuid4().hex
+        self.root = root
+        self.job = job
+        self.arguments = arguments
+        self.database = local_database(job.directory)
+        self.started = time.time()
+        self.events: list[dict[str, Any]] = []
+        self.result: Optional[dict[str, Any]] = None
+        self.stop_requested = False
+        self._log: list[str] = []
+        self._log_size = 0
+        self._changed = asyncio.Event()
+        self._process: Optional[asyncio.subprocess.Process] = None
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+    def summary(self) -> dict[str, Any]:
+        return {"run_id": self.id, "job": self.job.as_json(with_database=False), "done": self.done,
+                "status": self.result["status"] if self.result else None, "started": self.started}
+
+    def log_text(self) -> str:
+        return "".join(self._log)
+
+    def argv(self) -> list[str]:
+        vdk = pathlib.Path(sys.executable).with_name("vdk")
+        command = [str(vdk)] if vdk.is_file() else [
+            sys.executable, "-c", "import sys; from vdk.internal.cli_entry import main; sys.exit(main())"]
+        command += ["run", str(self.job.directory)]
+        if self.arguments is not None:
+            command += ["--arguments", json.dumps(self.arguments)]
+        return command
+
+    async def start(self) -> None:
+        read_end, write_end = os.pipe()
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **self.database.environment())
+        env[EVENTS_FILE_VARIABLE] = f"/dev/fd/{write_end}"
+        self._add({"type": "run_started", "job": self.job.as_json(with_database=False),
+                   "arguments": self.arguments, "time": time.time()})
+        if self.database.message:
+            self._append_log(f"[vdk-jupyter] {self.database.message}\n")
+        log.info("vdk-jupyter: running %s", " ".join(self.argv()[:3]))
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                *self.argv(), cwd=str(self.job.directory.parent), env=env,
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT, pass_fds=(write_end,),
+                start_new_session=True,  # stop signals reach the job and whatever it started
+            )
+        except OSError as e:
+            os.close(read_end)
+            raise ApiError(500, f"vdk run could not be started: {e}.") from None
+        finally:
+            os.close(write_end)
+        asyncio.ensure_future(self._follow(read_end))
+
+    async def _follow(self, events_fd: int) -> None:
+        readers = asyncio.gather(self._read_events(events_fd), self._read_log())
+        try:
+            exit_code = await self._process.wait()
+            # The pipes end with the job, unless something it started in the background still
+            # holds them: then what was written before the job ended is all there is.
+            await asyncio.wait_for(asyncio.shield(readers), READ_AFTER_EXIT)
+        except asyncio.TimeoutError:
+            readers.cancel()
+        except Exception as e:  # noqa: B902 - a run must always end with a result
+            log.exception("vdk-jupyter: following run %s failed", self.id)
+            exit_code = self._process.returncode if self._process.returncode is not None else -1
+            self._append_log(f"[vdk-jupyter] following the run failed: {e}\n")
+        self.result = run_result(self, exit_code)
+        self._add({"type": "run_finished", "result": self.result, "time": time.time()})
+
+    async def _read_events(self, fd: int) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=2**24)
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", 0))
+        try:
+            async for line in reader:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                for key in ("path",):
+                    if key in event:
+                        event[key] = relative(self.root, event[key])
+                self._add(event)
+        finally:
+            transport.close()
+
+    async def _read_log(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        while True:
+            chunk = await self._process.stdout.read(65536)
+            if not chunk:
+                return
+            self._append_log(chunk.decode("utf-8", errors="replace"))
+
+    def _append_log(self, text: str) -> None:
+        if self._log_size < LOG_LIMIT:
+            self._log.append(text[: LOG_LIMIT - self._log_size])
+            self._log_size += len(text)
+            if self._log_size >= LOG_LIMIT:
+                self._log.append("\n[vdk-jupyter] the log is longer than this; the rest is left out.\n")
+
+    def _add(self, event: dict[str, Any]) -> None:
+        event["seq"] = len(self.events) + 1
+        self.events.append(event)
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def events_after(self, after: int, timeout: float) -> list[dict[str, Any]]:
+        """Events with seq > after: at once if there are any (or the run is done), else the
+        first that come within `timeout` seconds."""
+        if len(self.events) <= after and not self.done:
+            changed = self._changed
+            try:
+                await asyncio.wait_for(changed.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+        return self.events[max(after, 0):]
+
+    async def stop(self) -> None:
+        """Ctrl-C for the job (the running cell ends as interrupted, the report is written),
+        then SIGTERM and SIGKILL if it does not end."""
+        if self.done or self._process is None:
+            raise ApiError(409, "The run has already ended.")
+        self.stop_requested = True
+        for signum, grace in ((signal.SIGINT, STOP_GRACE[0]), (signal.SIGTERM, STOP_GRACE[1]),
+                              (signal.SIGKILL, None)):
+            if self._process.returncode is not None:
+                return
+            try:
+                os.killpg(self._process.pid, signum)
+            except ProcessLookupError:
+                return
+            if grace is None:
+                return
+            try:
+                await asyncio.wait_for(asyncio.shield(self._process.wait()), grace)
+                return
+            except asyncio.TimeoutError:
+                continue
+
+
+class Runs:
+    """The runs of this server, in memory: a run lives as long as the server."""
+
+    def __init__(self, root: pathlib.Path):
+        self.root = root
+        self._runs: dict[str, Run] = {}
+
+    async def start(self, job: Job, arguments: Optional[dict]) -> Run:
+        active = [run for run in self._runs.values() if not run.done and run.job.directory == job.directory]
+        if active:
+            raise ApiError(409, f"Data job '{job.name}' is already running (run {active[0].id}). "
+                                "Wait for it to end, or stop it, before starting it again.")
+        run = Run(self.root, job, arguments)
+        self._runs[run.id] = run
+        self._forget_old()
+        await run.start()
+        return run
+
+    def get(self, run_id: str) -> Run:
+        run = self._runs.get(run_id)
+        if run is None:
+            raise ApiError(404, f"There is no run {run_id!r} on this server (runs are forgotten "
+                                "when the server restarts).")
+        return run
+
+    def list(self, job: Optional[Job]) -> list[Run]:
+        runs = [r for r in self._runs.values() if job is None or r.job.directory == job.directory]
+        return sorted(runs, key=lambda r: r.started, reverse=True)
+
+    def _forget_old(self) -> None:
+        finished = sorted((r for r in self._runs.values() if r.done), key=lambda r: r.started)
+        for run in finished[:-KEPT_RUNS] if len(finished) > KEPT_RUNS else []:
+            del self._runs[run.id]
+
+    async def stop_all(self) -> None:
+        await asyncio.gather(*(run.stop() for run in self._runs.values() if not run.done),
+                             return_exceptions=True)
