@@ -2,7 +2,44 @@ import pathlib
 
 import setuptools
 
+try:
+    from setuptools.command.bdist_wheel import bdist_wheel
+except ImportError:  # setuptools < 70.1
+    from wheel.bdist_wheel import bdist_wheel
+
 HERE = pathlib.Path(__file__).parent
+
+# --- JupyterLab front end: the prebuilt extension (built by scripts/build-labextension.sh) ---
+LABEXTENSION = HERE / "src/vdk/plugin/notebook/jupyter/labextension"
+LABEXTENSION_DEST = "share/jupyter/labextensions/vdk-jupyter"
+
+
+def labextension_files() -> list:
+    """The built extension's files, folder by folder, where JupyterLab looks for prebuilt
+    extensions (<prefix>/share/jupyter/labextensions/<name>): users need no Node.js."""
+    if not (LABEXTENSION / "package.json").is_file():
+        return []
+    folders = {}
+    for path in sorted(LABEXTENSION.rglob("*")):
+        if path.is_file():
+            dest = pathlib.Path(LABEXTENSION_DEST, path.parent.relative_to(LABEXTENSION))
+            folders.setdefault(dest.as_posix(), []).append(path.relative_to(HERE).as_posix())
+    return list(folders.items())
+
+
+class bdist_wheel_with_labextension(bdist_wheel):
+    """A wheel without the front end would install an extension-less JupyterLab without a
+    word: refuse to build one. (Editable installs do not build wheels this way.)"""
+
+    def run(self):
+        if not (LABEXTENSION / "package.json").is_file():
+            raise SystemExit(
+                "setup.py: the JupyterLab extension is not built "
+                f"({LABEXTENSION.relative_to(HERE)} is missing); run "
+                "`bash scripts/build-labextension.sh` (needs Node.js 20) before building a wheel."
+            )
+        super().run()
+# --- end of the JupyterLab front end ---
 
 setuptools.setup(
     name="vdk-jupyter",
@@ -11,7 +48,9 @@ setuptools.setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     package_dir={"": "src"},
-    packages=setuptools.find_namespace_packages(where="src", include=["vdk.*"]),
+    packages=setuptools.find_namespace_packages(
+        where="src", include=["vdk.*"], exclude=["*.labextension", "*.labextension.*"]
+    ),
     python_requires=">=3.9",
     install_requires=[
         "vdk-core>=0.3",

@@ -27,3 +27,15 @@ fi
 # Nor the config file that enables the Jupyter server extension (a regular install puts it there).
 mkdir -p "$VENV/etc/jupyter/jupyter_server_config.d"
 cp etc/jupyter/jupyter_server_config.d/vdk_jupyter.json "$VENV/etc/jupyter/jupyter_server_config.d/"
+
+# --- JupyterLab front end (jupyterlab/, see scripts/build-labextension.sh) ---
+# Only with the jupyter extra: the Python 3.9 lane (EXTRAS=test) needs neither Node.js nor
+# JupyterLab. An editable install does not install data_files, so the built extension is linked
+# into the venv where a wheel would put it; rebuilding shows up without linking again.
+if [[ ",$EXTRAS," == *",jupyter,"* ]]; then
+  VENV="$VENV" bash scripts/build-labextension.sh
+  labextensions="$VENV/share/jupyter/labextensions"
+  mkdir -p "$labextensions"
+  ln -sfn "$PWD/src/vdk/plugin/notebook/jupyter/labextension" "$labextensions/vdk-jupyter"
+fi
+# --- end of the JupyterLab front end ---

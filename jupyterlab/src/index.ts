@@ -1,0 +1,151 @@
+/**
+ * vdk-jupyter's JupyterLab extension: wires the parts together (markers, tag commands, running
+ * a job, run reports, creating a job). Menus, the cell toolbar and context menus are declared
+ * in schema/plugin.json, as JupyterLab's own extensions do.
+ */
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { runIcon, stopIcon } from '@jupyterlab/ui-components';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+
+import { CREATE_COMMAND, createDataJob } from './createJob';
+import { includeIcon, leaveOutIcon, parametersIcon, vdkIcon } from './icons';
+import { JobMarkers } from './markers';
+import { showDatabaseNotice } from './notices';
+import { REPORT_DRIVE, ReportDrive } from './reportDrive';
+import { RunController } from './run';
+import { CommandIDs as TagCommands, addTagCommands } from './tags';
+import { RUN_COMMAND, VdkToolbar } from './toolbar';
+
+const CommandIDs = {
+  run: RUN_COMMAND,
+  stop: 'vdk:stop-job',
+  report: 'vdk:open-report',
+  log: 'vdk:show-log',
+  create: CREATE_COMMAND
+};
+
+function activate(
+  app: JupyterFrontEnd,
+  tracker: INotebookTracker,
+  docManager: IDocumentManager,
+  browser: IDefaultFileBrowser,
+  palette: ICommandPalette | null
+): void {
+  const { commands } = app;
+  app.serviceManager.contents.addDrive(new ReportDrive());
+  const markers = new Map<NotebookPanel, JobMarkers>();
+  const toolbars = new Map<NotebookPanel, VdkToolbar>();
+  const runs = new RunController(app, docManager, tracker, panel => markers.get(panel));
+
+  tracker.widgetAdded.connect((_, panel) => {
+    if (panel.context.path.startsWith(REPORT_DRIVE + ':')) {
+      return; // a run report: read-only, no job of its own
+    }
+    const marker = new JobMarkers(panel);
+    const toolbar = new VdkToolbar(commands, runs, () => panel.context.path);
+    markers.set(panel, marker);
+    toolbars.set(panel, toolbar);
+    if (!panel.toolbar.insertAfter('cellType', 'vdk', toolbar)) {
+      panel.toolbar.addItem('vdk', toolbar);
+    }
+    marker.planChanged.connect((_, plan) => {
+      toolbar.onPlan(plan);
+      showDatabaseNotice(plan.job?.database);
+      commands.notifyCommandChanged();
+    });
+    panel.disposed.connect(() => {
+      marker.dispose();
+      markers.delete(panel);
+      toolbars.delete(panel);
+    });
+  });
+
+  /** The notebook a command is for: the one named by `path`, else the current one. */
+  const panelFor = (args: ReadonlyPartialJSONObject): NotebookPanel | null => {
+    const path = args.path as string | undefined;
+    const panel = path ? tracker.find(p => p.context.path === path) : tracker.currentWidget;
+    return panel ?? null;
+  };
+  const jobOf = (args: ReadonlyPartialJSONObject): string | null => {
+    const panel = panelFor(args);
+    return (panel && markers.get(panel)?.plan?.job?.path) ?? null;
+  };
+
+  commands.addCommand(CommandIDs.run, {
+    label: 'Run data job',
+    caption: 'Save the notebook and run its data job with vdk run',
+    icon: runIcon,
+    isEnabled: args => jobOf(args) !== null,
+    execute: async args => {
+      const panel = panelFor(args);
+      const toolbar = panel && toolbars.get(panel);
+      if (!panel || !toolbar) {
+        Notification.warning('Open a notebook of a data job to run the job.', { autoClose: 6000 });
+        return;
+      }
+      const parsed = toolbar.arguments();
+      if ('error' in parsed) {
+        Notification.error(parsed.error, { autoClose: 10000 });
+        return;
+      }
+      await runs.run(panel, parsed.value);
+    }
+  });
+  commands.addCommand(CommandIDs.stop, {
+    label: 'Stop data job',
+    caption: 'Stop the running data job (as Ctrl-C); its report is still written',
+    icon: stopIcon,
+    isEnabled: args => {
+      const job = jobOf(args);
+      return job !== null && runs.isRunning(job);
+    },
+    execute: args => runs.stop(jobOf(args) ?? '')
+  });
+  commands.addCommand(CommandIDs.report, {
+    label: 'Open run report',
+    caption: 'Open the executed notebook of the last run (read-only)',
+    isEnabled: args => !!runs.state(jobOf(args) ?? '')?.reports.length,
+    execute: args => runs.openReport(jobOf(args) ?? '')
+  });
+  commands.addCommand(CommandIDs.log, {
+    label: 'Show run log',
+    caption: 'Show the output of vdk run for the last run',
+    isEnabled: args => !!runs.state(jobOf(args) ?? '')?.runId,
+    execute: args => runs.openLog(jobOf(args) ?? '')
+  });
+  commands.addCommand(CommandIDs.create, {
+    label: 'Create data job',
+    caption: 'Create a data job folder (config.ini, requirements.txt, a notebook)',
+    icon: vdkIcon,
+    execute: args => createDataJob(browser, docManager, !!args.fromContextMenu)
+  });
+  runs.changed.connect(() => commands.notifyCommandChanged());
+
+  addTagCommands(commands, tracker, {
+    [TagCommands.leaveOut]: leaveOutIcon,
+    [TagCommands.include]: includeIcon,
+    [TagCommands.parameters]: parametersIcon
+  });
+
+  if (palette) {
+    const category = 'VDK';
+    for (const command of [...Object.values(CommandIDs), ...Object.values(TagCommands)]) {
+      palette.addItem({ command, category });
+    }
+  }
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'vdk-jupyter:plugin',
+  description: 'VDK data jobs in JupyterLab: run order markers, Run data job, run reports.',
+  autoStart: true,
+  requires: [INotebookTracker, IDocumentManager, IDefaultFileBrowser],
+  optional: [ICommandPalette],
+  activate
+};
+
+export default plugin;

@@ -1,0 +1,278 @@
+/**
+ * Running a data job from JupyterLab: save, start `vdk run` on the server, follow its progress
+ * by long polling (the server answers as soon as something happens: no fixed delay), and land
+ * on the result. Success or failure is the job's exit status, as the server reports it.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { Notification } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import * as api from './api';
+import { clearCellErrors, showCellError } from './cellError';
+import { logWidget } from './logView';
+import { JobMarkers } from './markers';
+import { showDatabaseNotice } from './notices';
+import { reportPath } from './reportDrive';
+
+export type Phase = 'running' | 'stopping' | 'succeeded' | 'failed' | 'stopped' | 'error';
+
+/** What the toolbar of every notebook of the job shows about its current or last run. */
+export interface IRunState {
+  runId: string | null;
+  job: api.IJob;
+  /** The notebook the run was started from. */
+  origin: string;
+  phase: Phase;
+  text: string;
+  result: api.IRunResult | null;
+  reports: api.IReportRef[];
+}
+
+export class RunController {
+  constructor(
+    private _app: JupyterFrontEnd,
+    private _docManager: IDocumentManager,
+    private _tracker: INotebookTracker,
+    private _markers: (panel: NotebookPanel) => JobMarkers | undefined
+  ) {}
+
+  /** Emitted with the job folder path whenever a run of it changes. */
+  get changed(): ISignal<this, string> {
+    return this._changed;
+  }
+
+  state(jobPath: string): IRunState | undefined {
+    return this._states.get(jobPath);
+  }
+
+  isRunning(jobPath: string): boolean {
+    const phase = this._states.get(jobPath)?.phase;
+    return phase === 'running' || phase === 'stopping';
+  }
+
+  /**
+   * Runs the job of `panel`'s notebook with `args` (already parsed and checked to be an object,
+   * or null for none). Returns once the run has ended.
+   */
+  async run(panel: NotebookPanel, args: Record<string, unknown> | null): Promise<void> {
+    const job = this._markers(panel)?.plan?.job;
+    if (!job) {
+      Notification.warning(
+        `${panel.context.path} is not in a data job folder (a folder with config.ini): there is no job to run.`,
+        { autoClose: 8000 }
+      );
+      return;
+    }
+    if (this.isRunning(job.path)) {
+      Notification.warning(
+        `Data job ${job.name} is already running: wait for it to end or stop it before running it again.`,
+        { autoClose: 8000 }
+      );
+      return;
+    }
+    const state: IRunState = {
+      runId: null,
+      job,
+      origin: panel.context.path,
+      phase: 'running',
+      text: 'Saving…',
+      result: null,
+      reports: []
+    };
+    this._set(state);
+    this._forJob(job.path, p => clearCellErrors(p.content));
+    try {
+      if (panel.context.model.dirty || !panel.context.contentsModel) {
+        await panel.context.save();
+      }
+      state.text = 'Starting vdk run…';
+      this._set(state);
+      const started = await api.startRun(panel.context.path, args);
+      state.runId = started.run_id;
+      showDatabaseNotice(started.job.database);
+      await this._follow(state);
+    } catch (error) {
+      state.phase = 'error';
+      state.text = error instanceof api.ApiError ? error.message : String(error);
+      this._set(state);
+      Notification.error(state.text, { autoClose: false });
+    }
+  }
+
+  async stop(jobPath: string): Promise<void> {
+    const state = this._states.get(jobPath);
+    if (!state?.runId || !this.isRunning(jobPath)) {
+      return;
+    }
+    state.phase = 'stopping';
+    state.text = 'Stopping…';
+    this._set(state);
+    try {
+      await api.stopRun(state.runId);
+    } catch (error) {
+      // 409: it ended meanwhile; the progress loop brings the result either way.
+      if (!(error instanceof api.ApiError && error.status === 409)) {
+        Notification.error(String((error as Error).message ?? error), { autoClose: 8000 });
+      }
+    }
+  }
+
+  /** Opens the executed notebook of the last run, the failing notebook's first. */
+  async openReport(jobPath: string): Promise<void> {
+    const state = this._states.get(jobPath);
+    if (!state?.runId || state.reports.length === 0) {
+      return;
+    }
+    const failed = state.result?.failed_cell?.path;
+    const ref =
+      state.reports.find(r => r.path === failed) ??
+      state.reports.find(r => r.path === state.origin) ??
+      state.reports[0];
+    const widget = this._docManager.openOrReveal(
+      reportPath(state.runId, ref.notebook),
+      'Notebook',
+      undefined,
+      undefined,
+      { shouldStart: false, canStart: false, autoStartDefault: false }
+    );
+    if (widget) {
+      await widget.context.ready;
+      widget.title.label = `${ref.notebook} (run report)`;
+      widget.title.caption = `Executed notebook of ${ref.step}, data job ${state.job.name} (read-only)`;
+      widget.addClass('vdk-report');
+    }
+  }
+
+  openLog(jobPath: string): void {
+    const state = this._states.get(jobPath);
+    if (!state?.runId) {
+      return;
+    }
+    const id = `vdk-log-${state.runId}`;
+    const open = Array.from(this._app.shell.widgets('main')).find(w => w.id === id);
+    if (open) {
+      this._app.shell.activateById(id);
+      return;
+    }
+    this._app.shell.add(logWidget(state.runId, state.job.name), 'main', { mode: 'split-bottom' });
+  }
+
+  private async _follow(state: IRunState): Promise<void> {
+    const runId = state.runId as string;
+    let after = 0;
+    let failures = 0;
+    for (;;) {
+      let answer: api.IProgress;
+      try {
+        answer = await api.progress(runId, after);
+        failures = 0;
+      } catch (error) {
+        if (++failures >= 5 || (error instanceof api.ApiError && error.status === 404)) {
+          throw error;
+        }
+        await new Promise(resolve => setTimeout(resolve, 500 * failures));
+        continue;
+      }
+      for (const event of answer.events) {
+        after = Math.max(after, event.seq);
+        this._onEvent(state, event);
+      }
+      this._refreshLog(runId);
+      if (answer.done && answer.result) {
+        await this._finish(state, answer.result);
+        return;
+      }
+    }
+  }
+
+  private _onEvent(state: IRunState, event: api.IRunEvent): void {
+    if (event.type === 'step_started') {
+      state.text = `Running ${event.step}`;
+    } else if (event.type === 'cell_started') {
+      const which = event.number ? `cell ${event.number}` : 'injected parameters';
+      state.text = `Running ${event.step}: ${which} (${event.count} of ${event.total})`;
+      this._markRunning(event);
+    } else if (event.type === 'cell_finished') {
+      this._markRunning(null);
+    } else if (event.type === 'report' && event.notebook && event.step && event.path) {
+      state.reports.push({ step: event.step, path: event.path, notebook: event.notebook });
+    } else {
+      return;
+    }
+    this._set(state);
+  }
+
+  private async _finish(state: IRunState, result: api.IRunResult): Promise<void> {
+    this._markRunning(null);
+    state.result = result;
+    state.reports = result.reports.length ? result.reports : state.reports;
+    state.phase = result.status;
+    state.text = result.message;
+    this._set(state);
+    const jobPath = state.job.path;
+    const actions: Notification.IAction[] = [];
+    if (state.reports.length) {
+      actions.push({ label: 'Open run report', callback: () => void this.openReport(jobPath) });
+    }
+    actions.push({ label: 'Show log', callback: () => this.openLog(jobPath) });
+    const kind = result.status === 'succeeded' ? 'success' : result.status === 'failed' ? 'error' : 'warning';
+    Notification.emit(result.message, kind, { autoClose: kind === 'success' ? 5000 : false, actions });
+    if (result.failed_cell) {
+      await this._showFailedCell(result.failed_cell);
+    }
+  }
+
+  private async _showFailedCell(failure: api.IFailedCell): Promise<void> {
+    let panel = this._tracker.find(p => p.context.path === failure.path);
+    if (!panel) {
+      const opened = this._docManager.openOrReveal(failure.path);
+      panel = opened instanceof NotebookPanel ? opened : undefined;
+    }
+    if (!panel) {
+      return;
+    }
+    await panel.context.ready;
+    await panel.revealed;
+    this._app.shell.activateById(panel.id);
+    const markers = this._markers(panel);
+    const cell = markers?.cellWidget(failure.id, failure.index);
+    if (cell) {
+      await showCellError(panel.content, cell, failure);
+    }
+  }
+
+  /** Highlights the cell being run in an open editor of its notebook (null: none). */
+  private _markRunning(event: api.IRunEvent | null): void {
+    document.querySelectorAll('.vdk-running-cell').forEach(n => n.classList.remove('vdk-running-cell'));
+    if (!event?.path || (event.id == null && event.index == null)) {
+      return;
+    }
+    const panel = this._tracker.find(p => p.context.path === event.path);
+    const cell = panel && this._markers(panel)?.cellWidget(event.id, event.index);
+    cell?.addClass('vdk-running-cell');
+  }
+
+  private _refreshLog(runId: string): void {
+    const open = Array.from(this._app.shell.widgets('main')).find(w => w.id === `vdk-log-${runId}`);
+    const content = (open as { content?: { refresh?: () => Promise<void> } } | undefined)?.content;
+    void content?.refresh?.();
+  }
+
+  private _forJob(jobPath: string, fn: (panel: NotebookPanel) => void): void {
+    this._tracker.forEach(panel => {
+      if (this._markers(panel)?.plan?.job?.path === jobPath) {
+        fn(panel);
+      }
+    });
+  }
+
+  private _set(state: IRunState): void {
+    this._states.set(state.job.path, state);
+    this._changed.emit(state.job.path);
+  }
+
+  private _states = new Map<string, IRunState>();
+  private _changed = new Signal<this, string>(this);
+}

@@ -1,0 +1,124 @@
+/**
+ * The VDK part of a notebook's toolbar, shown only for notebooks inside a data job folder:
+ * `Run data job`, the optional JSON arguments field, and the status of the job's current or
+ * last run with what can be done next (Stop, Open run report, Log).
+ */
+import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
+
+import { IPlan } from './api';
+import { RunController } from './run';
+
+export const RUN_COMMAND = 'vdk:run-job';
+
+export type Arguments = Record<string, unknown> | null;
+
+/** Parses the arguments field: empty means none; anything else must be a JSON object. */
+export function parseArguments(text: string): { value: Arguments } | { error: string } {
+  if (!text.trim()) {
+    return { value: null };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { error: `The job arguments are not valid JSON (${(error as Error).message}). Example: {"day": "2026-11-25"}` };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const what = Array.isArray(value) ? 'a list' : JSON.stringify(value);
+    return { error: `The job arguments must be a JSON object such as {"day": "2026-11-25"}, not ${what}.` };
+  }
+  return { value: value as Record<string, unknown> };
+}
+
+function button(label: string, className: string, title: string, onClick: () => void): HTMLButtonElement {
+  const node = document.createElement('button');
+  node.className = `jp-Button vdk-button ${className}`;
+  node.textContent = label;
+  node.title = title;
+  node.onclick = event => {
+    event.preventDefault();
+    onClick();
+  };
+  return node;
+}
+
+export class VdkToolbar extends Widget {
+  constructor(
+    private _commands: CommandRegistry,
+    private _runs: RunController,
+    private _path: () => string
+  ) {
+    super();
+    this.addClass('vdk-toolbar');
+    this.hide();
+    this._run = button('▶ Run data job', 'vdk-run-button', 'Save the notebook and run its data job with vdk run', () =>
+      void this._commands.execute(RUN_COMMAND, { path: this._path() })
+    );
+    this._args = document.createElement('input');
+    this._args.className = 'vdk-arguments';
+    this._args.placeholder = 'arguments (JSON, optional)';
+    this._args.title = 'Job arguments as a JSON object, passed as vdk run --arguments';
+    this._args.spellcheck = false;
+    this._args.oninput = () => this._args.classList.remove('vdk-invalid');
+    this._args.onkeydown = event => {
+      event.stopPropagation(); // keep notebook shortcuts out of the field
+      if (event.key === 'Enter') {
+        this._run.click();
+      }
+    };
+    this._status = document.createElement('span');
+    this._status.className = 'vdk-run-status';
+    this._stop = button('Stop', 'vdk-stop-button', 'Stop the run (as Ctrl-C); its report is still written', () =>
+      void this._runs.stop(this._jobPath)
+    );
+    this._report = button('Open run report', 'vdk-report-button', 'Open the executed notebook of the run (read-only)', () =>
+      void this._runs.openReport(this._jobPath)
+    );
+    this._log = button('Log', 'vdk-log-button', 'Show the output of vdk run', () => this._runs.openLog(this._jobPath));
+    this.node.append(this._run, this._args, this._status, this._stop, this._report, this._log);
+    this._runs.changed.connect((_, jobPath) => {
+      if (jobPath === this._jobPath) {
+        this._render();
+      }
+    });
+  }
+
+  /** The arguments to run with, or null after telling the user what is wrong with them. */
+  arguments(): { value: Arguments } | { error: string } {
+    const parsed = parseArguments(this._args.value);
+    this._args.classList.toggle('vdk-invalid', 'error' in parsed);
+    if ('error' in parsed) {
+      this._args.title = parsed.error;
+      this._args.focus();
+    }
+    return parsed;
+  }
+
+  /** Shows or hides the toolbar part as the notebook enters or leaves a job folder. */
+  onPlan(plan: IPlan): void {
+    this._jobPath = plan.job ? plan.job.path : '';
+    this.setHidden(plan.job === null);
+    this._render();
+  }
+
+  private _render(): void {
+    const state = this._jobPath ? this._runs.state(this._jobPath) : undefined;
+    const running = state?.phase === 'running' || state?.phase === 'stopping';
+    this._status.textContent = state?.text ?? '';
+    this._status.dataset.phase = state?.phase ?? '';
+    this._status.title = state?.result?.failed_step?.error?.message ?? state?.text ?? '';
+    this._stop.hidden = !running;
+    this._stop.disabled = state?.phase === 'stopping';
+    this._report.hidden = running || !state?.reports.length;
+    this._log.hidden = !state?.runId;
+  }
+
+  private _jobPath = '';
+  private _run: HTMLButtonElement;
+  private _args: HTMLInputElement;
+  private _status: HTMLSpanElement;
+  private _stop: HTMLButtonElement;
+  private _report: HTMLButtonElement;
+  private _log: HTMLButtonElement;
+}
