@@ -4,7 +4,7 @@ import setuptools
 
 try:
     from setuptools.command.bdist_wheel import bdist_wheel
-except ImportError:  # setuptools < 70.1
+except ImportError:  # setuptools < 70.1: wheel's (pyproject.toml's build requirements bring it)
     from wheel.bdist_wheel import bdist_wheel
 
 HERE = pathlib.Path(__file__).parent
@@ -65,7 +65,10 @@ setuptools.setup(
         "jupyter": ["jupyterlab>=4", "ipykernel>=6", "vdk-sqlite"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
         "html": ["nbconvert>=6"],
-        "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas"],
+        # playwright: the browser tests (tests/browser) drive Debian's chromium with it; it never
+        # downloads a browser of its own.
+        "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas",
+                 "playwright"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks"]},
     # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,
@@ -75,7 +78,10 @@ setuptools.setup(
     data_files=[
         ("share/jupyter/kernels/vdk", ["share/jupyter/kernels/vdk/kernel.json"]),
         ("etc/jupyter/jupyter_server_config.d", ["etc/jupyter/jupyter_server_config.d/vdk_jupyter.json"]),
-    ],
+    ]
+    # The prebuilt JupyterLab extension (see labextension_files above).
+    + labextension_files(),
+    cmdclass={"bdist_wheel": bdist_wheel_with_labextension},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Framework :: Jupyter",
