@@ -53,14 +53,16 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+# Jupyter refuses to run as root (as in this container) unless told to.
+AS_ROOT = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+
+
 def _jupyter_home(tmp_path: pathlib.Path) -> dict:
     """Environment for a Jupyter server that reads no user configuration but this test's."""
     config = tmp_path / "jupyter-config"
     config.mkdir()
     # A user configuration that opens the server to all hosts: the command must not follow it.
     server = {"ip": "0.0.0.0"}
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        server["allow_root"] = True  # Jupyter refuses to run as root (as in this container)
     (config / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": server}))
     return dict(os.environ, JUPYTER_CONFIG_DIR=str(config),
                 JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
@@ -88,7 +90,8 @@ def test_new_job_in_jupyterlab_on_localhost_with_a_token_stopped_by_ctrl_c(tmp_p
     port = _free_port()
     output: list[str] = []
     server = subprocess.Popen(
-        [str(VDK), "start-jupyter", "--new", "daily-sales", "--no-browser", "--port", str(port)],
+        [str(VDK), "start-jupyter", "--new", "daily-sales", "--no-browser", "--port", str(port),
+         *AS_ROOT],
         cwd=tmp_path, env=_jupyter_home(tmp_path), text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )
@@ -166,7 +169,7 @@ def test_new_refuses_a_bad_name_or_an_existing_folder(tmp_path, monkeypatch):
 
 def test_the_package_installs_the_vdk_kernelspec(tmp_path):
     source = tmp_path / "source"  # a copy, so that building leaves the work tree alone
-    for name in ("src", "share"):
+    for name in ("src", "share", "etc"):
         shutil.copytree(ROOT / name, source / name,
                         ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
     for name in ("setup.py", "pyproject.toml", "README.md"):
@@ -199,3 +202,49 @@ def test_the_package_installs_the_vdk_kernelspec(tmp_path):
     assert spec["spec"]["display_name"] == "VDK (Python 3)"
     assert spec["spec"]["argv"][:3] == ["python", "-m", "ipykernel_launcher"]
     assert "--IPKernelApp.extensions=['vdk.plugin.notebook']" in spec["spec"]["argv"]
+    # ... and the config file that enables the Jupyter server extension, where Jupyter reads it.
+    enabling = prefix / "etc" / "jupyter" / "jupyter_server_config.d" / "vdk_jupyter.json"
+    assert json.loads(enabling.read_text())["ServerApp"]["jpserver_extensions"] == {
+        "vdk.plugin.notebook.jupyter.server": True}
+
+
+@needs_jupyterlab
+def test_jupyter_lists_the_server_extension_enabled_and_ok():
+    listed = subprocess.run(
+        [str(pathlib.Path(sys.executable).parent / "jupyter"), "server", "extension", "list"],
+        check=True, capture_output=True, text=True,
+    )
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)
+    assert "vdk.plugin.notebook.jupyter.server enabled" in listing, listing
+    assert "vdk.plugin.notebook.jupyter.server  OK" in listing, listing
+
+
+@needs_jupyterlab
+def test_as_root_without_allow_root_the_command_names_the_flag(tmp_path, monkeypatch):
+    from vdk.plugin.notebook.jupyter import start
+
+    monkeypatch.setattr(start, "_is_root", lambda: True)
+    monkeypatch.chdir(tmp_path)
+    result = _start_jupyter("--new", "my-job")
+    assert result.exit_code == 1
+    assert "vdk start-jupyter --allow-root" in result.output
+    assert not (tmp_path / "my-job").exists()  # nothing half-done: the job is made on the rerun
+    assert "--ServerApp.allow_root=True" in start._command(tmp_path, None, True, allow_root=True)
+
+
+@needs_jupyterlab
+def test_refuses_to_start_a_server_whose_config_empties_the_token(tmp_path):
+    env = _jupyter_home(tmp_path)
+    config = pathlib.Path(env["JUPYTER_CONFIG_DIR"]) / "jupyter_server_config.json"
+    config.write_text(json.dumps({"IdentityProvider": {"token": ""}, "ServerApp": {"token": ""}}))
+    port = _free_port()
+    done = subprocess.run(
+        [str(VDK), "start-jupyter", "--no-browser", "--port", str(port), *AS_ROOT],
+        cwd=tmp_path, env=env, text=True, capture_output=True, timeout=120,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert "refuses to start JupyterLab without authentication" in output
+    assert "jupyter server password" in output  # what to do
+    with pytest.raises(OSError):  # and nothing listens
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()

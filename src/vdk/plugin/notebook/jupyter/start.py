@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import pathlib
 import re
 import signal
@@ -17,6 +18,8 @@ import sys
 from typing import Optional
 
 import click
+
+from vdk.plugin.notebook.jupyter.server import REQUIRE_AUTH_VARIABLE
 
 INSTALL_HINT = 'pip install "vdk-jupyter[jupyter]"'
 _JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,44}\Z")
@@ -29,7 +32,10 @@ _JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,44}\Z")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser; open the printed URL.")
 @click.option("--new", "new_job", metavar="JOB_NAME", help="Create the data job folder JOB_NAME "
               "in JOB_DIR (config.ini, requirements.txt, 10_notebook.ipynb) and open it.")
-def start_jupyter(job_dir: str, port: Optional[int], no_browser: bool, new_job: Optional[str]):
+@click.option("--allow-root", is_flag=True, help="Allow running as root, as in a container "
+              "(JupyterLab refuses it otherwise).")
+def start_jupyter(job_dir: str, port: Optional[int], no_browser: bool, new_job: Optional[str],
+                  allow_root: bool):
     """Start JupyterLab in a data job folder (JOB_DIR, default: the current folder).
 
     Notebooks opened with the "VDK (Python 3)" kernel have a ready `job_input` for the job, and
@@ -44,22 +50,39 @@ def start_jupyter(job_dir: str, port: Optional[int], no_browser: bool, new_job: 
     folder = pathlib.Path(job_dir).resolve()
     if new_job is not None:
         try:
-            folder = create_job(folder, new_job)
+            check_job_name(new_job)
         except InvalidJobName as e:
             raise click.BadParameter(str(e), param_hint="--new") from None
+        if (folder / new_job).exists():
+            raise click.ClickException(f"{folder / new_job} already exists. Choose another name, "
+                                       f"or open it with: vdk start-jupyter {folder / new_job}")
+    elif not folder.is_dir():
+        raise click.BadParameter(f"there is no folder {folder}.", param_hint="JOB_DIR")
+    if _is_root() and not allow_root:
+        raise click.ClickException(
+            "You are running as root, and JupyterLab refuses to run as root unless told to. In a "
+            "container, run: vdk start-jupyter --allow-root (it passes --ServerApp.allow_root=True); "
+            "elsewhere, run it as a normal user."
+        )
+    if new_job is not None:
+        try:
+            folder = create_job(folder, new_job)
         except FileExistsError as e:
             raise click.ClickException(f"{e} Choose another name, or open it with: "
                                        f"vdk start-jupyter {folder / new_job}") from None
         click.echo(f"Created the data job folder {folder} with config.ini, requirements.txt "
                    "and 10_notebook.ipynb.")
-    elif not folder.is_dir():
-        raise click.BadParameter(f"there is no folder {folder}.", param_hint="JOB_DIR")
     click.echo(f"Starting JupyterLab in {folder}, on localhost with token authentication. "
                "Open the URL with the token that it prints below; Ctrl-C stops it.")
-    sys.exit(_run_until_interrupted(_command(folder, port, no_browser), folder))
+    sys.exit(_run_until_interrupted(_command(folder, port, no_browser, allow_root), folder))
 
 
-def _command(folder: pathlib.Path, port: Optional[int], no_browser: bool) -> list[str]:
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _command(folder: pathlib.Path, port: Optional[int], no_browser: bool, allow_root: bool = False
+             ) -> list[str]:
     command = [
         sys.executable, "-m", "jupyterlab",
         f"--ServerApp.root_dir={folder}",
@@ -72,11 +95,16 @@ def _command(folder: pathlib.Path, port: Optional[int], no_browser: bool) -> lis
         command += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     if no_browser:
         command.append("--ServerApp.open_browser=False")
+    if allow_root:
+        command.append("--ServerApp.allow_root=True")
     return command
 
 
 def _run_until_interrupted(command: list[str], folder: pathlib.Path) -> int:
-    process = subprocess.Popen(command, cwd=folder)
+    # The server extension (jupyter/server) then refuses to start a server without a token or
+    # password, whatever the user's Jupyter config says: a server without auth runs anyone's code.
+    env = dict(os.environ, **{REQUIRE_AUTH_VARIABLE: "1"})
+    process = subprocess.Popen(command, cwd=folder, env=env)
     # A service manager stops this command with SIGTERM: stop JupyterLab too, not orphan it.
     signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signum))
     try:
@@ -98,14 +126,18 @@ class InvalidJobName(ValueError):
     pass
 
 
-def create_job(parent: pathlib.Path, name: str) -> pathlib.Path:
-    """A new data job folder `parent/name` with a first notebook, ready to run and deploy.
-    Also what JupyterLab's `Create data job` makes (jupyter/server)."""
+def check_job_name(name: object) -> None:
     if not isinstance(name, str) or not _JOB_NAME.match(name):
         raise InvalidJobName(
             f"{name!r} is not a valid data job name: use lowercase letters, digits and '-', "
             "start with a letter, at most 45 characters (for example: daily-sales)."
         )
+
+
+def create_job(parent: pathlib.Path, name: str) -> pathlib.Path:
+    """A new data job folder `parent/name` with a first notebook, ready to run and deploy.
+    Also what JupyterLab's `Create data job` makes (jupyter/server)."""
+    check_job_name(name)
     folder = parent / name
     if folder.exists() or folder.is_symlink():
         raise FileExistsError(f"{folder} already exists.")

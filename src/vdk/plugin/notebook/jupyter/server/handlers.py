@@ -81,6 +81,9 @@ class RunsHandler(_Handler):
                                 f"not {_json_kind(arguments)}.")
         job = job_for_run(self.root, body.get("path"))
         run = await self.runs.start(job, arguments)
+        if run.database.message and job.directory not in self.runs.told:
+            self.runs.told.add(job.directory)  # once per job in the server's log
+            self.log.warning("vdk-jupyter: %s", run.database.message)
         self.answer(202, {"run_id": run.id, "job": job.as_json()})
 
     @tornado.web.authenticated

@@ -72,6 +72,8 @@ def _message(job: str, status: str, exit_code: int, step: Optional[dict], cell: 
     if status == "succeeded":
         return f"Data job '{job}' succeeded in {seconds:.1f} s."
     prefix = f"Data job '{job}' was stopped" if status == "stopped" else f"Data job '{job}' failed"
+    if cell is not None and cell.get("status") == "interrupted":
+        return f"{prefix} at {step['name']}, code cell {cell['number']}."
     if cell is not None:
         where = f"{step['name']}, code cell {cell['number']}" + (f", line {cell['line']}" if cell.get("line") else "")
         return f"{prefix} at {where}: {cell['ename']}: {cell['evalue']}"

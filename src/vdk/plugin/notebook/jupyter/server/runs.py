@@ -189,6 +189,7 @@ class Runs:
     def __init__(self, root: pathlib.Path):
         self.root = root
         self._runs: dict[str, Run] = {}
+        self.told: set[pathlib.Path] = set()  # jobs whose default database the log has named
 
     async def start(self, job: Job, arguments: Optional[dict]) -> Run:
         active = [run for run in self._runs.values() if not run.done and run.job.directory == job.directory]
