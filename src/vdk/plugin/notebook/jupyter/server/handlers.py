@@ -46,7 +46,6 @@ class _Handler(APIHandler):
             message = error.log_message % error.args if error.args else error.log_message
         else:
             message = self._reason
-        self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"message": message}))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
@@ -109,8 +108,7 @@ class RunLogHandler(_Handler):
     @tornado.web.authenticated
     def get(self, run_id: str) -> None:
         run = self.runs.get(run_id)
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(run.log_text())
+        self.finish(run.log_text(), set_content_type="text/plain; charset=utf-8")
 
 
 class RunStopHandler(_Handler):
@@ -142,7 +140,6 @@ class RunReportHandler(_Handler):
             text = file.read_text(encoding="utf-8")
         except OSError as e:
             raise ApiError(404, f"The report of {name} is no longer there ({e.strerror}).") from None
-        self.set_header("Content-Type", "application/json")
         self.finish(text)
 
 
