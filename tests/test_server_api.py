@@ -309,3 +309,30 @@ def test_a_job_that_names_its_database_is_never_overridden(server, make_job, tmp
     with sqlite3.connect(own) as connection:
         assert connection.execute("SELECT name FROM sqlite_master").fetchall() == [("mine",)]
     assert "No database is configured" not in server.api("GET", f"runs/{run_id}/log").text
+
+
+def test_runs_still_going_when_the_server_stops_are_stopped_with_their_reports(tmp_path):
+    server = JupyterServer(tmp_path / "own-server").start()
+    job = server.root / "slow-job"
+    job.mkdir()
+    (job / "config.ini").write_text(CONFIG)
+    write(job / "20_slow.ipynb", [code("import time\ntime.sleep(120)", cell_id="slow")])
+    try:
+        run_id = server.api("POST", "runs", {"path": "slow-job"}).json["run_id"]
+        seen: list[dict] = []
+        while not any(e["type"] == "cell_started" for e in seen):
+            seen += server.api("GET", f"runs/{run_id}?after={seen[-1]['seq'] if seen else 0}").json["events"]
+    finally:
+        server.stop()  # SIGTERM, as a service manager or Ctrl-C stops it
+    assert not [p for p in pathlib.Path("/proc").glob("[0-9]*/cmdline")
+                if str(job).encode() in _read(p)], "vdk run outlived the server"
+    (report,) = server.temp.glob("vdk-notebook-reports/slow-job/*/20_slow.ipynb")
+    cells = json.loads(report.read_text())["cells"]
+    assert [c["metadata"]["vdk"]["status"] for c in cells if c.get("id") == "slow"] == ["interrupted"]
+
+
+def _read(path: pathlib.Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""

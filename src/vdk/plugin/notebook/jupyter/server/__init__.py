@@ -6,6 +6,7 @@ Nothing here is imported by `vdk` commands: the handlers load with the Jupyter s
 """
 from __future__ import annotations
 
+import atexit
 import os
 import pathlib
 from typing import Any
@@ -29,19 +30,12 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         refuse_without_auth(serverapp)
     root = pathlib.Path(os.path.expanduser(serverapp.root_dir)).resolve()
     runs = Runs(root)
-    serverapp.web_app.settings["vdk_jupyter_runs"] = runs
+    atexit.register(runs.stop_at_exit)
     base = url_path_join(serverapp.web_app.settings["base_url"], URL_PREFIX)
     serverapp.web_app.add_handlers(
         ".*$", [(url_path_join(base, pattern), handler, options)
                 for pattern, handler, options in handlers(root, runs)])
     serverapp.log.info("vdk-jupyter: API at %s/ for jobs under %s", base, root)
-
-
-async def _unload_jupyter_server_extension(serverapp: Any) -> None:
-    """Runs still going when the server stops are stopped (their reports are written)."""
-    runs = serverapp.web_app.settings.get("vdk_jupyter_runs")
-    if runs is not None:
-        await runs.stop_all()
 
 
 def refuse_without_auth(serverapp: Any) -> None:

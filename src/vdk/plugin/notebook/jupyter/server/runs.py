@@ -52,6 +52,10 @@ class Run:
         self._process: Optional[asyncio.subprocess.Process] = None
 
     @property
+    def pid(self) -> Optional[int]:
+        return self._process.pid if self._process is not None else None
+
+    @property
     def done(self) -> bool:
         return self.result is not None
 
@@ -218,6 +222,31 @@ class Runs:
         for run in finished[:-KEPT_RUNS] if len(finished) > KEPT_RUNS else []:
             del self._runs[run.id]
 
-    async def stop_all(self) -> None:
-        await asyncio.gather(*(run.stop() for run in self._runs.values() if not run.done),
-                             return_exceptions=True)
+    def stop_at_exit(self, wait: float = 10.0) -> None:
+        """When the server exits, runs still going are stopped as `POST runs/<id>/stop` stops
+        them (their reports are written), not left running without anyone to follow them.
+        Plain blocking code: it runs from atexit, after the server's event loop has ended."""
+        pids = [run.pid for run in self._runs.values() if not run.done and run.pid is not None]
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+            pids = [pid for pid in pids if _signal_group(pid, signum)]
+            deadline = time.monotonic() + wait
+            while pids and time.monotonic() < deadline:
+                pids = [pid for pid in pids if not _ended(pid)]
+                time.sleep(0.05)
+            if not pids:
+                return
+
+
+def _signal_group(pid: int, signum: int) -> bool:
+    try:
+        os.killpg(pid, signum)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def _ended(pid: int) -> bool:
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return True
