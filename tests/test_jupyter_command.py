@@ -124,6 +124,7 @@ def test_new_job_in_jupyterlab_on_localhost_with_a_token_stopped_by_ctrl_c(tmp_p
             os.killpg(server.pid, signal.SIGKILL)
     text = "".join(output)
     assert "Created the data job folder" in text and "on localhost with token authentication" in text
+    assert "No database is configured" not in text  # the environment names one (db fixture)
 
     folder = tmp_path / "daily-sales"
     assert "vdk-jupyter" in (folder / "requirements.txt").read_text().split()
@@ -248,3 +249,21 @@ def test_refuses_to_start_a_server_whose_config_empties_the_token(tmp_path):
     assert "jupyter server password" in output  # what to do
     with pytest.raises(OSError):  # and nothing listens
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+@needs_jupyterlab
+def test_a_job_without_a_database_is_told_at_start_which_sqlite_file_it_uses(tmp_path, monkeypatch):
+    from vdk.plugin.notebook.jupyter import start
+
+    for name in [n for n in os.environ if n.startswith("VDK_DB_") or n == "VDK_SQLITE_FILE"]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(start, "_is_root", lambda: False)
+    commands = []
+    monkeypatch.setattr(start, "_run_until_interrupted", lambda command, folder: commands.append(command) or 0)
+    monkeypatch.chdir(tmp_path)
+    result = _start_jupyter("--new", "my-job")
+    assert result.exit_code == 0, result.output
+    databases = tmp_path / "data" / "vdk-jupyter" / "databases"
+    assert result.output.count("No database is configured for data job 'my-job'") == 1
+    assert f"use the SQLite file {databases}" in result.output and len(commands) == 1

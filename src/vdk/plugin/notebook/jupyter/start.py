@@ -74,7 +74,18 @@ def start_jupyter(job_dir: str, port: Optional[int], no_browser: bool, new_job: 
                    "and 10_notebook.ipynb.")
     click.echo(f"Starting JupyterLab in {folder}, on localhost with token authentication. "
                "Open the URL with the token that it prints below; Ctrl-C stops it.")
+    _say_which_database(folder)
     sys.exit(_run_until_interrupted(_command(folder, port, no_browser, allow_root), folder))
+
+
+def _say_which_database(folder: pathlib.Path) -> None:
+    """Where a job that names no database writes from Jupyter (local_database.py), said once."""
+    if (folder / "config.ini").is_file():
+        from vdk.plugin.notebook.jupyter.local_database import local_database
+
+        message = local_database(folder).message
+        if message:
+            click.echo(message)
 
 
 def _is_root() -> bool:
