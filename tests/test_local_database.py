@@ -5,6 +5,7 @@ usable database. (Runs started from JupyterLab: test_server_api.py.)"""
 from __future__ import annotations
 
 import os
+import pathlib
 import sqlite3
 
 import pytest
@@ -43,8 +44,8 @@ def run(shell, source: str):
 
 def test_the_kernel_uses_a_sqlite_file_of_its_own_outside_the_job_folder(shell, fresh_machine, tmp_path, capsys):
     database = local_database(fresh_machine.path)
-    assert database.default and tmp_path / "data" / "vdk-jupyter" / "databases" in \
-        __import__("pathlib").Path(database.file).parents
+    assert database.default
+    assert pathlib.Path(database.file).parent == tmp_path / "data" / "vdk-jupyter" / "databases"
     run(shell, "%%vdksql\nCREATE TABLE t (n INTEGER)")
     run(shell, "%%vdksql\nINSERT INTO t VALUES (1)")
     run(shell, "job_input.send_object_for_ingestion({'n': 2}, destination_table='t')")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import pathlib
 import sqlite3
+import subprocess
+import sys
 import time
 
 import pytest
@@ -336,3 +338,22 @@ def _read(path: pathlib.Path) -> bytes:
         return path.read_bytes()
     except OSError:
         return b""
+
+
+def test_the_server_side_imports_neither_vdk_core_nor_ipython(tmp_path):
+    """The plan is asked for on every edit: it must not pay for vdk-core or IPython."""
+    (tmp_path / "job").mkdir()
+    (tmp_path / "job" / "config.ini").write_text(CONFIG)
+    script = (
+        "import json, pathlib, sys\n"
+        "import vdk.plugin.notebook.jupyter.server.handlers\n"
+        "from vdk.plugin.notebook.jupyter.server.plan import plan\n"
+        f"root = pathlib.Path({str(tmp_path)!r})\n"
+        "nb = {'cells': [{'cell_type': 'code', 'source': '%%vdksql\\nSELECT 1', 'metadata': {}}]}\n"
+        "answer = plan(root, {'path': 'job/n.ipynb', 'notebook': nb})\n"
+        "print(answer['cells'][0]['sql'], sorted(m for m in sys.modules\n"
+        "      if m.startswith(('vdk.internal', 'vdk.api', 'IPython'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True []"

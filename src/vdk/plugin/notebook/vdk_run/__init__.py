@@ -5,4 +5,9 @@ thin and cheap. A job with notebooks then reads the options (`options`), prepare
 and places one step each in vdk-core's step list (`step_list`); each step runs the engine with the
 job's `job_input` (`step`) and turns notebook errors into VDK user errors (`vdk_errors`).
 `standalone` gives the Jupyter side a job outside `vdk run`, through vdk-core's public pieces.
+`events` writes a run's progress for the JupyterLab server extension (jupyter/server/runs.py).
 """
+
+# Names the file (a pipe) to which a run started from JupyterLab writes its progress events. Here,
+# not in events.py, so the Jupyter server reads it without importing vdk-core.
+EVENTS_FILE_VARIABLE = "VDK_NOTEBOOK_EVENTS_FILE"

@@ -22,7 +22,7 @@ from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.errors import error_text
 from vdk.plugin.notebook.engine.outcome import CellListener
 from vdk.plugin.notebook.engine.outcome import CellResult
-from vdk.plugin.notebook.vdk_run.hooks import EVENTS_FILE_VARIABLE
+from vdk.plugin.notebook.vdk_run import EVENTS_FILE_VARIABLE
 from vdk.plugin.notebook.vdk_run.step import NotebookStep
 from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
 

@@ -11,11 +11,11 @@ from vdk.internal.builtin_plugins.run.job_context import JobContext
 from vdk.internal.core.context import CoreContext
 from vdk.internal.core.statestore import StoreKey
 
+from vdk.plugin.notebook.vdk_run import EVENTS_FILE_VARIABLE
+
 # Set in the job behind a Jupyter kernel's job_input (see kernel_job.py). That job runs no steps, and
 # the notebooks beside it may be half-written, so they are not prepared there.
 KERNEL_JOB = StoreKey[bool]("vdk-jupyter.kernel-job")
-# The file to which a run started from JupyterLab writes its progress events (events.py).
-EVENTS_FILE_VARIABLE = "VDK_NOTEBOOK_EVENTS_FILE"
 
 
 class KernelJobMarker:

@@ -25,7 +25,7 @@ from vdk.plugin.notebook.jupyter.server.paths import ApiError
 from vdk.plugin.notebook.jupyter.server.paths import Job
 from vdk.plugin.notebook.jupyter.server.paths import relative
 from vdk.plugin.notebook.jupyter.server.result import run_result
-from vdk.plugin.notebook.vdk_run.hooks import EVENTS_FILE_VARIABLE
+from vdk.plugin.notebook.vdk_run import EVENTS_FILE_VARIABLE
 
 log = logging.getLogger(__name__)
 
