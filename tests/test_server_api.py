@@ -357,3 +357,19 @@ def test_the_server_side_imports_neither_vdk_core_nor_ipython(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True []"
+
+
+def test_a_notebook_that_cannot_run_names_the_cell_or_the_file_before_any_cell_runs(server, make_job):
+    job = make_job(**{"20_nb__ipynb": [code("a = 1", cell_id="fine"), code("if x\n  pass", cell_id="broken")]})
+    (job / "30_bad.ipynb").write_text("{not a notebook")
+    result, events = server.wait_for_run(server.api("POST", "runs", {"path": relative(server, job)}).json["run_id"])
+    assert result["status"] == "failed" and not [e for e in events if e["type"] == "cell_started"]
+    cell = result["failed_cell"]
+    assert (cell["id"], cell["index"], cell["number"], cell["line"], cell["ename"]) == (
+        "broken", 1, 2, 1, "SyntaxError"), cell
+    (job / "20_nb.ipynb").unlink()
+    result, _ = server.wait_for_run(server.api("POST", "runs", {"path": relative(server, job)}).json["run_id"])
+    assert result["failed_cell"] is None and result["failed_step"]["name"] == "30_bad.ipynb"
+    assert "not valid JSON" in result["failed_step"]["error"]["evalue"] or \
+        "JSON" in result["failed_step"]["error"]["message"], result["failed_step"]
+    assert result["message"].startswith(f"Data job '{job.name}' failed at step 30_bad.ipynb: ")

@@ -133,4 +133,6 @@ def _failed_cell(error: Optional[BaseException]) -> Optional[dict[str, Any]]:
     if not isinstance(error, NotebookStepError):
         return None
     location = error.notebook_error.location
+    if location.cell_number is None:  # the notebook as a whole (unreadable, wrong language)
+        return None
     return {"number": location.cell_number, "id": location.cell_id, "line": location.line}

@@ -5,6 +5,8 @@ job's exit code, never the HTTP status of anything; the events only say where an
 """
 from __future__ import annotations
 
+import json
+import pathlib
 import time
 from typing import Any
 from typing import Optional
@@ -14,6 +16,8 @@ def run_result(run: Any, exit_code: int) -> dict[str, Any]:
     events = run.events
     failed_step = _failed_step(events)
     failed_cell = _failed_cell(events, failed_step)
+    if failed_cell is not None and failed_cell["index"] is None and failed_cell["number"]:
+        failed_cell["index"] = _index_of(run.root, failed_cell["path"], failed_cell["number"])
     if exit_code == 0:
         status = "succeeded"
     elif run.stop_requested:
@@ -81,3 +85,16 @@ def _message(job: str, status: str, exit_code: int, step: Optional[dict], cell: 
         error = step.get("error") or {}
         return f"{prefix} at step {step['name']}: {error.get('ename')}: {error.get('evalue')}"
     return f"{prefix} (exit code {exit_code}) before any step ended; the log says why."
+
+
+def _index_of(root: pathlib.Path, path: Optional[str], number: int) -> Optional[int]:
+    """The index among all cells of code cell `number`, for a cell that failed before it ran (it
+    did not compile): no cell event carried it. From the file as `vdk run` read it."""
+    if path is None:
+        return None
+    try:
+        cells = json.loads((root / path).read_text(encoding="utf-8"))["cells"]
+        code = [index for index, cell in enumerate(cells) if cell.get("cell_type") == "code"]
+        return code[number - 1]
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
