@@ -192,7 +192,7 @@ export class RunController {
       state.text = `Running ${event.step}`;
     } else if (event.type === 'cell_started') {
       const which = event.number ? `cell ${event.number}` : 'injected parameters';
-      state.text = `Running ${event.step}: ${which} (${event.count} of ${event.total})`;
+      state.text = `Running ${event.step}: ${which}, ${event.count} of ${event.total}`;
       this._markRunning(event);
     } else if (event.type === 'cell_finished') {
       this._markRunning(null);

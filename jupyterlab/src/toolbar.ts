@@ -57,7 +57,7 @@ export class VdkToolbar extends Widget {
     );
     this._args = document.createElement('input');
     this._args.className = 'vdk-arguments';
-    this._args.placeholder = 'arguments (JSON, optional)';
+    this._args.placeholder = 'job arguments (JSON)';
     this._args.title = 'Job arguments as a JSON object, passed as vdk run --arguments';
     this._args.spellcheck = false;
     this._args.oninput = () => this._args.classList.remove('vdk-invalid');

@@ -1,0 +1,85 @@
+"""Fixtures of the browser tests: one JupyterLab and one Chromium for the session, a fresh page
+and a fresh job folder (under the server root) for each test."""
+from __future__ import annotations
+
+import pathlib
+import re
+import sys
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+
+from lab import JupyterLab, launch_chromium, missing_prerequisite  # noqa: E402
+
+SCREENSHOTS = pathlib.Path(__file__).parents[2] / "docs" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    reason = missing_prerequisite()
+    if reason is None:
+        return
+    for item in items:
+        if pathlib.Path(str(item.fspath)).parent == pathlib.Path(__file__).parent:
+            item.add_marker(pytest.mark.skip(reason=f"browser test skipped: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    server = JupyterLab(tmp_path_factory.mktemp("lab")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.browser_test_failed = report.failed
+
+
+@pytest.fixture
+def page(browser, lab, request):
+    context = browser.new_context(viewport={"width": 1440, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    yield page
+    if getattr(request.node, "browser_test_failed", False):
+        # What the user saw, the page's console and the server's log: enough to see why.
+        shot = request.config.rootpath / ".work" / "browser-failures" / f"{request.node.name}.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot))
+        print(f"screenshot: {shot}")
+        print("browser console:\n" + "\n".join(console[-40:]))
+        print("server log (end):\n" + lab.log.read_text(errors="replace")[-4000:])
+    context.close()
+
+
+@pytest.fixture
+def job_dir(lab, request) -> pathlib.Path:
+    """An empty data job folder (config.ini) under the server root, named after the test."""
+    name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40]
+    folder = lab.root / name
+    folder.mkdir()
+    (folder / "config.ini").write_text(f"[owner]\nteam = browser-tests\n\n[job]\nname = {name}\n")
+    return folder
+
+
+def screenshot(page, name: str, locator=None) -> pathlib.Path:
+    """One screenshot per feature, for the README's "In JupyterLab" section."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    (locator or page).screenshot(path=str(path))
+    return path

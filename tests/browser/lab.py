@@ -1,0 +1,83 @@
+"""A real JupyterLab for the browser tests, and Debian's Chromium driven by Playwright.
+
+JupyterLab runs as a user would start it (`python -m jupyterlab`), on 127.0.0.1 with a token, a
+temporary root, home and settings, with this environment's vdk-jupyter server extension and
+prebuilt front end. Nothing reaches the network: JupyterLab's news and update checks are off and
+Chromium's background networking is disabled.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+from jupyter_server_process import JupyterServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+# Where the prebuilt extension must be for JupyterLab to load it (setup.sh links it there).
+INSTALLED_EXTENSION = pathlib.Path(sys.prefix, "share/jupyter/labextensions/vdk-jupyter/package.json")
+
+
+def missing_prerequisite() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if not os.path.exists(CHROMIUM):
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)"
+    try:
+        import jupyterlab  # noqa: F401
+    except ImportError:
+        return "JupyterLab is not installed (the jupyter extra)"
+    if not INSTALLED_EXTENSION.is_file():
+        return (f"the JupyterLab extension is not built/installed ({INSTALLED_EXTENSION} is missing):"
+                " run bash scripts/setup.sh")
+    return None
+
+
+class JupyterLab(JupyterServer):
+    """The server of JupyterServer, started as JupyterLab (the same server with the lab UI)."""
+
+    def start(self) -> "JupyterLab":
+        settings = self.home / "lab-settings"
+        # No "official Jupyter news?" question and no update check (both would reach the network).
+        notification = settings / "@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+        notification.parent.mkdir(parents=True, exist_ok=True)
+        notification.write_text('{"fetchNews": "false", "checkForUpdates": false}')
+        command = [
+            sys.executable, "-m", "jupyterlab", "--no-browser",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.root}",
+            f"--IdentityProvider.token={self.token}",
+            f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.workspaces_dir={self.home / 'workspaces'}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.append("--allow-root")
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(command, env=self.environment(), stdout=out,
+                                            stderr=subprocess.STDOUT, cwd=self.home)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited:\n{self.log.read_text()}")
+            try:
+                if self.request("GET", "api/status").status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"jupyter lab did not answer in 90 s:\n{self.log.read_text()}")
+
+    def lab_url(self, path: str = "") -> str:
+        """The page that opens `path`, in a fresh workspace (nothing left open by earlier tests)."""
+        return f"{self.url}lab/tree/{path}?reset&token={self.token}"
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

@@ -1,0 +1,141 @@
+"""Running the job from JupyterLab: progress, the error at the failing cell, the run report,
+the log, a passing run's rows, a second run refused, stopping, bad arguments."""
+from __future__ import annotations
+
+import sqlite3
+
+import notebooks
+from conftest import screenshot
+from test_markers import expect_markers, open_notebook
+
+
+def status(panel):
+    return panel.locator(".vdk-run-status")
+
+
+def wait_for_phase(page, phase: str, timeout: float = 120_000) -> None:
+    page.wait_for_selector(
+        f".jp-NotebookPanel:not(.lm-mod-hidden) .vdk-run-status[data-phase='{phase}']", timeout=timeout
+    )
+
+
+def last_run(lab, job_dir) -> dict:
+    """The result of the job's last run, as the server reports it (for the database file)."""
+    runs = lab.api("GET", f"runs?path={job_dir.name}").json["runs"]
+    answer = lab.api("GET", f"runs/{runs[0]['run_id']}?after=0")
+    assert answer.json["done"], answer
+    return answer.json["result"]
+
+
+def failing_job(job_dir):
+    (job_dir / "10_load.sql").write_text("CREATE TABLE orders (id INTEGER, amount REAL)")
+    notebooks.write(job_dir / "20_transform.ipynb", [
+        notebooks.code("rate = 0", cell_id="rate"),
+        notebooks.code("total = 10\nper_unit = total / rate\nprint(per_unit)", cell_id="divide"),
+        notebooks.code("print('never')", cell_id="after"),
+    ])
+
+
+def test_failing_run_shows_the_error_at_the_failing_cell_and_opens_the_report(page, lab, job_dir):
+    failing_job(job_dir)
+    panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
+    expect_markers(page, panel, ["1", "2", "3"])
+    panel.locator(".vdk-run-button").click()
+    wait_for_phase(page, "failed")
+    failed = panel.locator(".jp-CodeCell").nth(1)
+    error = failed.locator(".vdk-cell-error")
+    error.wait_for()
+    head = error.locator(".vdk-cell-error-head").inner_text()
+    assert "ZeroDivisionError: division by zero (line 2)" in head
+    assert "vdk-failed-cell" in failed.get_attribute("class")
+    assert error.is_visible()
+    # Only the failing cell carries the error.
+    assert panel.locator(".vdk-cell-error").count() == 1
+    assert "20_transform.ipynb" in status(panel).inner_text()
+    screenshot(page, "failed-cell")
+
+    panel.locator(".vdk-report-button").click()
+    report = page.locator(".jp-NotebookPanel.vdk-report")
+    report.wait_for()
+    tab = page.locator(".lm-TabBar-tab.lm-mod-current", has_text="(run report)")
+    tab.wait_for()
+    report.locator(".jp-OutputArea-output", has_text="ZeroDivisionError").first.wait_for()
+    screenshot(page, "run-report")
+
+
+
+def test_log_is_one_click_from_the_status(page, lab, job_dir):
+    failing_job(job_dir)
+    panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
+    panel.locator(".vdk-run-button").click()
+    wait_for_phase(page, "failed")
+    panel.locator(".vdk-log-button").click()
+    log = page.locator(".vdk-run-log pre")
+    log.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('.vdk-run-log pre').textContent.includes('ZeroDivisionError')"
+    )
+    screenshot(page, "run-log")
+
+
+def test_a_failing_sql_step_is_named_with_its_error(page, lab, job_dir):
+    (job_dir / "10_load.sql").write_text("SELECT * FROM no_such_table")
+    notebooks.write(job_dir / "20_transform.ipynb", [notebooks.code("x = 1")])
+    panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
+    panel.locator(".vdk-run-button").click()
+    wait_for_phase(page, "failed")
+    text = status(panel).inner_text()
+    assert "10_load.sql" in text, text
+    assert panel.locator(".vdk-cell-error").count() == 0
+
+
+def test_passing_run_lands_rows_in_the_sqlite_file(page, lab, job_dir):
+    (job_dir / "10_create.sql").write_text("CREATE TABLE totals (day TEXT, amount REAL)")
+    notebooks.write(job_dir / "20_transform.ipynb", [
+        notebooks.code("rows = [('2026-11-24', 5.5), ('2026-11-25', 7.25)]", cell_id="rows"),
+        notebooks.code("explore_locally()", tags=["non-vdk"], cell_id="explore"),
+        notebooks.code(
+            "for day, amount in rows:\n"
+            "    job_input.execute_query(f\"INSERT INTO totals VALUES ('{day}', {amount})\")",
+            cell_id="insert"),
+    ])
+    panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
+    expect_markers(page, panel, ["1", "left out", "2"])
+    panel.locator(".vdk-run-button").click()
+    wait_for_phase(page, "succeeded")
+    assert panel.locator(".vdk-cell-error").count() == 0
+    screenshot(page, "run-succeeded")
+    database = last_run(lab, job_dir)["database"]
+    assert database["default"] and database["file"], database
+    with sqlite3.connect(database["file"]) as connection:
+        rows = connection.execute("SELECT day, amount FROM totals ORDER BY day").fetchall()
+    assert rows == [("2026-11-24", 5.5), ("2026-11-25", 7.25)]
+
+
+def test_second_run_is_refused_while_one_runs_and_a_run_can_be_stopped(page, lab, job_dir):
+    notebooks.write(job_dir / "20_wait.ipynb", [
+        notebooks.code("import time", cell_id="imports"),
+        notebooks.code("time.sleep(60)", cell_id="wait"),
+    ])
+    panel = open_notebook(page, lab, f"{job_dir.name}/20_wait.ipynb")
+    panel.locator(".vdk-run-button").click()
+    page.wait_for_function(
+        "() => document.querySelector('.vdk-run-status')?.textContent.includes('cell 2, 2 of 2')"
+    )
+    assert "vdk-running-cell" in panel.locator(".jp-CodeCell").nth(1).get_attribute("class")
+    screenshot(page, "run-progress")
+    panel.locator(".vdk-run-button").click()
+    page.locator(".jp-toast-message", has_text="is already running").first.wait_for()
+    panel.locator(".vdk-stop-button").click()
+    wait_for_phase(page, "stopped", timeout=60_000)
+    assert len(lab.api("GET", f"runs?path={job_dir.name}").json["runs"]) == 1
+
+
+def test_arguments_that_are_not_a_json_object_are_refused_before_anything_starts(page, lab, job_dir):
+    notebooks.write(job_dir / "20_x.ipynb", [notebooks.code("x = 1")])
+    panel = open_notebook(page, lab, f"{job_dir.name}/20_x.ipynb")
+    panel.locator(".vdk-arguments").fill('["2026-11-25"]')
+    panel.locator(".vdk-run-button").click()
+    page.locator(".jp-toast-message", has_text="must be a JSON object").first.wait_for()
+    assert "vdk-invalid" in panel.locator(".vdk-arguments").get_attribute("class")
+    assert lab.api("GET", f"runs?path={job_dir.name}").json["runs"] == []
