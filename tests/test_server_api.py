@@ -185,7 +185,10 @@ def test_arguments_reach_the_job_unchanged_and_bad_ones_are_refused_before_anyth
         server, make_job):
     job = make_job(**{"20_nb__ipynb": [
         code("who = 'nobody'", tags=["parameters"]),
-        code("import pathlib\npathlib.Path(job_input.get_job_directory(), 'who.txt').write_text(who)")]})
+        code("import pathlib\npathlib.Path(job_input.get_job_directory(), 'who.txt').write_text(who)"),
+        # What the job starts (a nested `vdk run`, say) does not write into this run's events.
+        code("import os\npathlib.Path(job_input.get_job_directory(), 'env.txt').write_text(\n"
+             "    str(os.environ.get('VDK_NOTEBOOK_EVENTS_FILE')))")]})
     tricky = "O'Brien \"quoted\" $HOME `date` ; rm -rf /"
     for bad, kind in (([1, 2], "a list"), ("{\"who\": 1}", "a string"), (3, "a number")):
         refused = server.api("POST", "runs", {"path": relative(server, job), "arguments": bad})
@@ -195,6 +198,7 @@ def test_arguments_reach_the_job_unchanged_and_bad_ones_are_refused_before_anyth
     result, _ = server.wait_for_run(started.json["run_id"])
     assert result["status"] == "succeeded", server.api("GET", f"runs/{started.json['run_id']}/log").text
     assert (job / "who.txt").read_text() == tricky
+    assert (job / "env.txt").read_text() == "None"
 
 
 def test_a_second_run_is_refused_and_a_stopped_run_still_writes_its_report(server, make_job):

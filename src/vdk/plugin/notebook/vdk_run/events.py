@@ -8,6 +8,7 @@ when that variable is set (hooks.vdk_start), so other runs pay nothing.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pathlib
 import time
@@ -26,30 +27,47 @@ from vdk.plugin.notebook.vdk_run import EVENTS_FILE_VARIABLE
 from vdk.plugin.notebook.vdk_run.step import NotebookStep
 from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
 
-
-_out: list[Any] = []
+log = logging.getLogger(__name__)
 
 
 def emit(kind: str, **fields: Any) -> None:
     """Append one event; flushed at once, since the server reads it while the job runs."""
-    if not _out:
-        _out.append(open(os.environ[EVENTS_FILE_VARIABLE], "a", encoding="utf-8", buffering=1))
-        # Not handed on to processes the job starts (a `!cmd` line): one left running in the
-        # background would keep the pipe open, and the server waiting for its end.
-        os.set_inheritable(_out[0].fileno(), False)
-        if _out[0].name.startswith("/dev/fd/"):
-            _close_inherited(_out[0].name)
+    if _out[0] is None:
+        return
     line = json.dumps({"type": kind, "time": time.time(), **fields}, default=str)
-    _out[0].write(line + "\n")
+    try:
+        _out[0].write(line + "\n")
+    except OSError:  # the server went away: the job goes on, as it would from a terminal
+        _out[0] = None
 
 
-def _close_inherited(name: str) -> None:
+def _open() -> Any:
+    """Opened when this module is loaded (hooks.vdk_start), before any step or user code runs."""
+    # Taken out of the environment: a `vdk run` started by a cell of this job is not followed.
+    name = os.environ.pop(EVENTS_FILE_VARIABLE)
+    try:
+        out = open(name, "a", encoding="utf-8", buffering=1)
+    except OSError as e:
+        log.warning("Progress events for JupyterLab cannot be written to %s: %s", name, e)
+        return None
+    # Not handed on to processes the job starts (a `!cmd` line): one left running in the
+    # background would keep the pipe open, and the server waiting for its end.
+    os.set_inheritable(out.fileno(), False)
+    if name.startswith("/dev/fd/"):
+        _close_inherited(name, out.fileno())
+    return out
+
+
+def _close_inherited(name: str, kept: int) -> None:
     try:
         fd = int(name[len("/dev/fd/"):])
-        if fd != _out[0].fileno():
+        if fd != kept:
             os.close(fd)
     except (ValueError, OSError):
         pass
+
+
+_out: list[Any] = [_open()]
 
 
 class _CellEvents(CellListener):
