@@ -203,7 +203,11 @@ class Runs:
         run = Run(self.root, job, arguments)
         self._runs[run.id] = run
         self._forget_old()
-        await run.start()
+        try:
+            await run.start()
+        except BaseException:
+            del self._runs[run.id]  # never started: it must not block the next run as active
+            raise
         return run
 
     def get(self, run_id: str) -> Run:
