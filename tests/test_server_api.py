@@ -377,3 +377,29 @@ def test_a_notebook_that_cannot_run_names_the_cell_or_the_file_before_any_cell_r
     assert "not valid JSON" in result["failed_step"]["error"]["evalue"] or \
         "JSON" in result["failed_step"]["error"]["message"], result["failed_step"]
     assert result["message"].startswith(f"Data job '{job.name}' failed at step 30_bad.ipynb: ")
+
+
+def test_a_run_that_cannot_start_says_why_and_does_not_block_the_next(tmp_path, monkeypatch):
+    import asyncio
+
+    from vdk.plugin.notebook.jupyter.server import runs as runs_module
+    from vdk.plugin.notebook.jupyter.server.paths import ApiError
+    from vdk.plugin.notebook.jupyter.server.paths import job_at
+
+    (tmp_path / "job").mkdir()
+    (tmp_path / "job" / "config.ini").write_text(CONFIG)
+    runs = runs_module.Runs(tmp_path)
+    job = job_at(tmp_path, tmp_path / "job")
+    monkeypatch.setattr(runs_module.Run, "argv", lambda self: [str(tmp_path / "no-such-vdk"), "run"])
+
+    async def twice() -> list[str]:
+        messages = []
+        for _ in range(2):
+            with pytest.raises(ApiError) as refused:
+                await runs.start(job, None)
+            messages.append(f"{refused.value.status} {refused.value.message}")
+        return messages
+
+    messages = asyncio.run(twice())
+    assert all(m.startswith("500 vdk run could not be started: ") for m in messages), messages
+    assert runs.list(job) == []
