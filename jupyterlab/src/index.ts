@@ -36,6 +36,11 @@ function activate(
   palette: ICommandPalette | null
 ): void {
   const { commands } = app;
+  // By id: toolbar buttons re-read their command's state only when their own id is named.
+  const notifyAll = (): void =>
+    [...Object.values(CommandIDs), ...Object.values(TagCommands)].forEach(id =>
+      commands.notifyCommandChanged(id)
+    );
   app.serviceManager.contents.addDrive(new ReportDrive());
   const markers = new Map<NotebookPanel, JobMarkers>();
   const toolbars = new Map<NotebookPanel, VdkToolbar>();
@@ -55,7 +60,7 @@ function activate(
     marker.planChanged.connect((_, plan) => {
       toolbar.onPlan(plan);
       showDatabaseNotice(plan.job?.database);
-      commands.notifyCommandChanged();
+      notifyAll();
     });
     panel.disposed.connect(() => {
       marker.dispose();
@@ -123,7 +128,7 @@ function activate(
     icon: vdkIcon,
     execute: args => createDataJob(browser, docManager, !!args.fromContextMenu)
   });
-  runs.changed.connect(() => commands.notifyCommandChanged());
+  runs.changed.connect(notifyAll);
 
   addTagCommands(commands, tracker, {
     [TagCommands.leaveOut]: leaveOutIcon,

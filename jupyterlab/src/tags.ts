@@ -57,6 +57,8 @@ export function addTagCommands(
   const cells = (): ICellModel[] =>
     tracker.currentWidget ? targetCells(tracker.currentWidget.content) : [];
   const anyTagged = (tag: string): boolean => cells().some(m => tagsOf(m).includes(tag));
+  // By id: a toolbar button re-reads its command's state only when its own id is named.
+  const notify = (): void => Object.values(CommandIDs).forEach(id => commands.notifyCommandChanged(id));
 
   commands.addCommand(CommandIDs.leaveOut, {
     label: 'Leave cell out of the job',
@@ -66,7 +68,7 @@ export function addTagCommands(
     icon: icons[CommandIDs.leaveOut],
     execute: () => {
       cells().forEach(m => addTag(m, LEAVE_OUT_TAG));
-      commands.notifyCommandChanged();
+      notify();
     }
   });
   commands.addCommand(CommandIDs.include, {
@@ -77,7 +79,7 @@ export function addTagCommands(
     icon: icons[CommandIDs.include],
     execute: () => {
       cells().forEach(m => removeTag(m, LEAVE_OUT_TAG));
-      commands.notifyCommandChanged();
+      notify();
     }
   });
   commands.addCommand(CommandIDs.parameters, {
@@ -98,10 +100,10 @@ export function addTagCommands(
         }
       }
       addTag(target, PARAMETERS_TAG);
-      commands.notifyCommandChanged();
+      notify();
     }
   });
   // Toolbar buttons and menus follow the active cell.
-  tracker.activeCellChanged.connect(() => commands.notifyCommandChanged());
-  tracker.selectionChanged.connect(() => commands.notifyCommandChanged());
+  tracker.activeCellChanged.connect(notify);
+  tracker.selectionChanged.connect(notify);
 }

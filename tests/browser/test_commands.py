@@ -1,0 +1,84 @@
+"""The commands where a user looks for them: the VDK menu, the cell toolbar, the command
+palette, the file browser's context menu (Create data job)."""
+from __future__ import annotations
+
+import json
+
+import notebooks
+from conftest import screenshot
+from test_markers import expect_markers, open_notebook, transform_notebook
+
+
+def test_vdk_menu_runs_the_job(page, lab, job_dir):
+    notebooks.write(job_dir / "20_x.ipynb", [notebooks.code("print('hello')")])
+    panel = open_notebook(page, lab, f"{job_dir.name}/20_x.ipynb")
+    page.locator(".lm-MenuBar-itemLabel", has_text="VDK").click()
+    menu = page.locator(".lm-Menu").last
+    labels = menu.locator(".lm-Menu-itemLabel").all_inner_texts()
+    for label in ["Run data job", "Stop data job", "Open run report", "Show run log",
+                  "Mark cell as parameters", "Create data job"]:
+        assert label in labels, labels
+    screenshot(page, "vdk-menu")
+    menu.locator(".lm-Menu-item", has_text="Run data job").click()
+    page.wait_for_selector(".vdk-run-status[data-phase='succeeded']", timeout=120_000)
+    assert "succeeded" in panel.locator(".vdk-run-status").inner_text()
+
+
+def test_cell_toolbar_leaves_a_cell_out_and_includes_it_again(page, lab, job_dir):
+    transform_notebook(job_dir)
+    panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
+    expect_markers(page, panel, ["1", "left out", "2 SQL", "3"])
+    last = panel.locator(".jp-CodeCell").nth(3)
+    last.locator(".jp-InputPrompt").click()
+    last.locator(".jp-cell-toolbar [data-command='vdk:leave-cell-out']").click()
+    expect_markers(page, panel, ["1", "left out", "2 SQL", "left out"])
+    screenshot(page, "cell-toolbar")
+    last.locator(".jp-cell-toolbar [data-command='vdk:include-cell']").click()
+    expect_markers(page, panel, ["1", "left out", "2 SQL", "3"])
+
+
+def test_palette_marks_the_parameters_cell(page, lab, job_dir):
+    transform_notebook(job_dir)
+    panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
+    expect_markers(page, panel, ["1", "left out", "2 SQL", "3"])
+    panel.locator(".jp-CodeCell").nth(0).locator(".jp-InputPrompt").click()
+    page.keyboard.press("Control+Shift+C")
+    page.locator(".lm-CommandPalette-input").fill("Mark cell as parameters")
+    page.keyboard.press("Enter")
+    panel.locator(".jp-CodeCell").nth(0).locator(".vdk-marker.vdk-marker-parameters").wait_for()
+    # A standard tag, saved in the notebook: it works without this extension too.
+    page.keyboard.press("Control+s")
+    page.locator(".lm-TabBar-tab.lm-mod-current:not(.jp-mod-dirty)", has_text="20_transform").wait_for()
+    saved = json.loads((job_dir / "20_transform.ipynb").read_text())
+    assert saved["cells"][1]["metadata"]["tags"] == ["parameters"]
+
+
+def test_create_data_job_from_the_file_browser(page, lab, job_dir):
+    parent = job_dir.name  # any folder; created inside it
+    page.goto(lab.lab_url(parent))
+    page.locator(".jp-DirListing-content").click(button="right", position={"x": 100, "y": 200})
+    page.get_by_role("menuitem", name="Create data job").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("input").fill("daily-sales")
+    screenshot(page, "create-job")
+    dialog.get_by_role("button", name="Create").click()
+    page.locator(".jp-NotebookPanel .vdk-marker").first.wait_for()
+    created = job_dir / "daily-sales"
+    made = sorted(p.name for p in created.iterdir() if not p.name.startswith("."))
+    assert made == ["10_notebook.ipynb", "config.ini", "requirements.txt"]
+    assert page.locator(".lm-TabBar-tab.lm-mod-current", has_text="10_notebook.ipynb").is_visible()
+
+
+def test_the_embedded_sqlite_notice_is_shown_once(page, lab, job_dir):
+    notebooks.write(job_dir / "20_x.ipynb", [notebooks.code("x = 1")])
+    notebooks.write(job_dir / "30_y.ipynb", [notebooks.code("y = 1")])
+    open_notebook(page, lab, f"{job_dir.name}/20_x.ipynb")
+    notice = page.locator(".jp-toast-message", has_text="No database is configured")
+    notice.first.wait_for()
+    screenshot(page, "sqlite-notice")
+    assert job_dir.name in notice.first.inner_text()
+    # Another notebook of the same job, after a reload: not again.
+    page.goto(lab.lab_url(f"{job_dir.name}/30_y.ipynb"))
+    page.locator(".jp-NotebookPanel .vdk-marker").first.wait_for()
+    page.wait_for_timeout(1000)
+    assert notice.count() == 0
