@@ -58,7 +58,8 @@ class JupyterServer:
                    JUPYTER_CONFIG_DIR=str(self.home / "jupyter-config"))
         return env
 
-    def start(self) -> "JupyterServer":
+    def command(self) -> list[str]:
+        """The command line; a subclass adds options or starts another app (JupyterLab)."""
         command = [
             sys.executable, "-m", "jupyter_server", "--no-browser",
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
@@ -67,20 +68,25 @@ class JupyterServer:
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers run as root
             command.append("--allow-root")
+        return command
+
+    def start(self, timeout: float = 60) -> "JupyterServer":
+        """Starts the server and returns once it answers (or raises with its log)."""
         with open(self.log, "wb") as out:
-            self.process = subprocess.Popen(command, env=self.environment(), stdout=out,
+            self.process = subprocess.Popen(self.command(), env=self.environment(), stdout=out,
                                             stderr=subprocess.STDOUT, cwd=self.home)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter server exited:\n{self.log.read_text()}")
+                raise RuntimeError(f"{self.command()[2]} exited:\n{self.log.read_text()}")
             try:
                 if self.request("GET", "api/status").status == 200:
                     return self
             except OSError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"jupyter server did not answer in 60 s:\n{self.log.read_text()}")
+        raise RuntimeError(f"{self.command()[2]} did not answer in {timeout:.0f} s:\n"
+                           f"{self.log.read_text()}")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
