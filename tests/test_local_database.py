@@ -71,3 +71,5 @@ def test_vdksql_without_a_usable_database_is_one_line(shell, fresh_machine):
     (line,) = result.error_in_exec._render_traceback_()
     assert line.startswith("QueryFailed: No connection to the job's database: ")
     assert "db_default_type" in line and "\n" not in line
+    assert "database with type nowhere, which does not exist" in line
+    assert "resolvable type" not in line and line.count("VdkConfigurationError") == 1

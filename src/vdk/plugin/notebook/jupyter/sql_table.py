@@ -8,6 +8,7 @@ table needs the names, so here the query goes through a cursor of the same manag
 from __future__ import annotations
 
 import html
+import re
 import textwrap
 from typing import Any
 from typing import Optional
@@ -111,7 +112,12 @@ def _text(value: Any) -> str:
     return "NULL" if value is None else str(value)
 
 
+_VDK_PREAMBLE = re.compile(r"^(\w+: )?An error of resolvable type \S+ occurred\s*")
+
+
 def _first_line(error: BaseException) -> str:
-    """A one-line message: VDK's errors span many lines (what, why, consequences, countermeasures)."""
+    """A one-line message: VDK's errors span many lines (what, why, consequences, countermeasures)
+    and start with their class name and blame, which the message already says."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return " ".join(lines[:1]) if len(lines) <= 1 else lines[0] + " (...)"
+    text = " ".join(lines[:1]) if len(lines) <= 1 else lines[0] + " (...)"
+    return _VDK_PREAMBLE.sub("", text)
