@@ -132,9 +132,11 @@ class RunReportHandler(_Handler):
                                         if e.get("type") == "report"})) or "none"
             raise ApiError(404, f"Run {run_id} wrote no report for notebook {name!r} "
                                 f"(reports of this run: {written}).")
-        # Only the file the run itself said it wrote, and only by the notebook's name.
+        # Only the file the run said it wrote for one of its own notebook steps, by that name.
+        steps = {e.get("step") for e in run.events
+                 if e.get("type") == "step_started" and e.get("step_type") == "notebook"}
         file = pathlib.Path(reports[-1]["file"])
-        if file.name != name:
+        if file.name != name or name not in steps or file.suffix != ".ipynb":
             raise ApiError(404, f"Run {run_id} wrote no report for notebook {name!r}.")
         try:
             text = file.read_text(encoding="utf-8")
