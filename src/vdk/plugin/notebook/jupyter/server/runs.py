@@ -125,9 +125,10 @@ class Run:
                     event = json.loads(line)
                 except ValueError:
                     continue
-                for key in ("path",):
-                    if key in event:
-                        event[key] = relative(self.root, event[key])
+                if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                    continue
+                if "path" in event:  # as the front end names files: relative to the root
+                    event["path"] = relative(self.root, event["path"])
                 self._add(event)
         finally:
             transport.close()
