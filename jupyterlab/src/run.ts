@@ -30,6 +30,22 @@ export interface IRunState {
   reports: api.IReportRef[];
 }
 
+/** The result in a few words for the toolbar (the full message is its tooltip). */
+function shortResult(result: api.IRunResult): string {
+  const cell = result.failed_cell;
+  const step = result.failed_step;
+  if (result.status === 'succeeded') {
+    return `Succeeded in ${result.seconds.toFixed(1)} s`;
+  } else if (result.status === 'stopped') {
+    return `Stopped after ${result.seconds.toFixed(1)} s`;
+  } else if (cell) {
+    return `Failed at ${cell.step}, cell ${cell.number}: ${cell.ename}`;
+  } else if (step) {
+    return `Failed at ${step.name}${step.error ? ': ' + step.error.ename : ''}`;
+  }
+  return `Failed (exit code ${result.exit_code})`;
+}
+
 export class RunController {
   constructor(
     private _app: JupyterFrontEnd,
@@ -209,7 +225,7 @@ export class RunController {
     state.result = result;
     state.reports = result.reports.length ? result.reports : state.reports;
     state.phase = result.status;
-    state.text = result.message;
+    state.text = shortResult(result);
     this._set(state);
     const jobPath = state.job.path;
     const actions: Notification.IAction[] = [];

@@ -107,7 +107,8 @@ export class VdkToolbar extends Widget {
     const running = state?.phase === 'running' || state?.phase === 'stopping';
     this._status.textContent = state?.text ?? '';
     this._status.dataset.phase = state?.phase ?? '';
-    this._status.title = state?.result?.failed_step?.error?.message ?? state?.text ?? '';
+    const stepError = state?.result?.failed_cell ? null : state?.result?.failed_step?.error?.message;
+    this._status.title = [state?.result?.message ?? state?.text, stepError].filter(Boolean).join('\n\n');
     this._stop.hidden = !running;
     this._stop.disabled = state?.phase === 'stopping';
     this._report.hidden = running || !state?.reports.length;

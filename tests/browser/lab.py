@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import pathlib
-import subprocess
 import sys
-import time
 
 from jupyter_server_process import JupyterServer
 
@@ -41,38 +39,24 @@ def missing_prerequisite() -> str | None:
 class JupyterLab(JupyterServer):
     """The server of JupyterServer, started as JupyterLab (the same server with the lab UI)."""
 
-    def start(self) -> "JupyterLab":
+    def command(self) -> list[str]:
         settings = self.home / "lab-settings"
         # No "official Jupyter news?" question and no update check (both would reach the network).
         notification = settings / "@jupyterlab/apputils-extension/notification.jupyterlab-settings"
         notification.parent.mkdir(parents=True, exist_ok=True)
         notification.write_text('{"fetchNews": "false", "checkForUpdates": false}')
-        command = [
-            sys.executable, "-m", "jupyterlab", "--no-browser",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
-            "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.root}",
-            f"--IdentityProvider.token={self.token}",
+        command = super().command()
+        command[2] = "jupyterlab"  # python -m jupyterlab: the same server, with the lab UI
+        return command + [
             f"--LabApp.user_settings_dir={settings}",
             f"--LabApp.workspaces_dir={self.home / 'workspaces'}",
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            command.append("--allow-root")
-        with open(self.log, "wb") as out:
-            self.process = subprocess.Popen(command, env=self.environment(), stdout=out,
-                                            stderr=subprocess.STDOUT, cwd=self.home)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited:\n{self.log.read_text()}")
-            try:
-                if self.request("GET", "api/status").status == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"jupyter lab did not answer in 90 s:\n{self.log.read_text()}")
+
+    def start(self, timeout: float = 90) -> "JupyterLab":
+        super().start(timeout)
+        return self
 
     def lab_url(self, path: str = "") -> str:
         """The page that opens `path`, in a fresh workspace (nothing left open by earlier tests)."""

@@ -86,6 +86,10 @@ def test_a_failing_sql_step_is_named_with_its_error(page, lab, job_dir):
     wait_for_phase(page, "failed")
     text = status(panel).inner_text()
     assert "10_load.sql" in text, text
+    # The step's error is one hover away on the status, and in the notification.
+    assert "no such table: no_such_table" in status(panel).get_attribute("title")
+    page.locator(".jp-toast-message", has_text="10_load.sql").first.wait_for()
+    screenshot(page, "failed-sql-step")
     assert panel.locator(".vdk-cell-error").count() == 0
 
 
