@@ -60,6 +60,9 @@ function activate(
     marker.planChanged.connect((_, plan) => {
       toolbar.onPlan(plan);
       showDatabaseNotice(plan.job?.database);
+      if (plan.job) {
+        void runs.resume(plan.job, panel.context.path);
+      }
       notifyAll();
     });
     panel.disposed.connect(() => {

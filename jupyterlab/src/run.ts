@@ -117,6 +117,44 @@ export class RunController {
     }
   }
 
+  /**
+   * Follows a run of `job` that is still going on the server (started before the page was
+   * loaded, or from another tab), so its progress and result show here too.
+   */
+  async resume(job: api.IJob, origin: string): Promise<void> {
+    if (this._states.has(job.path) || this._asked.has(job.path)) {
+      return;
+    }
+    this._asked.add(job.path);
+    let runs: api.IRunSummary[];
+    try {
+      runs = (await api.listRuns(job.path)).runs;
+    } catch {
+      return; // the markers already say when the server cannot be reached
+    }
+    const active = runs.find(r => !r.done && r.job.path === job.path);
+    if (!active || this._states.has(job.path)) {
+      return;
+    }
+    const state: IRunState = {
+      runId: active.run_id,
+      job,
+      origin,
+      phase: 'running',
+      text: 'Running…',
+      result: null,
+      reports: []
+    };
+    this._set(state);
+    try {
+      await this._follow(state);
+    } catch (error) {
+      state.phase = 'error';
+      state.text = error instanceof api.ApiError ? error.message : String(error);
+      this._set(state);
+    }
+  }
+
   async stop(jobPath: string): Promise<void> {
     const state = this._states.get(jobPath);
     if (!state?.runId || !this.isRunning(jobPath)) {
@@ -290,5 +328,6 @@ export class RunController {
   }
 
   private _states = new Map<string, IRunState>();
+  private _asked = new Set<string>();
   private _changed = new Signal<this, string>(this);
 }

@@ -143,3 +143,17 @@ def test_arguments_that_are_not_a_json_object_are_refused_before_anything_starts
     page.locator(".jp-toast-message", has_text="must be a JSON object").first.wait_for()
     assert "vdk-invalid" in panel.locator(".vdk-arguments").get_attribute("class")
     assert lab.api("GET", f"runs?path={job_dir.name}").json["runs"] == []
+
+
+def test_a_run_started_before_the_page_opened_shows_its_progress_and_result(page, lab, job_dir):
+    go = job_dir / "go"
+    notebooks.write(job_dir / "20_wait.ipynb", [
+        notebooks.code(f"import pathlib, time\nwhile not pathlib.Path({str(go)!r}).exists():\n    time.sleep(0.05)"),
+    ])
+    started = lab.api("POST", "runs", {"path": job_dir.name})
+    assert started.status == 202, started
+    panel = open_notebook(page, lab, f"{job_dir.name}/20_wait.ipynb")
+    wait_for_phase(page, "running")
+    assert "20_wait.ipynb" in status(panel).inner_text()
+    go.write_text("")
+    wait_for_phase(page, "succeeded")
