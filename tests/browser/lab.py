@@ -7,6 +7,7 @@ Chromium's background networking is disabled.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import pathlib
 import sys
@@ -26,9 +27,9 @@ def missing_prerequisite() -> str | None:
     """Why the browser tests cannot run here, or None."""
     if not os.path.exists(CHROMIUM):
         return f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)"
-    try:
-        import jupyterlab  # noqa: F401
-    except ImportError:
+    # jupyterlab.labapp, not jupyterlab: the front end's jupyterlab/ folder at the top of the
+    # repository imports as an empty namespace package from there.
+    if importlib.util.find_spec("jupyterlab") is None or importlib.util.find_spec("jupyterlab.labapp") is None:
         return "JupyterLab is not installed (the jupyter extra)"
     if not INSTALLED_EXTENSION.is_file():
         return (f"the JupyterLab extension is not built/installed ({INSTALLED_EXTENSION} is missing):"
