@@ -22,9 +22,9 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 # In place of this folder, whose jupyter_server.py would hide the jupyter_server package.
-sys.path[0:1] = [str(HERE.parent / "tests"), str(HERE.parent / "tests" / "browser")]
+sys.path[0:1] = [str(HERE.parent / "tests")]
 
-from lab import JupyterLab, launch_chromium, missing_prerequisite  # noqa: E402
+from browser.browser_lab import JupyterLab, launch_chromium, missing_prerequisite  # noqa: E402
 from notebooks import code, write  # noqa: E402
 
 from vdk.plugin.notebook.jupyter.local_database import local_database  # noqa: E402

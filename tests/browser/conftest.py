@@ -5,15 +5,10 @@ from __future__ import annotations
 import os
 import pathlib
 import re
-import sys
 
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-
-from lab import JupyterLab, launch_chromium, missing_prerequisite  # noqa: E402
-
-SCREENSHOTS = pathlib.Path(__file__).parents[2] / "docs" / "screenshots"
+from .browser_lab import JupyterLab, launch_chromium, missing_prerequisite
 
 
 def pytest_collection_modifyitems(config, items):
@@ -80,11 +75,3 @@ def job_dir(lab, request) -> pathlib.Path:
     folder.mkdir()
     (folder / "config.ini").write_text(f"[owner]\nteam = browser-tests\n\n[job]\nname = {name}\n")
     return folder
-
-
-def screenshot(page, name: str, locator=None) -> pathlib.Path:
-    """One screenshot per feature, for the README's "In JupyterLab" section."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    (locator or page).screenshot(path=str(path))
-    return path

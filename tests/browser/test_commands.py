@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import notebooks
-from conftest import screenshot
-from test_markers import expect_markers, open_notebook, transform_notebook
+from .browser_lab import screenshot
+from .test_markers import expect_markers, open_notebook, transform_notebook
 
 
 def test_vdk_menu_runs_the_job(page, lab, job_dir):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import notebooks
-from conftest import screenshot
+from .browser_lab import screenshot
 
 
 def open_notebook(page, lab, path: str):

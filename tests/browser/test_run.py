@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 import notebooks
-from conftest import screenshot
-from test_markers import expect_markers, open_notebook
+from .browser_lab import screenshot
+from .test_markers import expect_markers, open_notebook
 
 
 def status(panel):

@@ -20,6 +20,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
 # Where the prebuilt extension must be for JupyterLab to load it (setup.sh links it there).
+SCREENSHOTS = pathlib.Path(__file__).parents[2] / "docs" / "screenshots"
 INSTALLED_EXTENSION = pathlib.Path(sys.prefix, "share/jupyter/labextensions/vdk-jupyter/package.json")
 
 
@@ -66,3 +67,11 @@ class JupyterLab(JupyterServer):
 
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def screenshot(page, name: str, locator=None) -> pathlib.Path:
+    """One screenshot per feature, for the README's "In JupyterLab" section."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    (locator or page).screenshot(path=str(path))
+    return path
