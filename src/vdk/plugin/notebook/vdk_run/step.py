@@ -22,6 +22,7 @@ from vdk.plugin.notebook.engine.errors import error_text
 from vdk.plugin.notebook.engine.prepare import PreparedNotebook
 from vdk.plugin.notebook.engine.process_state import importable_folder
 from vdk.plugin.notebook.engine.process_state import main_module
+from vdk.plugin.notebook.engine.process_state import working_directory
 from vdk.plugin.notebook.engine.report import NotebookReport
 from vdk.plugin.notebook.engine.report import ReportOptions
 from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
@@ -87,7 +88,11 @@ class NotebookStep:
             report = NotebookReport(notebook, self.report, self.job_name)
             listeners.append(report)
         try:
-            with importable_folder(str(step.job_dir)), main_module(module):
+            # Jupyter runs a notebook in its own folder, so cells open files beside it
+            # (`open('data.csv')`, `!pwd`, `%%writefile`); a .py step keeps vdk-core's cwd.
+            with importable_folder(str(step.job_dir)), main_module(module), working_directory(
+                str(notebook.path.parent.absolute())
+            ):
                 summary = run_cells(
                     notebook.name,
                     notebook.cells,
