@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 from notebooks import CREATE_EVENTS
 from notebooks import code
@@ -39,6 +40,8 @@ def test_automagic_runs_a_magic_unless_the_name_is_defined(job, run_job, db):
     job.notebook("20_automagic.ipynb", [
         code("pwd"),
         code("value = _\n" + SAVE),
+        code("\n   \n    pwd\n"),  # IPython strips blank lines and the indent first
+        code("value = _\n" + SAVE),
         code("ls -d /tmp"),
         code("pwd = 'my own pwd'"),
         code("pwd"),  # now the notebook's variable, as in IPython
@@ -46,7 +49,7 @@ def test_automagic_runs_a_magic_unless_the_name_is_defined(job, run_job, db):
     ])
     outcome = run_job(job)
     assert outcome.exit_code == 0, outcome.explain()
-    assert db.events() == [str(job.path), "my own pwd"]
+    assert db.events() == [str(job.path), str(job.path), "my own pwd"]
     assert "/tmp/\n" in outcome.output  # IPython's ls alias is `ls -F`
 
 
@@ -106,3 +109,44 @@ def test_plain_cells_that_look_like_automagic_do_not_import_ipython(job, db):
                           timeout=120, cwd=job.path.parent)
     assert done.returncode == 0, done.stdout + done.stderr
     assert db.events() == ["False"]
+
+
+def test_help_never_starts_a_pager_when_the_job_runs_in_a_terminal(job, db, tmp_path):
+    # IPython pages long help through `less` when stdout is a terminal; a job must not wait for
+    # a key. A real `vdk run` on a pseudo-terminal of 24 lines, without a report (whose capture
+    # would hide the terminal), bounded by a timeout.
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    doc = "\\n".join(f"line {i} of the help" for i in range(200))
+    job.notebook("20_help.ipynb", [code(f"def f():\n    '''{doc}'''\n"), code("f?")])
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = dict(os.environ, VDK_NOTEBOOK_REPORT="false", TERM="xterm", PAGER="less")
+    vdk = os.path.join(os.path.dirname(sys.executable), "vdk")
+    process = subprocess.Popen([vdk, "run", str(job.path)], stdin=follower, stdout=follower,
+                               stderr=follower, env=env, cwd=tmp_path)
+    os.close(follower)
+    output = b""
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([leader], [], [], 1)[0]:
+                continue
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: the job ended
+                break
+            if not chunk:
+                break
+            output += chunk
+        code_ = process.wait(timeout=30)
+    finally:
+        process.kill()
+        os.close(leader)
+    text = output.decode(errors="replace")
+    assert code_ == 0, text
+    assert "line 199 of the help" in text

@@ -109,7 +109,8 @@ def _compile_ipython(
         except SyntaxError:
             pass
         else:
-            return CompiledCell(cell, filename, code, True, shows_result)
+            return CompiledCell(cell, filename, code, True, shows_result,
+                                _automagic(path, cell, filename, source))
     magic = _automagic(path, cell, filename, source, error)
     if magic is not None:
         return CompiledCell(cell, filename, magic.code, True, magic.shows_result, magic)

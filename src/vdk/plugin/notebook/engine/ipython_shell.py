@@ -40,6 +40,7 @@ def bind_shell(namespace: dict[str, Any]) -> Any:
     atexit.unregister(shell.atexit_operations)
     shell.enable_gui = _no_event_loop  # `%matplotlib inline` asks for one; a job has none
     shell.enable_matplotlib = _inline_only(shell.enable_matplotlib)
+    shell.set_hook("show_in_pager", _print_page)  # `obj?`: never start `less` in a job
     shell.vdk_shown_errors = []
     shell.vdk_shown_error = None  # set by capture.py while a cell's output is collected
     shell.showtraceback = _raising(shell, shell.showtraceback, shell.vdk_shown_errors)
@@ -67,6 +68,13 @@ def _no_event_loop(gui: Any = None) -> None:
             f"'{gui}' needs a desktop event loop, which a job does not have. Use "
             "%matplotlib inline: figures then appear in the executed notebook."
         )
+
+
+def _print_page(self: Any, data: Any, start: int = 0, screen_lines: int = 0) -> None:
+    """Help (`obj?`) and other paged text printed, as IPython prints it without a pager; a
+    terminal pager would wait for a key nobody presses when a job runs from a terminal."""
+    text = data.get("text/plain", "") if isinstance(data, dict) else str(data)
+    print("\n".join(text.split("\n")[start:]))
 
 
 def _inline_only(enable_matplotlib: Callable[..., Any]) -> Callable[..., Any]:

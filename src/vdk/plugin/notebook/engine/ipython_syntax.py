@@ -70,7 +70,7 @@ def automagic_line(source: str) -> Optional[tuple[str, str]]:
         return None
     from IPython.core.splitinput import LineInfo
 
-    info = LineInfo(source.strip("\n").lstrip("\n"))
+    info = LineInfo(next(line for line in source.split("\n") if line.strip()))
     if info.ifun != match.group(1):
         return None
     return info.ifun, f"get_ipython().run_line_magic({info.ifun!r}, {info.the_rest!r})\n"
