@@ -155,3 +155,34 @@ def test_values_are_pretty_printed_as_in_jupyter(job, run_job, tmp_path):
     assert text.startswith("{'numbers': [0,\n  1,\n") and text.endswith("'name': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}")
     assert point.outputs[0].data["text/plain"].startswith("<__main__.Point at 0x")
     assert short.outputs[0].data["text/plain"] == "[1, 'two', None]"
+
+
+def test_figure_formats_and_inline_settings_do_not_leak_into_the_next_step(job, run_job, db, tmp_path):
+    # As a new kernel starts afresh, so does the next notebook; a .py step keeps matplotlib's own.
+    pytest.importorskip("matplotlib")
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.notebook("20_notebook.ipynb", [code(
+        "%matplotlib inline\n%config InlineBackend.figure_formats = ['svg']\n"
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2]);"
+    )])
+    job.notebook("30_notebook.ipynb", [code(
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2]);"
+    )])
+    job.notebook("35_notebook.ipynb", [code(
+        "%matplotlib inline\n%config InlineBackend.figure_formats = ['svg']\n"
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2]);"
+    )])
+    job.py("40_check.py", (
+        "import matplotlib\n"
+        "same = matplotlib.rcParams['figure.dpi'] == matplotlib.rcParamsDefault['figure.dpi']\n"
+        "job_input.execute_query(f\"INSERT INTO events (what) VALUES ('{same}')\")"
+    ))
+    outcome = run_job(job)
+    assert outcome.exit_code == 0, outcome.explain()
+    [second] = code_cells(open_report(reports(tmp_path, "30_notebook.ipynb")[0]))
+    [figure] = [o for o in second.outputs if o.output_type == "display_data"]
+    assert "image/png" in figure.data and "image/svg+xml" not in figure.data
+    [third] = code_cells(open_report(reports(tmp_path, "35_notebook.ipynb")[0]))
+    [figure] = [o for o in third.outputs if o.output_type == "display_data"]
+    assert "image/svg+xml" in figure.data
+    assert db.events() == ["True"]

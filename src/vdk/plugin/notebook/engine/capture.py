@@ -24,9 +24,6 @@ from typing import Any
 from typing import Callable
 from typing import Optional
 
-from vdk.plugin.notebook.engine.display_values import error_output
-from vdk.plugin.notebook.engine.display_values import format_value
-from vdk.plugin.notebook.engine.display_values import shown_traceback
 from vdk.plugin.notebook.engine.process_state import swapped_streams
 
 # A job's stdout is usually a pipe, block-buffered: without flushing, a cell's prints reach the
@@ -96,6 +93,8 @@ class CellOutputs:
     def error(self, error: BaseException) -> None:
         """An error Jupyter shows and goes on from (a display method that raised)."""
         self._clear_if_pending()
+        from vdk.plugin.notebook.engine.display_values import error_output
+
         self.outputs.append(error_output(error))
 
     def _update(self, display_id: Optional[str], data: dict[str, Any], metadata: dict) -> None:
@@ -234,6 +233,8 @@ class _Running:
     def shown_error(self, error: BaseException) -> None:
         """An error Jupyter shows without failing the cell (a display method that raised):
         its traceback in the report and on the log's stderr, once."""
+        from vdk.plugin.notebook.engine.display_values import shown_traceback
+
         self.stderr.write("".join(shown_traceback(error)))
         self.outputs.error(error)
 
@@ -272,6 +273,8 @@ class OutputCapture:
             if running.shell is not None:
                 data, metadata = running.shell.display_formatter.format(value)
             else:
+                from vdk.plugin.notebook.engine.display_values import format_value
+
                 data, metadata = format_value(value, running.shown_error)
         except Exception as e:  # noqa: B902 - as in Jupyter, a broken repr does not fail the cell
             sys.stderr.write(f"[vdk-jupyter] The value of the cell's last expression cannot be "

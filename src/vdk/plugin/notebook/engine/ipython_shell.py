@@ -54,10 +54,27 @@ def release_shell(shell: Any) -> None:
     from IPython.core.interactiveshell import InteractiveShell
 
     _remove_temporary_files(shell.tempfiles, shell.tempdirs)
+    _reset_inline_backend(shell)
     if getattr(shell, "_vdk_owned", False) and InteractiveShell.initialized() and (
         InteractiveShell.instance() is shell
     ):
         InteractiveShell.clear_instance()
+
+
+def _reset_inline_backend(shell: Any) -> None:
+    """`%matplotlib inline` leaves state beyond the shell: matplotlib_inline's InlineBackend
+    singleton (figure formats set with %config), a note that formats were chosen once (so the
+    next notebook's shell would get none), and the rcParams it overrides. A new kernel starts
+    without them; so does the next notebook, and a .py step after it keeps matplotlib's own."""
+    backend = sys.modules.get("matplotlib_inline.backend_inline")
+    if backend is None:
+        return
+    saved = getattr(shell, "_saved_rcParams", None)
+    if saved:
+        sys.modules["matplotlib"].rcParams.update(saved)
+    if hasattr(backend.configure_inline_support, "current_backend"):
+        del backend.configure_inline_support.current_backend
+    backend.InlineBackend.clear_instance()
 
 
 def _no_event_loop(gui: Any = None) -> None:
