@@ -89,8 +89,10 @@ def test_the_list_of_automagic_names_is_ipythons(tmp_path):
 
     from vdk.plugin.notebook.engine.ipython_syntax import AUTOMAGIC_NAMES
 
-    shell = InteractiveShell()
-    assert AUTOMAGIC_NAMES == frozenset(shell.magics_manager.magics["line"])
+    installed = frozenset(InteractiveShell().magics_manager.magics["line"])
+    # IPython 8.18 (the last for Python 3.9) has all but %uv, which IPython 9 added.
+    assert installed <= AUTOMAGIC_NAMES
+    assert AUTOMAGIC_NAMES - installed <= {"uv"}
 
 
 def test_plain_cells_that_look_like_automagic_do_not_import_ipython(job, db):

@@ -28,7 +28,8 @@ IPYTHON_SYNTAX = re.compile(
     r"^[ \t]*(?:[\w.,()\[\] \t]+?=[ \t]*)?[%!]|\bget_ipython\b|\A\s*In \[\d*\]: ", re.MULTILINE
 )
 # The line magics an InteractiveShell serves (aliases of shell commands included), that is what
-# automagic may call. A test compares this list with IPython's own, so it cannot drift.
+# automagic may call, in IPython 9 (8.18, the last for Python 3.9, lacks %uv). A test compares
+# this list with the installed IPython's, so it cannot drift.
 AUTOMAGIC_NAMES = frozenset("""
 alias alias_magic autoawait autocall automagic bookmark cat cd code_wrap colors conda config cp
 debug dhist dirs doctest_mode ed edit env gui hist history killbgscripts ldir lf lk ll load
