@@ -34,8 +34,8 @@ _WIDTH = 79  # IPython's default line width for pretty printing
 # Types IPython's pretty printer lays out itself.
 _PRETTY_TYPES = (dict, list, tuple, set, frozenset, type, types.FunctionType,
                  types.BuiltinFunctionType, types.MethodType, re.Pattern)
-# Frames of the machinery between the cell and a failing display method.
-_MACHINERY = re.compile(r"[/\\](IPython|vdk[/\\]plugin[/\\]notebook[/\\]engine)[/\\]")
+# Frames of the machinery between the cell and a failing display method (compiled when needed).
+_MACHINERY = r"[/\\](IPython|vdk[/\\]plugin[/\\]notebook[/\\]engine)[/\\]"
 
 
 def format_value(
@@ -110,7 +110,7 @@ def error_output(error: BaseException) -> dict[str, Any]:
 def shown_traceback(error: BaseException) -> list[str]:
     """The traceback from the user's code down, without IPython's and the engine's frames."""
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)
-              if not _MACHINERY.search(frame.filename)]
+              if not re.search(_MACHINERY, frame.filename)]
     return (["Traceback (most recent call last):\n"] + traceback.format_list(frames)
             + traceback.format_exception_only(type(error), error))
 

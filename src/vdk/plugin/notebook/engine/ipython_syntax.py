@@ -39,7 +39,6 @@ precision prun psearch psource pushd pwd pycat pylab quickref recall rehashx rel
 reset reset_selective rm rmdir run save sc set_env sx system tb time timeit unalias unload_ext uv
 who who_ls whos xdel xmode
 """.split())
-_SINGLE_LINE = re.compile(r"\A(?:[ \t]*\n)*[ \t]*([\w*.]+)([^\n]*)\n?\Z")
 
 
 class Automagic(NamedTuple):
@@ -63,16 +62,23 @@ def transform(source: str) -> str:
 def automagic_line(source: str) -> Optional[tuple[str, str]]:
     """`(name, magic call)` when `source` is one line IPython's automagic may run as a magic:
     its first word names a line magic and is not assigned to (`ls = 1`, `ls, x = ...`)."""
-    match = _SINGLE_LINE.match(source)
-    if match is None or match.group(1) not in AUTOMAGIC_NAMES:
+    text = source.lstrip()  # IPython drops leading blank lines and the indent first
+    if text.endswith("\n"):
+        text = text[:-1]
+    if not text or "\n" in text:  # automagic is for single-line cells only
         return None
-    rest = match.group(2).strip()
-    if rest[:1] in ("=", ","):  # IPython's AssignmentChecker: plain Python
+    end = 0
+    while end < len(text) and (text[end].isalnum() or text[end] in "_*."):
+        end += 1
+    name = text[:end]
+    if name not in AUTOMAGIC_NAMES:
+        return None
+    if text[end:].strip()[:1] in ("=", ","):  # IPython's AssignmentChecker: plain Python
         return None
     from IPython.core.splitinput import LineInfo
 
     info = LineInfo(next(line for line in source.split("\n") if line.strip()))
-    if info.ifun != match.group(1):
+    if info.ifun != name:
         return None
     return info.ifun, f"get_ipython().run_line_magic({info.ifun!r}, {info.the_rest!r})\n"
 
