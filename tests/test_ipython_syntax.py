@@ -152,3 +152,11 @@ def test_help_never_starts_a_pager_when_the_job_runs_in_a_terminal(job, db, tmp_
     text = output.decode(errors="replace")
     assert code_ == 0, text
     assert "line 199 of the help" in text
+
+
+def test_a_syntax_error_in_a_cell_with_help_syntax_names_its_own_line(job, run_job, db):
+    job.notebook("20_broken.ipynb", [code("len?\nx = (1,\n")])
+    outcome = run_job(job)
+    assert outcome.exit_code == 1, outcome.explain()
+    assert "Syntax error in a notebook cell" in outcome.output
+    assert "20_broken.ipynb, code cell 1 (id cell-0), line 2" in outcome.output

@@ -103,11 +103,12 @@ def _compile_ipython(
     error: SyntaxError,
 ) -> CompiledCell:
     if not transformed:
-        source = transform(source)
+        plain, source = source, transform(source)
         try:
             code, shows_result = compile_keeping_result(source, filename, cell.source)
-        except SyntaxError:
-            pass
+        except SyntaxError as e:
+            if source.rstrip("\n") != plain.rstrip("\n"):  # IPython syntax, with an error
+                error = e
         else:
             return CompiledCell(cell, filename, code, True, shows_result,
                                 _automagic(path, cell, filename, source))
