@@ -10,11 +10,12 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
-import { clearCellErrors, showCellError } from './cellError';
+import { clearCellErrors } from './cellError';
 import { logWidget } from './logView';
 import { JobMarkers } from './markers';
 import { showDatabaseNotice } from './notices';
 import { reportPath } from './reportDrive';
+import { landOnFailedCell, shortResult } from './result';
 
 export type Phase = 'running' | 'stopping' | 'succeeded' | 'failed' | 'stopped' | 'error';
 
@@ -28,22 +29,6 @@ export interface IRunState {
   text: string;
   result: api.IRunResult | null;
   reports: api.IReportRef[];
-}
-
-/** The result in a few words for the toolbar (the full message is its tooltip). */
-function shortResult(result: api.IRunResult): string {
-  const cell = result.failed_cell;
-  const step = result.failed_step;
-  if (result.status === 'succeeded') {
-    return `Succeeded in ${result.seconds.toFixed(1)} s`;
-  } else if (result.status === 'stopped') {
-    return `Stopped after ${result.seconds.toFixed(1)} s`;
-  } else if (cell) {
-    return `Failed at ${cell.step}, cell ${cell.number}: ${cell.ename}`;
-  } else if (step) {
-    return `Failed at ${step.name}${step.error ? ': ' + step.error.ename : ''}`;
-  }
-  return `Failed (exit code ${result.exit_code})`;
 }
 
 export class RunController {
@@ -110,9 +95,7 @@ export class RunController {
       showDatabaseNotice(started.job.database);
       await this._follow(state);
     } catch (error) {
-      state.phase = 'error';
-      state.text = error instanceof api.ApiError ? error.message : String(error);
-      this._set(state);
+      this._failed(state, error);
       Notification.error(state.text, { autoClose: false });
     }
   }
@@ -149,9 +132,7 @@ export class RunController {
     try {
       await this._follow(state);
     } catch (error) {
-      state.phase = 'error';
-      state.text = error instanceof api.ApiError ? error.message : String(error);
-      this._set(state);
+      this._failed(state, error);
     }
   }
 
@@ -274,26 +255,7 @@ export class RunController {
     const kind = result.status === 'succeeded' ? 'success' : result.status === 'failed' ? 'error' : 'warning';
     Notification.emit(result.message, kind, { autoClose: kind === 'success' ? 5000 : false, actions });
     if (result.failed_cell) {
-      await this._showFailedCell(result.failed_cell);
-    }
-  }
-
-  private async _showFailedCell(failure: api.IFailedCell): Promise<void> {
-    let panel = this._tracker.find(p => p.context.path === failure.path);
-    if (!panel) {
-      const opened = this._docManager.openOrReveal(failure.path);
-      panel = opened instanceof NotebookPanel ? opened : undefined;
-    }
-    if (!panel) {
-      return;
-    }
-    await panel.context.ready;
-    await panel.revealed;
-    this._app.shell.activateById(panel.id);
-    const markers = this._markers(panel);
-    const cell = markers?.cellWidget(failure.id, failure.index);
-    if (cell) {
-      await showCellError(panel.content, cell, failure);
+      await landOnFailedCell(this._app, this._docManager, this._tracker, this._markers, result.failed_cell);
     }
   }
 
@@ -320,6 +282,13 @@ export class RunController {
         fn(panel);
       }
     });
+  }
+
+  /** The run could not be started or followed: the server's message, or what went wrong. */
+  private _failed(state: IRunState, error: unknown): void {
+    state.phase = 'error';
+    state.text = error instanceof api.ApiError ? error.message : String(error);
+    this._set(state);
   }
 
   private _set(state: IRunState): void {
