@@ -157,6 +157,10 @@ def test_new_refuses_a_bad_name_or_an_existing_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     bad = _start_jupyter("--new", "Daily_Sales")
     assert bad.exit_code == 2 and "not a valid data job name" in bad.output
+    for name in ("abc\n", "abc\tdef", "../abc", "abc/def"):  # control characters, separators
+        refused = _start_jupyter("--new", name)
+        assert refused.exit_code == 2 and "not a valid data job name" in refused.output, name
+    assert [p.name for p in tmp_path.iterdir()] == []
     (tmp_path / "taken").mkdir()
     taken = _start_jupyter("--new", "taken")
     assert taken.exit_code == 1 and "already exists" in taken.output

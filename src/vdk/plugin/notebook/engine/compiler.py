@@ -22,6 +22,8 @@ from vdk.plugin.notebook.engine.cells import Cell
 from vdk.plugin.notebook.engine.cells import first_line
 from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.magic_bodies import magic_body_syntax_error
+from vdk.plugin.notebook.engine.names import shown
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class CompiledCell(NamedTuple):
 
 
 def cell_filename(path: pathlib.Path, cell: Cell) -> str:
-    return f"{path} [code cell {cell.number}]"
+    return f"{shown(path)} [code cell {cell.number}]"
 
 
 def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
@@ -79,10 +81,13 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
     source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), cell.source)
     needs_ipython = bool(_IPYTHON_SYNTAX.search(source))
-    if needs_ipython:
-        source = _transform(source)
     try:
+        if needs_ipython:
+            source = _transform(source)
+            _check_magic_body(path, cell, filename)
         code, shows_result = compile_keeping_result(source, filename, cell.source)
+    except (RecursionError, MemoryError, UnicodeError, ValueError) as e:
+        raise _uncompilable(path, cell, filename, e) from None
     except SyntaxError as e:
         line = e.lineno if e.lineno and e.lineno <= len(cell.source.splitlines()) else None
         compiled = CompiledCell(cell, filename, None, needs_ipython)
@@ -96,6 +101,37 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     return CompiledCell(cell, filename, code, needs_ipython, shows_result)
 
 
+def _uncompilable(path: pathlib.Path, cell: Cell, filename: str, error: Exception) -> CellFailedError:
+    """Python's compiler gives up on some sources without a SyntaxError: an expression of a
+    hundred thousand terms (RecursionError, MemoryError), a lone surrogate that is not text
+    (UnicodeEncodeError), a NUL character (ValueError before Python 3.12)."""
+    if isinstance(error, (RecursionError, MemoryError)):
+        what = ("The cell is too deeply nested or too long for Python's compiler "
+                f"({type(error).__name__}).")
+        to_do = "Split the expression or move the data into a file the cell reads."
+    else:
+        what = f"The cell's source is not valid text for Python: {error}."
+        to_do = "Retype the characters it names (the file has an invalid character)."
+    return CellFailedError(
+        what, CompiledCell(cell, filename, None, False).location(path.name),
+        to_do + " Then run the job again.",
+    )
+
+
+def _check_magic_body(path: pathlib.Path, cell: Cell, filename: str) -> None:
+    found = magic_body_syntax_error(cell.source, _transform)
+    if found is None:
+        return
+    line, error = found
+    raise CellFailedError(
+        f"Syntax error in the body of a cell magic: {error.msg}.",
+        CompiledCell(cell, filename, None, True).location(path.name, line),
+        "Fix the cell (the lines below the cell magic must be valid Python) and run the job "
+        "again.",
+        cause=error,
+    )
+
+
 def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
     text = match.group(0).strip()
     if text.startswith("%vdk"):
@@ -103,7 +139,7 @@ def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
         log.warning(
             "%s, code cell %d, line %d: `%s` is for Jupyter and is ignored by vdk run, where "
             "job_input is the run's own (pass arguments with vdk run --arguments).",
-            path.name, cell.number, line, text,
+            shown(path.name), cell.number, line, text,
         )
     return ""
 

@@ -22,6 +22,7 @@ from vdk.plugin.notebook.engine.cells import source_text
 from vdk.plugin.notebook.engine.compiler import CompiledCell
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.errors import NotebookError
+from vdk.plugin.notebook.engine.names import shown
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def inject_parameters(
         log.warning(
             "%s: the job arguments are a JSON %s, not an object, so no notebook variables are "
             "assigned from them. Read them with job_input.get_arguments().",
-            path.name, _JSON_KIND.get(kind, kind),
+            shown(path.name), _JSON_KIND.get(kind, kind),
         )
         return cells
     names = list(arguments)
@@ -79,14 +80,14 @@ def inject_parameters(
         log.warning(
             "%s has no cell tagged 'parameters'; job arguments %s are not Python identifiers "
             "and are not injected. Read them with job_input.get_arguments().",
-            path.name, ", ".join(repr(n) for n in invalid),
+            shown(path.name), ", ".join(repr(n) for n in invalid),
         )
         names = [name for name in names if name not in invalid]
     if parameters is None:
         log.warning(
             "%s has no cell tagged 'parameters'; the job arguments %s are assigned in a cell "
             "injected at the top. Tag the cell that holds their defaults 'parameters'.",
-            path.name, ", ".join(names),
+            shown(path.name), ", ".join(names),
         )
         number = 0
     else:
@@ -96,7 +97,7 @@ def inject_parameters(
             log.warning(
                 "%s: job arguments %s are not defined in the parameters cell (code cell %d); "
                 "they are passed anyway. Add defaults for them there, or check their spelling.",
-                path.name, ", ".join(undefined), number,
+                shown(path.name), ", ".join(undefined), number,
             )
     if not names:
         return cells
@@ -117,8 +118,8 @@ def _assigned_names(source: str) -> set[str]:
     """Names the parameters cell assigns at the top level; empty if it is not plain Python."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
-        return set()
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return set()  # the cell itself fails to compile, with its own message
     names = set()
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else (
@@ -136,7 +137,7 @@ def _compile(path: pathlib.Path, nb: dict[str, Any], number: int, values: dict[s
     ids = {cell.get("id") for cell in nb["cells"]}
     cell_id = INJECTED_TAG if INJECTED_TAG not in ids else f"{INJECTED_TAG}-vdk"
     cell = Cell(number, cell_id, source, frozenset({INJECTED_TAG}), False, injected=True)
-    filename = f"{path} [{INJECTED_TAG}]"
+    filename = f"{shown(path)} [{INJECTED_TAG}]"
     return CompiledCell(cell, filename, compile(source, filename, "exec", dont_inherit=True), False)
 
 

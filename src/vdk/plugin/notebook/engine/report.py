@@ -35,6 +35,7 @@ from vdk.plugin.notebook.engine.outcome import CellListener
 from vdk.plugin.notebook.engine.outcome import CellResult
 from vdk.plugin.notebook.engine.outcome import CellStatus
 from vdk.plugin.notebook.engine.errors import error_text
+from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.prepare import PreparedNotebook
 from vdk.plugin.notebook.engine.prepare import blank_cell
 
@@ -140,7 +141,7 @@ class NotebookReport(CellListener):
         if self._failure is not None:
             index, failed, status, error = self._failure
             cells.insert(index, _marker_cell(status))
-            cells.insert(0, _banner_cell(failed, status, error, self._notebook.name))
+            cells.insert(0, _banner_cell(failed, status, error, self._notebook.label))
         _ensure_ids(cells)
         outcome = "failed" if self._failure else "stopped" if self._stopped else "succeeded"
         metadata = dict(self._notebook.skeleton["metadata"])
@@ -160,9 +161,9 @@ class NotebookReport(CellListener):
             write_atomically(path, text)
         except Exception as e:  # noqa: B902 - see docstring
             log.error("%s: the executed notebook could not be written to %s: %s",
-                      self._notebook.name, path, e)
+                      self._notebook.label, shown(path), e)
             return None
-        log.info("%s: executed notebook with outputs written to %s", self._notebook.name, path)
+        log.info("%s: executed notebook with outputs written to %s", self._notebook.label, shown(path))
         if self._options.html:
             _write_html(text, path.with_suffix(".html"))
         return path

@@ -19,7 +19,7 @@ from typing import Optional
 import click
 
 INSTALL_HINT = 'pip install "vdk-jupyter[jupyter]"'
-_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,44}$")
+_JOB_NAME = re.compile(r"[a-z][a-z0-9-]{0,44}")
 
 
 @click.command(name="start-jupyter")
@@ -90,7 +90,7 @@ def _run_until_interrupted(command: list[str], folder: pathlib.Path) -> int:
 
 def create_job(parent: pathlib.Path, name: str) -> pathlib.Path:
     """A new data job folder `parent/name` with a first notebook, ready to run and deploy."""
-    if not _JOB_NAME.match(name):
+    if not _JOB_NAME.fullmatch(name):  # match() and `$` would let a trailing newline in
         raise click.BadParameter(
             f"{name!r} is not a valid data job name: use lowercase letters, digits and '-', "
             "start with a letter, at most 45 characters (for example: daily-sales).",

@@ -39,13 +39,13 @@ class _ProgressLog(CellListener):
         self._total = len(notebook.cells)
 
     def cell_started(self, cell: CompiledCell, count: int) -> None:
-        log.info("%s: running %s, %d of %d", self._notebook.name, cell.cell.label, count, self._total)
+        log.info("%s: running %s, %d of %d", self._notebook.label, cell.cell.label, count, self._total)
 
     def cell_finished(self, result: CellResult) -> None:
         if result.status is CellStatus.EXPECTED_ERROR:
             log.warning(
                 "%s: %s raised %s: %s (expected: the cell is tagged raises-exception)",
-                self._notebook.name, result.cell.cell.label, type(result.error).__name__,
+                self._notebook.label, result.cell.cell.label, type(result.error).__name__,
                 error_text(result.error),
             )
 
@@ -71,13 +71,13 @@ class NotebookStep:
             log.warning(
                 "%s has no code cells to run (%d code cells, all left out by tags or markers "
                 "or empty). Nothing to execute; continuing with the next step.",
-                notebook.name, notebook.code_cell_count,
+                notebook.label, notebook.code_cell_count,
             )
             return False
         injected = notebook.injected_cells
         log.info(
             "%s: starting, %d of %d code cells to run%s",
-            notebook.name, len(notebook.cells) - injected, notebook.code_cell_count,
+            notebook.label, len(notebook.cells) - injected, notebook.code_cell_count,
             ", plus the injected-parameters cell" if injected else "",
         )
         module = _main_module(job_input)
@@ -89,7 +89,7 @@ class NotebookStep:
         try:
             with importable_folder(str(step.job_dir)), main_module(module):
                 summary = run_cells(
-                    notebook.name,
+                    notebook.label,
                     notebook.cells,
                     module.__dict__,
                     run_sql=job_input.execute_query,
@@ -101,11 +101,11 @@ class NotebookStep:
         except SkipRemainingStepsException:
             log.info(
                 "%s: skip_remaining_steps() called; the remaining cells and steps are skipped.",
-                notebook.name,
+                notebook.label,
             )
             raise
         except NotebookError as e:
-            log.error("%s: failed.\n%s", notebook.name, e.message())
+            log.error("%s: failed.\n%s", notebook.label, e.message())
             raise NotebookStepError(e) from None
         finally:
             if report is not None:

@@ -15,6 +15,7 @@ from vdk.internal.builtin_plugins.run.step import Step
 
 from vdk.plugin.notebook.vdk_run import options
 from vdk.plugin.notebook.engine.errors import NotebookError
+from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.report import ReportOptions
 from vdk.plugin.notebook.engine.report import run_folder
@@ -39,14 +40,14 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
         try:
             prepared = prepare_notebook(path, arguments, python_version)
         except NotebookError as e:
-            log.error("%s cannot be run.\n%s", path.name, e.message())
+            log.error("%s cannot be run.\n%s", shown(path.name), e.message())
             # As the job's first step, it fails before any other step runs, and vdk-core reports
             # it as any failed step (run summary, user error). Raised from initialize_job
             # instead, it would come with vdk-core's advice to check VDK's own plugins.
-            steps.insert(0, Step(path.name, STEP_TYPE, _Refused(e), path, job_dir))
+            steps.insert(0, Step(shown(path.name), STEP_TYPE, _Refused(e), path, job_dir))
             return
         runner = NotebookStep(prepared, report, run_options.cell_timeout, context.name)
-        step = Step(path.name, STEP_TYPE, runner, path, job_dir)
+        step = Step(shown(path.name), STEP_TYPE, runner, path, job_dir)
         steps.insert(_position(steps, step), step)
 
 
@@ -78,6 +79,7 @@ class _Refused:
 def _position(steps: list[Step], new: Step) -> int:
     """Before the first file step of the same job that sorts after `new`, as vdk-core sorts."""
     for index, step in enumerate(steps):
-        if step.job_dir == new.job_dir and step.file_path is not None and step.name > new.name:
+        if (step.job_dir == new.job_dir and step.file_path is not None
+                and step.file_path.name > new.file_path.name):
             return index
     return len(steps)
