@@ -11,6 +11,7 @@ import pathlib
 from typing import Any
 from typing import NamedTuple
 from typing import Optional
+from typing import Sequence
 
 from vdk.plugin.notebook.engine.cells import numbered_code_cells
 from vdk.plugin.notebook.engine.cells import select_cells
@@ -21,6 +22,7 @@ from vdk.plugin.notebook.engine.language import check_language
 from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.parameters import inject_parameters
 from vdk.plugin.notebook.engine.reader import read_notebook
+from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
 
 
 class PreparedNotebook(NamedTuple):
@@ -47,7 +49,8 @@ class PreparedNotebook(NamedTuple):
 
 
 def prepare_notebook(
-    path: pathlib.Path, arguments: Any = None, python_version: Optional[str] = None
+    path: pathlib.Path, arguments: Any = None, python_version: Optional[str] = None,
+    secret_words: Sequence[str] = DEFAULT_SECRET_NAMES,
 ) -> PreparedNotebook:
     """Read and check `path`, compile the cells that run and inject `arguments` (the parsed
     --arguments JSON); raise NotebookError if it cannot run. `python_version` is the one the
@@ -57,7 +60,7 @@ def prepare_notebook(
     selected = select_cells(nb)
     warn_if_inconsistent(path, nb, selected, python_version)
     cells = [compile_cell(path, cell) for cell in selected]
-    cells = inject_parameters(path, nb, cells, arguments)
+    cells = inject_parameters(path, nb, cells, arguments, secret_words)
     skeleton = {"cells": [blank_cell(cell) for cell in nb["cells"]], "metadata": nb["metadata"],
                 "nbformat": 4, "nbformat_minor": nb.get("nbformat_minor", 5)}
     return PreparedNotebook(path, cells, len(numbered_code_cells(nb)), skeleton)

@@ -22,6 +22,7 @@ from vdk.plugin.notebook.engine.report import run_folder
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 from vdk.plugin.notebook.vdk_run.step import STEP_TYPE
 from vdk.plugin.notebook.vdk_run.step import NotebookStep
+from vdk.plugin.notebook.vdk_run.vdk_errors import InvalidOptionError
 from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
 
 log = logging.getLogger(__name__)
@@ -32,13 +33,19 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
     each."""
     job_dir = pathlib.Path(context.job_directory)
     steps = context.step_builder.get_steps()
-    run_options = options.read(context.core_context.configuration)
+    try:
+        run_options = options.read(context.core_context.configuration)
+    except options.InvalidOption as e:
+        log.error("%s", e)
+        # A step, as for a notebook that cannot run (below): vdk-core then reports a user error.
+        steps.insert(0, Step(e.key.lower(), STEP_TYPE, _RefusedOption(e), None, job_dir))
+        return
     report = _report_options(run_options, job_dir, context.name)
     arguments: Any = context.job_args.get_arguments() if context.job_args else None
     python_version = configured_python_version(job_dir)
     for path in notebooks:
         try:
-            prepared = prepare_notebook(path, arguments, python_version)
+            prepared = prepare_notebook(path, arguments, python_version, run_options.secret_words)
         except NotebookError as e:
             log.error("%s cannot be run.\n%s", shown(path.name), e.message())
             # As the job's first step, it fails before any other step runs, and vdk-core reports
@@ -74,6 +81,16 @@ class _Refused:
 
     def __call__(self, step: Step, job_input: object) -> bool:
         raise NotebookStepError(self.error)
+
+
+class _RefusedOption:
+    """The step standing for an option the notebook steps cannot run with."""
+
+    def __init__(self, error: options.InvalidOption):
+        self.error = error
+
+    def __call__(self, step: Step, job_input: object) -> bool:
+        raise InvalidOptionError(self.error)
 
 
 def _position(steps: list[Step], new: Step) -> int:

@@ -31,6 +31,14 @@ class NotebookStepError(BaseVdkError):
         self.notebook_error = error
 
 
+class InvalidOptionError(BaseVdkError):
+    """An option of this plugin set out of its range: the user's to fix, in config.ini or the
+    environment."""
+
+    def __init__(self, error: ValueError):
+        super().__init__(ResolvableByActual.USER, ResolvableBy.USER_ERROR, *str(error).splitlines())
+
+
 def _blamed_on_platform(cause: Optional[BaseException]) -> bool:
     """vdk-core's verdict on the same exception raised by a .py step: classified where it was
     raised, or raised inside vdk-core's job run code (job_input talking to a database)."""
