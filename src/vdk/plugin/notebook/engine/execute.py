@@ -126,7 +126,9 @@ def _run_all(
 
                 shell = bind_shell(namespace)
                 shells.append(shell)
-            with cell_io.capturing(cell, count, shell), time_limit(cell_timeout):
+            with cell_io.capturing(cell, count, shell), time_limit(
+                cell_timeout, cell.filename if cell.code is not None else None
+            ):
                 if cell.code is None:
                     run_sql(cell.cell.body)
                 elif cell.needs_ipython:
