@@ -24,6 +24,7 @@ from vdk.plugin.notebook.engine.process_state import importable_folder
 from vdk.plugin.notebook.engine.process_state import main_module
 from vdk.plugin.notebook.engine.report import NotebookReport
 from vdk.plugin.notebook.engine.report import ReportOptions
+from vdk.plugin.notebook.vdk_run.signals import sigterm_as_interrupt
 from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,8 @@ class NotebookStep:
             report = NotebookReport(notebook, self.report, self.job_name)
             listeners.append(report)
         try:
-            with importable_folder(str(step.job_dir)), main_module(module):
+            with importable_folder(str(step.job_dir)), main_module(module), \
+                    sigterm_as_interrupt():
                 summary = run_cells(
                     notebook.label,
                     notebook.cells,
