@@ -109,10 +109,14 @@ class NotebookStep:
         except NotebookError as e:
             log.error("%s: failed.\n%s", notebook.label, e.message())
             raise NotebookStepError(e) from None
+        except BaseException as e:  # noqa: B902 - not a cell's: the run itself broke; recorded
+            if report is not None:
+                report.run_broke(e)
+            raise
         finally:
             if report is not None:
                 report.save()
-        log.info("%s: finished, %d cells in %.3f s", notebook.name, summary.cells_run, summary.seconds)
+        log.info("%s: finished, %d cells in %.3f s", notebook.label, summary.cells_run, summary.seconds)
         return True
 
 

@@ -18,7 +18,8 @@ from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.report import ReportOptions
-from vdk.plugin.notebook.engine.report import run_folder
+from vdk.plugin.notebook.engine.report_folder import ReportFolder
+from vdk.plugin.notebook.engine.report_folder import ReportFolderError
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 from vdk.plugin.notebook.vdk_run.step import STEP_TYPE
 from vdk.plugin.notebook.vdk_run.step import NotebookStep
@@ -64,12 +65,20 @@ def _report_options(
     """Where and how this run's executed notebooks are written; None: they are not."""
     if not run_options.report:
         return None
-    folder = run_folder(run_options.report_directory, run_options.temporary_directory, job_name)
-    if job_dir.absolute() in folder.parents:
+    folder = ReportFolder(run_options.report_directory, run_options.temporary_directory, job_name)
+    if job_dir.absolute() in folder.job_folder.parents:
         log.warning(
             "%s is inside the job folder: vdk deploy would upload every executed notebook. "
-            "Set %s to a directory outside it.", folder, options.REPORT_DIRECTORY,
+            "Set %s to a directory outside it.", shown(folder.base), options.REPORT_DIRECTORY,
         )
+    try:
+        folder.check()
+    except (ReportFolderError, OSError) as e:
+        # The job runs on: a folder someone else planted must not stop the user's jobs.
+        log.error("%s", e if isinstance(e, ReportFolderError) else
+                  f"The report folder {shown(folder.job_folder)} cannot be used: {e}; executed "
+                  "notebooks are not written in this run.")
+        return None
     return ReportOptions(folder, run_options.report_output_limit, run_options.report_html)
 
 
