@@ -165,9 +165,30 @@ def test_a_large_result_is_truncated_with_a_note(job, db, shell, monkeypatch):
     load(shell)
     table = run(shell, "%%vdksql\nWITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
                        "WHERE n < 120) SELECT n FROM c")
-    assert len(table) == 120
+    assert len(table) == 50  # only the rows shown are fetched
     html = table._repr_html_()
-    assert html.count("<tr>") == 1 + 50 and "showing the first 50 of 120 rows" in html
+    assert html.count("<tr>") == 1 + 50
+    # SQLite does not count a result's rows before they are fetched, so the note cannot either.
+    assert "showing the first 50 of more than 50 rows; the rest were not fetched" in html
+
+
+def test_a_million_row_result_is_not_kept_in_memory(job, db, shell, capsys):
+    """IPython keeps every result in its output history: only what is shown is fetched."""
+    import tracemalloc
+
+    pytest.importorskip("pandas")
+    load(shell)
+    run(shell, "job_input.get_name()")  # the job is started (and its imports done) beforehand
+    tracemalloc.start()
+    try:
+        frame = run(shell, "%%vdksql\nWITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
+                           "FROM c WHERE n < 1000000) SELECT n, 'row ' || n AS label FROM c")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(frame) == 50
+    assert peak < 5_000_000, f"{peak:,} bytes at peak for a 1,000,000-row query"  # all rows: >100 MB
+    assert "Showing the first 50 of more than 50 rows" in capsys.readouterr().out
 
 
 def test_non_vdk_cells_run_as_plain_cells_in_jupyter(shell):
