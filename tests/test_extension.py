@@ -114,15 +114,23 @@ def test_finalize_flushes_ingestion_and_the_next_use_starts_the_job_again(
     # Finalising waits for VDK's ingestion thread, which polls its queue this often (default 2 s).
     monkeypatch.setenv("VDK_INGESTION_PAYLOAD_AGGREGATOR_TIMEOUT_SECONDS", "1")
     load(shell)
-    run(shell, "job_input.send_object_for_ingestion({'id': 1, 'name': 'a'}, destination_table='things')")
+    run(shell, "job_input.get_name()")
     run(shell, "%vdk --finalize")
     assert "ingestion flushed" in capsys.readouterr().out
+    run(shell, "job_input.send_object_for_ingestion({'id': 1, 'name': 'a'}, destination_table='things')")
+    # Flushed as the cell ended, before any finalize: a shutdown now would lose nothing.
     assert db.rows("SELECT id, name FROM things") == [(1, "a")]
+    run(shell, "for n in (2, 3):\n    job_input.send_tabular_data_for_ingestion("
+               "iter([(n, 'b')]), ['id', 'name'], destination_table='others')")
+    run(shell, "%vdk --finalize")
+    assert ("Rows sent for ingestion and written since the last %vdk --finalize: "
+            "3 rows: 2 to 'others', 1 to 'things'.") in capsys.readouterr().out
     run(shell, "%vdk --finalize")
     assert "Nothing to finalise" in capsys.readouterr().out
     run(shell, "job_input.send_object_for_ingestion({'id': 2, 'name': 'b'}, destination_table='things')")
     shell.run_line_magic("unload_ext", "vdk.plugin.notebook")  # as at kernel exit
     assert db.rows("SELECT id, name FROM things ORDER BY id") == [(1, "a"), (2, "b")]
+    assert db.rows("SELECT id FROM others ORDER BY id") == [(2,), (3,)]
     assert "job_input" not in shell.user_ns
 
 
