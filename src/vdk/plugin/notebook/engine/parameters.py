@@ -19,6 +19,7 @@ from typing import Optional
 from typing import Sequence
 
 from vdk.plugin.notebook.engine.cells import Cell
+from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.cells import numbered_code_cells
 from vdk.plugin.notebook.engine.cells import source_text
 from vdk.plugin.notebook.engine.compiler import CompiledCell
@@ -103,9 +104,9 @@ def inject_parameters(
         undefined = [name for name in names if name not in _assigned_names(source)]
         if undefined:
             log.warning(
-                "%s: job arguments %s are not defined in the parameters cell (code cell %d); "
+                "%s: job arguments %s are not defined in the parameters cell (%s); "
                 "they are passed anyway. Add defaults for them there, or check their spelling.",
-                shown(path.name), ", ".join(undefined), number,
+                shown(path.name), ", ".join(undefined), cell_label(number),
             )
     if not names:
         return cells
