@@ -154,19 +154,24 @@ class NotebookReport(CellListener):
         """Write the report and log where; a report that cannot be written is logged, never
         raised, so it cannot hide the outcome of the job itself."""
         folder, name = self._options.folder, self._notebook.name
+        folder_fd = None
         try:
             text = to_json(self.executed())
             folder_fd = folder.open()
             write_in(folder_fd, name, text)
+            path = folder.path / name
+            log.info("%s: executed notebook with outputs written to %s", self._notebook.label,
+                     shown(path))
+            if self._options.html:
+                _write_html(text, folder_fd, path.with_suffix(".html"))
+            return path
         except Exception as e:  # noqa: B902 - see docstring
             log.error("%s: the executed notebook could not be written to %s: %s",
                       self._notebook.label, shown(folder.path or folder.job_folder), e)
             return None
-        path = folder.path / name
-        log.info("%s: executed notebook with outputs written to %s", self._notebook.label, shown(path))
-        if self._options.html:
-            _write_html(text, folder_fd, path.with_suffix(".html"))
-        return path
+        finally:
+            if folder_fd is not None:
+                os.close(folder_fd)
 
 
 def to_json(nb: dict[str, Any]) -> str:

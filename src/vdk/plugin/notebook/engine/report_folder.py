@@ -22,6 +22,8 @@ import stat
 import tempfile
 from typing import Optional
 
+from vdk.plugin.notebook.engine.names import shown
+
 REPORTS_FOLDER = "vdk-notebook-reports"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
@@ -49,7 +51,7 @@ class ReportFolder:
         self.started = started or datetime.datetime.now(datetime.timezone.utc).strftime(
             "%Y%m%dT%H%M%S.%fZ")
         self.path: Optional[pathlib.Path] = None  # this run's folder, once created
-        self._fd: Optional[int] = None
+        self._name: Optional[str] = None
 
     @property
     def job_folder(self) -> pathlib.Path:
@@ -61,22 +63,16 @@ class ReportFolder:
         os.close(self._open_job_folder())
 
     def open(self) -> int:
-        """A descriptor of this run's folder, created exclusively on the first call."""
-        if self._fd is not None:
-            return self._fd
+        """A new descriptor of this run's folder (the caller closes it), the folder created
+        exclusively on the first call; reopened each time through the checked chain."""
         job_fd = self._open_job_folder()
         try:
-            name = self._make_run_folder(job_fd)
-            self._fd = os.open(name, _DIRECTORY | _NOFOLLOW, dir_fd=job_fd)
+            if self._name is None:
+                self._name = self._make_run_folder(job_fd)
+                self.path = self.job_folder / self._name
+            return os.open(self._name, _DIRECTORY | _NOFOLLOW, dir_fd=job_fd)
         finally:
             os.close(job_fd)
-        self.path = self.job_folder / name
-        return self._fd
-
-    def close(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)
 
     def _make_run_folder(self, job_fd: int) -> str:
         for attempt in range(1, 1000):
@@ -126,7 +122,7 @@ class ReportFolder:
 
 
 def _refusal(folder: pathlib.Path, why: str) -> str:
-    return (f"The report folder {folder} {why}; executed notebooks are not written there, since "
+    return (f"The report folder {shown(folder)} {why}; executed notebooks are not written there, since "
             "someone else could read or replace them. Remove it if it is not yours, or set "
             "NOTEBOOK_REPORT_DIRECTORY to a folder of your own (NOTEBOOK_REPORT=false: no reports).")
 
