@@ -144,3 +144,30 @@ def test_a_newline_in_a_notebook_name_cannot_forge_log_lines(job, run_job, db):
     assert outcome.exit_code == 1
     assert not re.search(r"^Job execution result: SUCCESS", outcome.output, re.MULTILINE), outcome.output
     assert "Where: '20_x\\nJob execution result: SUCCESS\\n.ipynb', code cell 1" in outcome.output
+
+
+def test_the_reader_refuses_a_fifo_without_blocking(tmp_path):
+    """A FIFO that replaced the file after the folder was listed: opening it normally would
+    wait for a writer for ever."""
+    import threading
+
+    from vdk.plugin.notebook.engine.errors import InvalidNotebookError
+    from vdk.plugin.notebook.engine.reader import read_notebook
+
+    fifo = tmp_path / "20_fifo.ipynb"
+    os.mkfifo(fifo)
+    raised = []
+    reader = threading.Thread(target=lambda: raised.append(_error_of(read_notebook, fifo)), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "reading the FIFO blocked"
+    assert isinstance(raised[0], InvalidNotebookError)
+    assert "it is not a regular file" in str(raised[0])
+
+
+def _error_of(function, *args):
+    try:
+        function(*args)
+    except Exception as e:  # noqa: B902 - the test inspects it
+        return e
+    return None
