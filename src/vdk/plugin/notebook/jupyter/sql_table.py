@@ -68,25 +68,36 @@ class QueryResult:
 def run_query(job_input: Any, sql: str) -> Optional[Any]:
     """Run `sql` on the job's default connection; a DataFrame (with pandas) or QueryResult for
     a query with a result set, None for a statement without one."""
+    try:
+        result = query_with_columns(job_input, sql)
+    except Exception as e:
+        raise QueryFailed(f"The query failed: {type(e).__name__}: {e}") from e
+    if isinstance(result, int):
+        affected = f" ({result} row{'' if result == 1 else 's'} affected)" if result >= 0 else ""
+        print(f"Statement executed{affected}.")
+        return None
+    return _table(result)
+
+
+def query_with_columns(job_input: Any, sql: str) -> Any:
+    """Run `sql` as `job_input.execute_query` runs it (same substitution, same managed
+    connection and its hooks), keeping the column names a table needs: a QueryResult of the
+    first MAX_ROWS_SHOWN rows (the rest are not fetched), or the affected row count (-1:
+    unknown) for a statement without a result set. `vdk run` shows a %%vdksql cell's result
+    with it too, as Jupyter does; it needs no pandas."""
     query = _substitute(job_input, sql)
     cursor = job_input.get_managed_connection().cursor()
     try:
         cursor.execute(query)
         if not cursor.description:
-            count = getattr(cursor, "rowcount", -1)
-            affected = f" ({count} row{'' if count == 1 else 's'} affected)" if count >= 0 else ""
-            print(f"Statement executed{affected}.")
-            return None
+            return getattr(cursor, "rowcount", -1)
         columns = [d[0] for d in cursor.description]
         rows = list(cursor.fetchmany(MAX_ROWS_SHOWN + 1))
         count = getattr(cursor, "rowcount", -1)
-    except Exception as e:
-        raise QueryFailed(f"The query failed: {type(e).__name__}: {e}") from e
     finally:
         cursor.close()  # the rows not fetched are dropped by the driver
-    more = len(rows) > MAX_ROWS_SHOWN
     total = count if isinstance(count, int) and count > MAX_ROWS_SHOWN else None
-    return _table(columns, rows[:MAX_ROWS_SHOWN], more, total)
+    return QueryResult(columns, rows[:MAX_ROWS_SHOWN], len(rows) > MAX_ROWS_SHOWN, total)
 
 
 def truncation_note(shown: int, total: Optional[int]) -> str:
@@ -108,14 +119,14 @@ def _substitute(job_input: Any, sql: str) -> str:
     return substitute_sql_arguments(values, textwrap.dedent(sql).strip("\n") + "\n")
 
 
-def _table(columns: list, rows: Sequence[Sequence[Any]], more: bool, total: Optional[int]) -> Any:
+def _table(result: QueryResult) -> Any:
     try:
         import pandas
     except ImportError:
-        return QueryResult(columns, rows, more, total)
-    if more:  # a DataFrame has no place for the note: it goes above the table
-        print(truncation_note(len(rows), total).capitalize() + ".")
-    return pandas.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+        return result
+    if result.more:  # a DataFrame has no place for the note: it goes above the table
+        print(truncation_note(len(result.rows), result.total).capitalize() + ".")
+    return pandas.DataFrame.from_records(result.rows, columns=result.columns)
 
 
 def _text(value: Any) -> str:
