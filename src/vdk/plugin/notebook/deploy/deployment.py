@@ -37,15 +37,14 @@ class Deployed(NamedTuple):
     team: str
     version: str
     created: bool  # the job did not exist in the Control Service before
-    notebooks: int
     url: str
 
     def message(self) -> str:
         new = " (new job, created in the Control Service)" if self.created else ""
         return (f"Deployed data job {self.name!r} of team {self.team!r}{new}, version "
                 f"{self.version or '?'}, to {self.url}: the Control Service now builds it; its "
-                "next execution runs this version. Outputs were stripped from "
-                f"{self.notebooks} notebook(s) in the uploaded copy; your files are unchanged.")
+                "next execution runs this version. The uploaded copy has no notebook outputs or "
+                "execution counts; your files are unchanged.")
 
 
 def deploy_job(job_dir: pathlib.Path, reason: str, unsaved: Iterable[str] = (),
@@ -78,6 +77,6 @@ def deploy_job(job_dir: pathlib.Path, reason: str, unsaved: Iterable[str] = (),
             version = service.deploy(team, job.name, copy, reason.strip())
     except ControlServiceError as e:
         raise DeployRefused("service", str(e), e.status) from None
-    deployed = Deployed(job.name, team, version, created, len(job.notebooks), url)
+    deployed = Deployed(job.name, team, version, created, url)
     log.info(deployed.message())
     return deployed
