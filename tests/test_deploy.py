@@ -216,6 +216,8 @@ def test_jobs_list_is_the_teams_only_and_enable_disable_work(control_service, tm
 
 
 @pytest.mark.parametrize("failure, expected", [
+    ("login fails", "Could not log in to the Control Service: Failed to login Authorization "
+                    "server at http://127.0.0.1:9/token returned error"),
     ("unknown job", "does not know it (HTTP 404): Data job no-such-job of team analytics not found"),
     ("server error", "failed (HTTP 503, also when retried)"),
     ("unreachable", "cannot reach the Control Service at http://127.0.0.1:9"),
@@ -226,6 +228,9 @@ def test_control_service_errors_are_one_readable_line(control_service, monkeypat
         control_service.fail_with = 503
     if failure == "unreachable":
         monkeypatch.setenv("VDK_CONTROL_SERVICE_REST_API_URL", "http://127.0.0.1:9")
+    if failure == "login fails":  # an API token that cannot be exchanged for an access token
+        monkeypatch.setenv("VDK_API_TOKEN", "a-token")
+        monkeypatch.setenv("VDK_API_TOKEN_AUTHORIZATION_URL", "http://127.0.0.1:9/token")
 
     with pytest.raises(ControlServiceError) as error:
         ControlService().executions(TEAM, "no-such-job")

@@ -71,7 +71,10 @@ class ControlService:
         from vdk.internal.control.configuration.vdk_config import VDKConfig
         from vdk.internal.control.rest_lib.factory import ApiClientFactory
 
-        self._factory = ApiClientFactory(self.url)
+        # Reads the login (`vdk login`, VDK_API_TOKEN), refreshing it at the authorization
+        # server where it has expired: that can fail too.
+        with _readable_errors(self.url, "log in to the Control Service"):
+            self._factory = ApiClientFactory(self.url)
         config = VDKConfig()
         self._timeout = (config.http_connect_timeout_seconds, config.http_read_timeout_seconds)
 
@@ -190,12 +193,13 @@ def _readable_errors(url: str, doing: str) -> Iterator[None]:
     from taurus_datajob_api import ApiException
     from urllib3.exceptions import HTTPError
     from vdk.internal.control.exception.vdk_exception import VDKException
+    from vdk.plugin.control_api_auth.auth_exception import VDKAuthException
 
     try:
         yield
     except ControlServiceError:
         raise
-    except (VDKException, ApiException, HTTPError) as e:
+    except (VDKException, VDKAuthException, ApiException, HTTPError) as e:
         cause = e
         while isinstance(cause, VDKException) and cause.__cause__ is not None:
             cause = cause.__cause__
@@ -209,6 +213,7 @@ def _one_line(url: str, doing: str, error: BaseException) -> str:
     from urllib3.exceptions import MaxRetryError
     from urllib3.exceptions import ResponseError
     from vdk.internal.control.exception.vdk_exception import VDKException
+    from vdk.plugin.control_api_auth.auth_exception import VDKAuthException
 
     failed = f"Could not {doing}"
     where = f"the Control Service at {url}"
@@ -243,7 +248,7 @@ def _one_line(url: str, doing: str, error: BaseException) -> str:
                     "running, or raise VDK_CONTROL_HTTP_READ_TIMEOUT_SECONDS.")
         return (f"{failed}: cannot reach {where} ({_short(text)}). Check {URL_SETTING} and that "
                 "the service is running.")
-    if isinstance(error, VDKException):
+    if isinstance(error, (VDKException, VDKAuthException)):
         return f"{failed}: {_vdk_exception_line(error)}"
     return f"{failed}: {_short(str(error))}"
 
@@ -267,12 +272,13 @@ def _service_message(body: Any) -> str:
 
 
 def _vdk_exception_line(error: BaseException) -> str:
-    """vdk-control-cli's own checks (job name, keytab in the folder, config.ini) as one line."""
+    """vdk-control-cli's own checks (job name, keytab in the folder, config.ini) and its login
+    failures, as one line: their what, why and countermeasures."""
     fields = {}
     for line in str(getattr(error, "message", error)).splitlines():
         key, _, value = line.partition(": ")
-        if key in ("what", "why", "countermeasures"):
-            fields[key] = value.strip()
+        if key.lower() in ("what", "why", "countermeasures"):
+            fields[key.lower()] = value.strip()
     text = " ".join(fields[k] for k in ("what", "why", "countermeasures") if fields.get(k))
     return _short(text or str(error))
 
