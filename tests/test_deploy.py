@@ -202,6 +202,29 @@ def test_unsaved_notebooks_are_named_and_nothing_is_uploaded(control_service, tm
     assert control_service.requests == []
 
 
+@pytest.mark.parametrize("change, kind, words", [
+    ("folder name", "job", "'Notebook_Job' cannot be a deployed job's name"),
+    ("no team", "team", "config.ini of the job names no team"),
+    ("no config.ini", "job", "is not a data job folder: it has no config.ini"),
+])
+def test_jobs_the_service_cannot_take_are_refused_before_it_is_asked(
+        control_service, tmp_path, change, kind, words):
+    job = deployable_job(tmp_path / "jobs", PASSING)
+    if change == "folder name":
+        job = job.rename(job.with_name("Notebook_Job"))
+    if change == "no team":
+        (job / "config.ini").write_text("[job]\nschedule_cron = 11 23 5 8 1\n")
+    if change == "no config.ini":
+        (job / "config.ini").unlink()
+
+    with pytest.raises(DeployRefused) as refused:
+        deploy_job(job, "x")
+
+    assert refused.value.kind == kind and words in str(refused.value)
+    assert "Nothing was uploaded." in str(refused.value)
+    assert control_service.requests == []
+
+
 def test_jobs_list_is_the_teams_only_and_enable_disable_work(control_service, tmp_path):
     # The service matches the team as a substring: "analytics-eu" comes back for "analytics".
     control_service.add_job("analytics-eu", "someone-elses-job")

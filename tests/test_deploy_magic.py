@@ -98,6 +98,8 @@ def test_deploy_offers_to_add_the_plugin_to_requirements(shell, job_folder, cont
 
 
 def test_deploy_needs_a_reason_and_jobs_errors_are_one_line(shell, control_service, capsys):
+    assert "--add-requirement adds vdk-jupyter" in cell(shell, "%vdk deploy --help", capsys)
+    assert "--execute NAME starts it now" in cell(shell, "%vdk jobs --help", capsys)
     with pytest.raises(UsageError) as error:
         cell(shell, "%vdk deploy", capsys)
     assert "Give a reason" in str(error.value)

@@ -54,9 +54,8 @@ def _jobs_parser() -> _Parser:
 
 
 def vdk_deploy(line: str, job_directory: pathlib.Path) -> None:
-    args = _deploy_parser().parse_args(_split(line))
-    if args.help:
-        print(DEPLOY_HELP)
+    args = _arguments(_deploy_parser(), line, DEPLOY_HELP)
+    if args is None:
         return
     from vdk.plugin.notebook.deploy.deployment import DeployRefused
     from vdk.plugin.notebook.deploy.deployment import deploy_job
@@ -76,9 +75,8 @@ def vdk_deploy(line: str, job_directory: pathlib.Path) -> None:
 
 
 def vdk_jobs(line: str, job_directory: pathlib.Path) -> None:
-    args = _jobs_parser().parse_args(_split(line))
-    if args.help:
-        print(JOBS_HELP)
+    args = _arguments(_jobs_parser(), line, JOBS_HELP)
+    if args is None:
         return
     from vdk.plugin.notebook.deploy.control_service import ControlService
     from vdk.plugin.notebook.deploy.control_service import ControlServiceError
@@ -113,11 +111,17 @@ def vdk_jobs(line: str, job_directory: pathlib.Path) -> None:
         raise UsageError(str(e)) from None
 
 
-def _split(line: str) -> list[str]:
+def _arguments(parser: _Parser, line: str, help_text: str) -> Optional[argparse.Namespace]:
+    """The options of the line, split as a shell splits them; None after showing --help."""
     try:
-        return shlex.split(line)
+        argv = shlex.split(line)
     except ValueError as e:
         raise UsageError(f"%vdk: {e} in: {line}") from None
+    args = parser.parse_args(argv)
+    if args.help:
+        print(help_text)
+        return None
+    return args
 
 
 def _folder(path: Optional[str], default: pathlib.Path) -> pathlib.Path:
