@@ -49,8 +49,9 @@ def test_the_engine_imports_nothing_of_vdk_but_itself():
     assert offending == {}
 
 
-# vdk-control-cli, the Control Service's client: another distribution in the same namespace.
-CONTROL_CLI = ("vdk.internal.control", "taurus_datajob_api")
+# vdk-control-cli, the Control Service's client, and its login library: other distributions in
+# the same namespace.
+CONTROL_CLI = ("vdk.internal.control", "vdk.plugin.control_api_auth", "taurus_datajob_api")
 
 
 def test_only_vdk_run_imports_vdk_core():
