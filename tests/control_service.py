@@ -70,8 +70,6 @@ def _known_deviation(operation: str, status: int, body: bytes) -> bool:
             or status >= 500)  # no 5xx is listed; any service may fail
 
 
-KNOWN_DEVIATIONS = _known_deviation
-
 
 @dataclass
 class Recorded:
@@ -108,6 +106,7 @@ class ControlServiceStandIn:
         self.violations: list[str] = []
         self.jobs: dict[tuple[str, str], _Job] = {}
         self.fail_with: Optional[int] = None  # answer every API call with this status
+        self.delay = 0.0  # seconds before every answer: a slow service
         self._lock = threading.Lock()
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -173,6 +172,7 @@ class ControlServiceStandIn:
             if not self._check(f"request {operation}",
                                lambda: check(self._spec).validate(openapi_request)):
                 return _json(400, {"messages": [self.violations[-1]]})
+        time.sleep(self.delay)
         if self.fail_with:
             return _json(self.fail_with, {"messages": ["stand-in: failing on purpose"]})
         with self._lock:

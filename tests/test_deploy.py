@@ -244,6 +244,7 @@ def test_jobs_list_is_the_teams_only_and_enable_disable_work(control_service, tm
     ("unknown job", "does not know it (HTTP 404): Data job no-such-job of team analytics not found"),
     ("server error", "failed (HTTP 503, also when retried)"),
     ("unreachable", "cannot reach the Control Service at http://127.0.0.1:9"),
+    ("slow", "did not answer in time (Read timed out. (read timeout=1))"),
 ])
 def test_control_service_errors_are_one_readable_line(control_service, monkeypatch, failure,
                                                       expected):
@@ -251,6 +252,10 @@ def test_control_service_errors_are_one_readable_line(control_service, monkeypat
         control_service.fail_with = 503
     if failure == "unreachable":
         monkeypatch.setenv("VDK_CONTROL_SERVICE_REST_API_URL", "http://127.0.0.1:9")
+    if failure == "slow":
+        control_service.delay = 2
+        monkeypatch.setenv("VDK_CONTROL_HTTP_READ_TIMEOUT_SECONDS", "1")
+        monkeypatch.setenv("VDK_CONTROL_HTTP_READ_RETRIES", "0")
     if failure == "login fails":  # an API token that cannot be exchanged for an access token
         monkeypatch.setenv("VDK_API_TOKEN", "a-token")
         monkeypatch.setenv("VDK_API_TOKEN_AUTHORIZATION_URL", "http://127.0.0.1:9/token")

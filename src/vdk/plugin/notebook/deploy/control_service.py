@@ -242,7 +242,8 @@ def _one_line(url: str, doing: str, error: BaseException) -> str:
                 "also when retried). Try again later; if it persists, tell the service's "
                 "operators.")
     if isinstance(error, HTTPError):
-        text = str(error)
+        # Without urllib3's "HTTPConnectionPool(host=..., port=...): ": the URL is said already.
+        text = re.sub(r"\w*Connection(Pool)?\([^)]*\): ", "", str(error))
         if "timed out" in text.lower() or "timeout" in type(error).__name__.lower():
             return (f"{failed}: {where} did not answer in time ({_short(text)}). Check that it is "
                     "running, or raise VDK_CONTROL_HTTP_READ_TIMEOUT_SECONDS.")
