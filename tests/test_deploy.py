@@ -14,6 +14,7 @@ import pathlib
 import sqlite3
 import time
 import zipfile
+from typing import Optional
 
 import pytest
 
@@ -265,3 +266,32 @@ def test_control_service_errors_are_one_readable_line(control_service, monkeypat
 
     assert "\n" not in str(error.value) and "Traceback" not in str(error.value)
     assert expected in str(error.value)
+
+
+def test_the_test_control_service_catches_what_strays_from_the_api_document(control_service):
+    """The checks that every other test relies on do find a stray request and a stray answer."""
+    import urllib.error
+    import urllib.request
+
+    def call(method: str, path: str, body: Optional[dict] = None) -> int:
+        request = urllib.request.Request(control_service.url + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    # A deployment patch whose `enabled` is not a boolean.
+    assert call("PATCH", f"/data-jobs/for-team/{TEAM}/jobs/x-job/deployments/production",
+                {"enabled": "yes"}) == 400
+    # A stored job without the document's required `description` and `config`.
+    control_service.add_job(TEAM, "bad-job")
+    control_service.jobs[(TEAM, "bad-job")].data = {"job_name": "bad-job"}
+    assert call("GET", f"/data-jobs/for-team/{TEAM}/jobs/bad-job") == 200
+
+    found, control_service.violations[:] = list(control_service.violations), []
+    assert len(found) == 2, found
+    assert found[0].startswith("request deploymentPatch:") and "enabled" in found[0]
+    assert found[1].startswith("answer 200 to dataJobRead:") and "description" in found[1]
