@@ -226,3 +226,17 @@ def test_a_broken_config_ini_is_reported_in_one_line_naming_it(job, shell):
     (line,) = error._render_traceback_()
     assert line.startswith(f"JobStartError: The data job in {job.path} could not be configured: ")
     assert "Check the job's config.ini" in line
+
+
+def test_the_old_vdk_ipython_set_up_cell_runs_with_the_extension(job, db, shell, capsys):
+    # Without vdk-ipython installed, its set-up cell runs and gives this extension's job_input.
+    load(shell)
+    run(shell, "%reload_ext vdk.plugin.ipython\n%reload_VDK --name=my-job\n"
+               "job_input = VDK.get_initialized_job_input()")
+    assert "options are ignored; use %vdk" in capsys.readouterr().out
+    run(shell, CREATE_EVENTS.join(['job_input.execute_query("', '")']))
+    run(shell, record("old set-up"))
+    assert db.events() == ["old set-up"]
+    shell.run_line_magic("unload_ext", "vdk.plugin.notebook")
+    assert "VDK" not in shell.user_ns
+    assert isinstance(failure(shell, "%reload_VDK"), UsageError)

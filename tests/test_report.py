@@ -83,7 +83,9 @@ def test_the_executed_notebook_shows_outputs_results_counts_and_timing(job, run_
     [result] = [o for o in first.outputs if o.output_type == "execute_result"]
     assert result.data["text/plain"] == "42" and result.execution_count == 1
 
-    assert left_out.outputs == [] and left_out.metadata.vdk.status == "left-out"
+    assert left_out.metadata.vdk.status == "left-out"
+    [note] = left_out.outputs  # visible in Jupyter, not only in the metadata
+    assert "This cell was left out by vdk run" in note.data["text/plain"]
     assert slow.outputs == []  # a trailing semicolon hides the value, as in Jupyter
     assert slow.metadata.vdk.status == "ok"
     assert slow.metadata.vdk.duration >= 0.2

@@ -23,21 +23,25 @@ from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.cells import first_line
 from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.ipython_syntax import IPYTHON_SYNTAX
+from vdk.plugin.notebook.engine.ipython_syntax import Automagic
+from vdk.plugin.notebook.engine.ipython_syntax import automagic_line
+from vdk.plugin.notebook.engine.ipython_syntax import transform
 
 log = logging.getLogger(__name__)
 
-# A line that starts with a magic or !shell, also as the right side of an assignment (`x = !ls`).
-_IPYTHON_SYNTAX = re.compile(
-    r"^[ \t]*(?:[\w.,()\[\] \t]+?=[ \t]*)?[%!]|\bget_ipython\b", re.MULTILINE
-)
 # Lines for the Jupyter extension only: loading it, and `%vdk`, which points a kernel's job_input
-# at a job. Under vdk run the notebook already has the run's job_input.
+# at a job; and the set-up lines of the older vdk-ipython extension (`%reload_ext
+# vdk.plugin.ipython`, `%reload_VDK`, `job_input = VDK.get_initialized_job_input()`). Under vdk
+# run the notebook already has the run's job_input.
 _OWN_EXTENSION = re.compile(
-    r"^[ \t]*(%(load_ext|reload_ext)[ \t]+vdk\.plugin\.notebook[ \t]*|%vdk(?![\w.]).*)$",
+    r"^[ \t]*(%(load_ext|reload_ext)[ \t]+(vdk\.plugin\.(notebook|ipython)|vdk_ipython)[ \t]*"
+    r"|%vdk(?![\w.]).*|%reload_VDK\b.*"
+    r"|job_input[ \t]*=[ \t]*VDK\.get_initialized_job_input\(\)[ \t]*(#.*)?)$",
     re.MULTILINE,
 )
 _INSTALL = re.compile(
-    r"^[ \t]*(%(pip|conda|mamba|micromamba)|!.*\b(pip[\d.]*|conda|mamba|micromamba))\s+"
+    r"^[ \t]*(%?(pip|conda|mamba|micromamba)|!.*\b(pip[\d.]*|conda|mamba|micromamba))\s+"
     r"(install|uninstall|remove)\b.*$",
     re.MULTILINE,
 )
@@ -56,6 +60,8 @@ class CompiledCell(NamedTuple):
     # The code leaves the value of the cell's last expression in the namespace under
     # last_expression.RESULT_NAME, for the report to show it as Jupyter does.
     shows_result: bool = False
+    # A single-line cell IPython's automagic may run as a line magic (`pwd`): see ipython_syntax.
+    automagic: Optional[Automagic] = None
 
     def location(self, notebook: str, line: Optional[int] = None) -> Location:
         text = None
@@ -79,22 +85,59 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     # The extension is what gives a Jupyter kernel its job_input; under vdk run there already is
     # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
     source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), cell.source)
-    needs_ipython = bool(_IPYTHON_SYNTAX.search(source))
+    needs_ipython = bool(IPYTHON_SYNTAX.search(source))
     if needs_ipython:
-        source = _transform(source)
+        source = transform(source)
     try:
         code, shows_result = compile_keeping_result(source, filename, cell.source)
     except SyntaxError as e:
-        line = e.lineno if e.lineno and e.lineno <= len(cell.source.splitlines()) else None
-        compiled = CompiledCell(cell, filename, None, needs_ipython)
-        raise CellFailedError(
-            f"Syntax error in a notebook cell: {e.msg}.",
-            compiled.location(path.name, line),
-            "Fix the cell (it must be valid Python, or IPython syntax for magics and !commands) "
-            "and run the job again.",
-            cause=e,
-        ) from None
-    return CompiledCell(cell, filename, code, needs_ipython, shows_result)
+        # Not Python: maybe IPython syntax the cheap check does not look for (`obj?`, `>>>`
+        # prompts, an indented cell, automagic `ls -d /tmp`), transformed as IPython would.
+        return _compile_ipython(path, cell, filename, source, needs_ipython, e)
+    return CompiledCell(cell, filename, code, needs_ipython, shows_result,
+                        _automagic(path, cell, filename, source))
+
+
+def _compile_ipython(
+    path: pathlib.Path, cell: Cell, filename: str, source: str, transformed: bool,
+    error: SyntaxError,
+) -> CompiledCell:
+    if not transformed:
+        plain, source = source, transform(source)
+        try:
+            code, shows_result = compile_keeping_result(source, filename, cell.source)
+        except SyntaxError as e:
+            if source.rstrip("\n") != plain.rstrip("\n"):  # IPython syntax, with an error
+                error = e
+        else:
+            return CompiledCell(cell, filename, code, True, shows_result,
+                                _automagic(path, cell, filename, source))
+    magic = _automagic(path, cell, filename, source, error)
+    if magic is not None:
+        return CompiledCell(cell, filename, magic.code, True, magic.shows_result, magic)
+    line = error.lineno if error.lineno and error.lineno <= len(cell.source.splitlines()) else None
+    compiled = CompiledCell(cell, filename, None, transformed)
+    raise CellFailedError(
+        f"Syntax error in a notebook cell: {error.msg}.",
+        compiled.location(path.name, line),
+        "Fix the cell (it must be valid Python, or IPython syntax for magics and !commands) "
+        "and run the job again.",
+        cause=error,
+    ) from None
+
+
+def _automagic(
+    path: pathlib.Path, cell: Cell, filename: str, source: str,
+    error: Optional[SyntaxError] = None,
+) -> Optional[Automagic]:
+    """A single-line cell such as `pwd` or `ls -d /tmp`, compiled as the magic call too: whether
+    it runs as one is decided when it runs (ipython_syntax.choose_code)."""
+    found = automagic_line(source)
+    if found is None:
+        return None
+    name, call = found
+    code, shows_result = compile_keeping_result(call, filename, cell.source)
+    return Automagic(name, code, shows_result, error)
 
 
 def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
@@ -107,12 +150,6 @@ def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
             path.name, cell_label(cell.number), line, text,
         )
     return ""
-
-
-def _transform(source: str) -> str:
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager().transform_cell(source)
 
 
 def _refuse_old_ingest_cells(path: pathlib.Path, cell: Cell, filename: str) -> None:

@@ -28,7 +28,11 @@ from typing import NamedTuple
 from typing import Optional
 
 from vdk.plugin.notebook.engine.capture import OutputCapture
+from vdk.plugin.notebook.engine.cells import ONLY_TAG
+from vdk.plugin.notebook.engine.cells import SKIP_TAGS
 from vdk.plugin.notebook.engine.cells import cell_label
+from vdk.plugin.notebook.engine.cells import first_line
+from vdk.plugin.notebook.engine.cells import source_text
 from vdk.plugin.notebook.engine.compiler import CompiledCell
 from vdk.plugin.notebook.engine.execute import traceback_entries
 from vdk.plugin.notebook.engine.outcome import CellListener
@@ -133,10 +137,14 @@ class NotebookReport(CellListener):
     def executed(self) -> dict[str, Any]:
         """The executed notebook as it stands (the run may have ended early)."""
         cells = list(self._cells)
+        only_tagged = any(ONLY_TAG in (cell["metadata"].get("tags") or ())
+                          for cell in cells if cell["cell_type"] == "code")
         for index, cell in enumerate(cells):
             if cell["cell_type"] == "code" and index not in self._ran:
                 status = "not-run" if index in self._selected else "left-out"
                 cell["metadata"]["vdk"] = {"status": status}
+                if status == "left-out":
+                    cell["outputs"] = [_left_out_note(cell, only_tagged)]
         if self._failure is not None:
             index, failed, status, error = self._failure
             cells.insert(index, _marker_cell(status))
@@ -218,6 +226,26 @@ def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
     lines = traceback_entries(error, filename)
     return {"output_type": "error", "ename": type(error).__name__, "evalue": error_text(error),
             "traceback": [line.rstrip("\n") for line in lines]}
+
+
+def _left_out_note(cell: dict[str, Any], only_tagged: bool) -> dict[str, Any]:
+    """A visible note in a cell vdk run left out, saying why (the rules of cells.select_cells):
+    in Jupyter an output-less cell looks like one that never ran."""
+    tags = set(cell["metadata"].get("tags") or ())
+    source = source_text(cell.get("source", ""))
+    if tags & SKIP_TAGS:
+        why = "tagged " + " and ".join(sorted(tags & SKIP_TAGS))
+    elif "non-vdk" in first_line(source)[1]:
+        why = "marked non-vdk on its first line"
+    elif only_tagged and ONLY_TAG not in tags:
+        why = "not tagged vdk, while other cells of the notebook are"
+    else:
+        why = "nothing to run"
+    text = f"[vdk run] This cell was left out by vdk run ({why})."
+    return {"output_type": "display_data", "metadata": {}, "data": {
+        "text/plain": text,
+        "text/html": f'<span style="color:#616161;font-style:italic">{text}</span>',
+    }}
 
 
 _STATUS_TEXT = {

@@ -33,6 +33,7 @@ from IPython.core.magic_arguments import argument
 from IPython.core.magic_arguments import magic_arguments
 from IPython.core.error import UsageError
 
+from vdk.plugin.notebook.jupyter import old_setup
 from vdk.plugin.notebook.jupyter.kernel_job import KernelJob
 from vdk.plugin.notebook.jupyter.kernel_job import LazyJobInput
 
@@ -82,6 +83,7 @@ def load_ipython_extension(shell: Any) -> None:
     session.publish()
     shell.register_magics(VdkMagics(shell, session))
     shell.input_transformers_cleanup.append(_run_non_vdk_cell_as_is)
+    old_setup.install(shell, lambda: session.job_input)  # vdk-ipython's set-up cell runs too
     atexit.register(session.finalize_at_exit)
 
 
@@ -97,6 +99,7 @@ def unload_ipython_extension(shell: Any) -> None:
         shell.magics_manager.magics[kind].pop(name, None)
     if _run_non_vdk_cell_as_is in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(_run_non_vdk_cell_as_is)
+    old_setup.uninstall(shell)
 
 
 def _run_non_vdk_cell_as_is(lines: list[str]) -> list[str]:

@@ -62,22 +62,32 @@ class QueryResult:
 def run_query(job_input: Any, sql: str) -> Optional[Any]:
     """Run `sql` on the job's default connection; a DataFrame (with pandas) or QueryResult for
     a query with a result set, None for a statement without one."""
+    try:
+        result = query_with_columns(job_input, sql)
+    except Exception as e:
+        raise QueryFailed(f"The query failed: {type(e).__name__}: {e}") from e
+    if isinstance(result, int):
+        affected = f" ({result} row{'' if result == 1 else 's'} affected)" if result >= 0 else ""
+        print(f"Statement executed{affected}.")
+        return None
+    return _table(result.columns, result.rows)
+
+
+def query_with_columns(job_input: Any, sql: str) -> Any:
+    """Run `sql` as `job_input.execute_query` runs it (same substitution, same managed
+    connection and its hooks), keeping the column names a table needs: a QueryResult, or the
+    affected row count (-1: unknown) for a statement without a result set. `vdk run` shows a
+    %%vdksql cell's result with it too, as Jupyter does; it needs no pandas."""
     query = _substitute(job_input, sql)
     cursor = job_input.get_managed_connection().cursor()
     try:
         cursor.execute(query)
         if not cursor.description:
-            count = getattr(cursor, "rowcount", -1)
-            affected = f" ({count} row{'' if count == 1 else 's'} affected)" if count >= 0 else ""
-            print(f"Statement executed{affected}.")
-            return None
+            return getattr(cursor, "rowcount", -1)
         columns = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    except Exception as e:
-        raise QueryFailed(f"The query failed: {type(e).__name__}: {e}") from e
+        return QueryResult(columns, cursor.fetchall())
     finally:
         cursor.close()
-    return _table(columns, rows)
 
 
 def _substitute(job_input: Any, sql: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import builtins
 import logging
 import types
+from typing import Any
 from typing import Optional
 
 from vdk.api.job_input import IJobInput
@@ -22,6 +23,7 @@ from vdk.plugin.notebook.engine.errors import error_text
 from vdk.plugin.notebook.engine.prepare import PreparedNotebook
 from vdk.plugin.notebook.engine.process_state import importable_folder
 from vdk.plugin.notebook.engine.process_state import main_module
+from vdk.plugin.notebook.engine.process_state import working_directory
 from vdk.plugin.notebook.engine.report import NotebookReport
 from vdk.plugin.notebook.engine.report import ReportOptions
 from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
@@ -87,12 +89,16 @@ class NotebookStep:
             report = NotebookReport(notebook, self.report, self.job_name)
             listeners.append(report)
         try:
-            with importable_folder(str(step.job_dir)), main_module(module):
+            # Jupyter runs a notebook in its own folder, so cells open files beside it
+            # (`open('data.csv')`, `!pwd`, `%%writefile`); a .py step keeps vdk-core's cwd.
+            with importable_folder(str(step.job_dir)), main_module(module), working_directory(
+                str(notebook.path.parent.absolute())
+            ):
                 summary = run_cells(
                     notebook.name,
                     notebook.cells,
                     module.__dict__,
-                    run_sql=job_input.execute_query,
+                    run_sql=lambda sql: _run_sql(job_input, sql),
                     listeners=listeners,
                     passthrough=(SkipRemainingStepsException,),
                     cell_io=report.io if report is not None else CellIO(),
@@ -112,6 +118,15 @@ class NotebookStep:
                 report.save()
         log.info("%s: finished, %d cells in %.3f s", notebook.name, summary.cells_run, summary.seconds)
         return True
+
+
+def _run_sql(job_input: IJobInput, sql: str) -> Optional[Any]:
+    """A %%vdksql cell: the query runs as job_input.execute_query runs it; a result set comes
+    back with its column names, so the report shows a table where Jupyter shows one."""
+    from vdk.plugin.notebook.jupyter.sql_table import query_with_columns
+
+    result = query_with_columns(job_input, sql)
+    return None if isinstance(result, int) else result
 
 
 def _main_module(job_input: IJobInput) -> types.ModuleType:
