@@ -22,10 +22,15 @@ setuptools.setup(
         "ipython>=7.23",
     ],
     extras_require={
-        "jupyter": ["jupyterlab>=4", "ipykernel>=6"],
+        # JupyterLab, and deploying from it: vdk-control-cli is the Control Service's client (the
+        # `vdk deploy` behind the Deploy command and %vdk deploy); vdk-plugin-control-cli adds
+        # `vdk deploy`, `vdk login`, `vdk list`, `vdk execute` to the `vdk` command.
+        "jupyter": ["jupyterlab>=4", "ipykernel>=6", "vdk-control-cli>=1.3", "vdk-plugin-control-cli>=0.1"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
         "html": ["nbconvert>=6"],
-        "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas"],
+        "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas",
+                 # checks the test Control Service against the official API document
+                 "openapi-core"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks"]},
     # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,
