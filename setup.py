@@ -61,14 +61,19 @@ setuptools.setup(
         "ipython>=7.23",
     ],
     extras_require={
+        # JupyterLab, and deploying from it: vdk-control-cli is the Control Service's client (the
+        # `vdk deploy` behind the Deploy command and %vdk deploy); vdk-plugin-control-cli adds
+        # `vdk deploy`, `vdk login`, `vdk list`, `vdk execute` to the `vdk` command.
         # vdk-sqlite: the embedded database of local development when a job names none.
-        "jupyter": ["jupyterlab>=4", "ipykernel>=6", "vdk-sqlite"],
+        "jupyter": ["jupyterlab>=4", "ipykernel>=6", "vdk-sqlite", "vdk-control-cli>=1.3",
+                    "vdk-plugin-control-cli>=0.1"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
         "html": ["nbconvert>=6"],
-        # playwright: the browser tests (tests/browser) drive Debian's chromium with it; it never
+        # openapi-core checks the test Control Service against the official API document;
+        # playwright drives Debian's chromium in the browser tests (tests/browser); it never
         # downloads a browser of its own.
         "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas",
-                 "playwright"],
+                 "openapi-core", "playwright"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks"]},
     # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,

@@ -151,8 +151,19 @@ class _Tee:
         self._name = name
         self._outputs = outputs
         self._flushed = time.monotonic()
+        self.closed = False
+
+    def close(self) -> None:
+        """`sys.stderr.close()` in a cell closes the cell's stream, as in Jupyter, where it
+        closes the kernel's stream object and not the process's file: writing to it then
+        raises ValueError in the cell. The job's own stream, which its log goes to, stays open."""
+        if not self.closed:
+            _flush(self._original)
+        self.closed = True
 
     def write(self, text: str) -> int:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
         self._original.write(text)
         self._outputs.stream(self._name, text)
         if "\n" in text and time.monotonic() - self._flushed > FLUSH_SECONDS:

@@ -23,6 +23,8 @@ from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.cells import first_line
 from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.magic_bodies import magic_body_syntax_error
+from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.ipython_syntax import IPYTHON_SYNTAX
 from vdk.plugin.notebook.engine.ipython_syntax import Automagic
 from vdk.plugin.notebook.engine.ipython_syntax import automagic_line
@@ -72,7 +74,7 @@ class CompiledCell(NamedTuple):
 
 
 def cell_filename(path: pathlib.Path, cell: Cell) -> str:
-    return f"{path} [code cell {cell.number}]"
+    return f"{shown(path)} [code cell {cell.number}]"
 
 
 def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
@@ -86,10 +88,13 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
     source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), cell.source)
     needs_ipython = bool(IPYTHON_SYNTAX.search(source))
-    if needs_ipython:
-        source = transform(source)
     try:
+        if needs_ipython:
+            source = transform(source)
+            _check_magic_body(path, cell, filename)
         code, shows_result = compile_keeping_result(source, filename, cell.source)
+    except (RecursionError, MemoryError, UnicodeError, ValueError) as e:
+        raise _uncompilable(path, cell, filename, e) from None
     except SyntaxError as e:
         # Not Python: maybe IPython syntax the cheap check does not look for (`obj?`, `>>>`
         # prompts, an indented cell, automagic `ls -d /tmp`), transformed as IPython would.
@@ -140,6 +145,37 @@ def _automagic(
     return Automagic(name, code, shows_result, error)
 
 
+def _uncompilable(path: pathlib.Path, cell: Cell, filename: str, error: Exception) -> CellFailedError:
+    """Python's compiler gives up on some sources without a SyntaxError: an expression of a
+    hundred thousand terms (RecursionError, MemoryError), a lone surrogate that is not text
+    (UnicodeEncodeError), a NUL character (ValueError before Python 3.12)."""
+    if isinstance(error, (RecursionError, MemoryError)):
+        what = ("The cell is too deeply nested or too long for Python's compiler "
+                f"({type(error).__name__}).")
+        to_do = "Split the expression or move the data into a file the cell reads."
+    else:
+        what = f"The cell's source is not valid text for Python: {error}."
+        to_do = "Retype the characters it names (the file has an invalid character)."
+    return CellFailedError(
+        what, CompiledCell(cell, filename, None, False).location(path.name),
+        to_do + " Then run the job again.",
+    )
+
+
+def _check_magic_body(path: pathlib.Path, cell: Cell, filename: str) -> None:
+    found = magic_body_syntax_error(cell.source, transform)
+    if found is None:
+        return
+    line, error = found
+    raise CellFailedError(
+        f"Syntax error in the body of a cell magic: {error.msg}.",
+        CompiledCell(cell, filename, None, True).location(path.name, line),
+        "Fix the cell (the lines below the cell magic must be valid Python) and run the job "
+        "again.",
+        cause=error,
+    )
+
+
 def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
     text = match.group(0).strip()
     if text.startswith("%vdk"):
@@ -147,7 +183,7 @@ def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
         log.warning(
             "%s, %s, line %d: `%s` is for Jupyter and is ignored by vdk run, where "
             "job_input is the run's own (pass arguments with vdk run --arguments).",
-            path.name, cell_label(cell.number), line, text,
+            shown(path.name), cell_label(cell.number), line, text,
         )
     return ""
 

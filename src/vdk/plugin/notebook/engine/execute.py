@@ -136,7 +136,9 @@ def _run_all(
                 shell = bind_shell(namespace)
                 shells.append(shell)
                 history.publish()
-            with cell_io.capturing(cell, count, shell), time_limit(cell_timeout):
+            with cell_io.capturing(cell, count, shell), time_limit(
+                cell_timeout, cell.filename if code is not None else None
+            ):
                 value = None
                 if code is None:
                     value = run_sql(cell.cell.body)

@@ -25,6 +25,9 @@ from vdk.plugin.notebook.engine.process_state import environment_variables
 from vdk.plugin.notebook.engine.process_state import logger_level
 from vdk.plugin.notebook.jupyter.local_database import LocalDatabase
 from vdk.plugin.notebook.jupyter.local_database import local_database
+from vdk.plugin.notebook.jupyter.ingestion_tally import SENDERS
+from vdk.plugin.notebook.jupyter.ingestion_tally import Tally
+from vdk.plugin.notebook.jupyter.ingestion_tally import counting
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ class KernelJob:
         self._job: Any = None
         self._job_input: Any = None
         self._quiet_logs: Optional[ContextManager[None]] = None
+        self.sent = Tally()  # rows sent for ingestion since the job started, not yet flushed
+        self.flushed = Tally()  # rows flushed by finalising, until someone reports and clears it
 
     @property
     def name(self) -> str:
@@ -70,8 +75,10 @@ class KernelJob:
         if job is None:
             return False
         try:
-            job.__exit__(None, None, None)
+            job.__exit__(None, None, None)  # flushes ingestion, or raises why it could not
+            self.flushed.add_from(self.sent)
         finally:
+            self.sent.clear()
             quiet, self._quiet_logs = self._quiet_logs, None
             if quiet is not None:
                 quiet.__exit__(None, None, None)
@@ -106,7 +113,7 @@ class KernelJob:
                 f"{type(e).__name__}: {e}. Check the job's config.ini and the VDK_ environment "
                 "variables, then use job_input again."
             ) from e
-        with environment_variables(database.environment()):
+        with environment_variables(database.environment()), _control_service_plugins_quiet():
             job_input = job.__enter__()
         if job_input is None:
             # StandaloneDataJob logs the failure and returns None instead of raising.
@@ -180,6 +187,25 @@ def _quiet_vdk_logs() -> ContextManager[None]:
     return _vdk_log_level(logging.WARNING)
 
 
+@contextlib.contextmanager
+def _control_service_plugins_quiet() -> Iterator[None]:
+    """vdk-plugin-control-cli (installed with the jupyter extra, for `vdk deploy`) logs at INFO
+    on every job start that no Control Service is configured and that it checks for concurrent
+    cloud executions: about the cloud, not a kernel, and three lines above the first cell's
+    result. vdk-core reconfigures logging while the job starts (resetting the levels of the
+    plugin's loggers), so INFO is held off for the whole process during the start instead.
+    Users who want every line set VDK_LOG_LEVEL_VDK, which is then left alone."""
+    if os.environ.get("VDK_LOG_LEVEL_VDK"):
+        yield
+        return
+    previous = logging.root.manager.disable
+    logging.disable(max(previous, logging.INFO))
+    try:
+        yield
+    finally:
+        logging.disable(previous)
+
+
 def _vdk_log_level(level: int) -> ContextManager[None]:
     return logger_level("vdk", None if os.environ.get("VDK_LOG_LEVEL_VDK") else level)
 
@@ -200,7 +226,11 @@ class LazyJobInput:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        return getattr(self._current().job_input(), name)
+        job = self._current()
+        value = getattr(job.job_input(), name)
+        if name in SENDERS:
+            return counting(name, value, job.sent)
+        return value
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"job_input has no attribute {name!r} to set")

@@ -21,6 +21,7 @@ import click
 
 from vdk.plugin.notebook.jupyter.server import REQUIRE_AUTH_VARIABLE
 
+KERNEL_SHUTDOWN_WAIT_SECONDS = 30
 INSTALL_HINT = 'pip install "vdk-jupyter[jupyter]"'
 _JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,44}\Z")
 
@@ -101,6 +102,9 @@ def _command(folder: pathlib.Path, port: Optional[int], no_browser: bool, allow_
         "--ServerApp.ip=localhost",
         # One Ctrl-C stops the server, instead of Jupyter's "Shutdown this server (y/[n])?".
         "--ServerApp.answer_yes=True",
+        # A kernel exiting finalises its data job; rows still being written (say, sent from a
+        # thread after the last cell) need longer than jupyter_client's 5 s before the kill.
+        f"--KernelManager.shutdown_wait_time={KERNEL_SHUTDOWN_WAIT_SECONDS}",
     ]
     if port is not None:
         command += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]

@@ -26,6 +26,7 @@ from vdk.plugin.notebook.engine.process_state import main_module
 from vdk.plugin.notebook.engine.process_state import working_directory
 from vdk.plugin.notebook.engine.report import NotebookReport
 from vdk.plugin.notebook.engine.report import ReportOptions
+from vdk.plugin.notebook.vdk_run.signals import sigterm_as_interrupt
 from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
 
 log = logging.getLogger(__name__)
@@ -41,13 +42,13 @@ class _ProgressLog(CellListener):
         self._total = len(notebook.cells)
 
     def cell_started(self, cell: CompiledCell, count: int) -> None:
-        log.info("%s: running %s, %d of %d", self._notebook.name, cell.cell.label, count, self._total)
+        log.info("%s: running %s, %d of %d", self._notebook.label, cell.cell.label, count, self._total)
 
     def cell_finished(self, result: CellResult) -> None:
         if result.status is CellStatus.EXPECTED_ERROR:
             log.warning(
                 "%s: %s raised %s: %s (expected: the cell is tagged raises-exception)",
-                self._notebook.name, result.cell.cell.label, type(result.error).__name__,
+                self._notebook.label, result.cell.cell.label, type(result.error).__name__,
                 error_text(result.error),
             )
 
@@ -75,13 +76,13 @@ class NotebookStep:
             log.warning(
                 "%s has no code cells to run (%d code cells, all left out by tags or markers "
                 "or empty). Nothing to execute; continuing with the next step.",
-                notebook.name, notebook.code_cell_count,
+                notebook.label, notebook.code_cell_count,
             )
             return False
         injected = notebook.injected_cells
         log.info(
             "%s: starting, %d of %d code cells to run%s",
-            notebook.name, len(notebook.cells) - injected, notebook.code_cell_count,
+            notebook.label, len(notebook.cells) - injected, notebook.code_cell_count,
             ", plus the injected-parameters cell" if injected else "",
         )
         module = _main_module(job_input)
@@ -95,9 +96,9 @@ class NotebookStep:
             # (`open('data.csv')`, `!pwd`, `%%writefile`); a .py step keeps vdk-core's cwd.
             with importable_folder(str(step.job_dir)), main_module(module), working_directory(
                 str(notebook.path.parent.absolute())
-            ):
+            ), sigterm_as_interrupt():
                 summary = run_cells(
-                    notebook.name,
+                    notebook.label,
                     notebook.cells,
                     module.__dict__,
                     run_sql=lambda sql: _run_sql(job_input, sql),
@@ -109,16 +110,20 @@ class NotebookStep:
         except SkipRemainingStepsException:
             log.info(
                 "%s: skip_remaining_steps() called; the remaining cells and steps are skipped.",
-                notebook.name,
+                notebook.label,
             )
             raise
         except NotebookError as e:
-            log.error("%s: failed.\n%s", notebook.name, e.message())
+            log.error("%s: failed.\n%s", notebook.label, e.message())
             raise NotebookStepError(e) from None
+        except BaseException as e:  # noqa: B902 - not a cell's: the run itself broke; recorded
+            if report is not None:
+                report.run_broke(e)
+            raise
         finally:
             if report is not None:
                 report.save()
-        log.info("%s: finished, %d cells in %.3f s", notebook.name, summary.cells_run, summary.seconds)
+        log.info("%s: finished, %d cells in %.3f s", notebook.label, summary.cells_run, summary.seconds)
         return True
 
 
