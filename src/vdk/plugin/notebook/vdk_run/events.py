@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pathlib
 import time
 from typing import Any
 from typing import Optional
@@ -126,9 +125,10 @@ def run_step(context: JobContext, step: Step):
 
 
 def _report_event(runner: NotebookStep, common: dict) -> None:
-    if runner.report is None:
+    folder = runner.report.folder.path if runner.report is not None else None
+    if folder is None:  # no report written (its folder is made with the first one)
         return
-    file = pathlib.Path(runner.report.folder) / runner.notebook.name
+    file = folder / runner.notebook.name
     if file.is_file():
         emit("report", notebook=runner.notebook.name, file=str(file), **common)
 
