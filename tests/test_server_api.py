@@ -332,7 +332,7 @@ def test_runs_still_going_when_the_server_stops_are_stopped_with_their_reports(t
         server.stop()  # SIGTERM, as a service manager or Ctrl-C stops it
     assert not [p for p in pathlib.Path("/proc").glob("[0-9]*/cmdline")
                 if str(job).encode() in _read(p)], "vdk run outlived the server"
-    (report,) = server.temp.glob("vdk-notebook-reports/slow-job/*/20_slow.ipynb")
+    (report,) = server.temp.glob("vdk-notebook-reports*/slow-job/*/20_slow.ipynb")
     cells = json.loads(report.read_text())["cells"]
     assert [c["metadata"]["vdk"]["status"] for c in cells if c.get("id") == "slow"] == ["interrupted"]
 

@@ -48,9 +48,13 @@ def test_palette_marks_the_parameters_cell(page, lab, job_dir):
     page.keyboard.press("Enter")
     panel.locator(".jp-CodeCell").nth(0).locator(".vdk-marker.vdk-marker-parameters").wait_for()
     # A standard tag, saved in the notebook: it works without this extension too.
-    page.keyboard.press("Control+s")
-    page.locator(".lm-TabBar-tab.lm-mod-current:not(.jp-mod-dirty)", has_text="20_transform").wait_for()
-    saved = json.loads((job_dir / "20_transform.ipynb").read_text())
+    panel.locator("[data-command='docmanager:save']").click()
+    saved_file = job_dir / "20_transform.ipynb"
+    for _ in range(300):  # the save is asynchronous: wait up to 30 s for the file to change
+        saved = json.loads(saved_file.read_text())
+        if saved["cells"][1]["metadata"].get("tags"):
+            break
+        page.wait_for_timeout(100)
     assert saved["cells"][1]["metadata"]["tags"] == ["parameters"]
 
 
