@@ -1,5 +1,6 @@
 """The Jupyter server extension of vdk-jupyter: the HTTP API that JupyterLab's VDK front end calls
-(API.md): which cells `vdk run` runs, runs of the job with their progress, reports, new jobs.
+(API.md): which cells `vdk run` runs, runs of the job with their progress, reports, new jobs;
+and deployment to a VDK Control Service (DEPLOY_API.md).
 
 Enabled by etc/jupyter/jupyter_server_config.d/vdk_jupyter.json, which the package installs.
 Nothing here is imported by `vdk` commands: the handlers load with the Jupyter server only.
@@ -23,6 +24,7 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     from jupyter_server.utils import url_path_join
 
+    from vdk.plugin.notebook.jupyter.server.deploy_handlers import deploy_handlers
     from vdk.plugin.notebook.jupyter.server.handlers import handlers
     from vdk.plugin.notebook.jupyter.server.runs import Runs
 
@@ -34,7 +36,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     base = url_path_join(serverapp.web_app.settings["base_url"], URL_PREFIX)
     serverapp.web_app.add_handlers(
         ".*$", [(url_path_join(base, pattern), handler, options)
-                for pattern, handler, options in handlers(root, runs)])
+                for pattern, handler, options in handlers(root, runs) + deploy_handlers(root)])
     serverapp.log.info("vdk-jupyter: API at %s/ for jobs under %s", base, root)
 
 

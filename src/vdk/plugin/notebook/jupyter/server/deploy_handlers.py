@@ -19,7 +19,6 @@ from typing import Callable
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
-URL_PREFIX = "vdk-jupyter"
 _NAME = r"([a-z][a-z0-9-]*)"
 _TEAM = r"([^/]+)"
 
@@ -191,18 +190,3 @@ def deploy_handlers(root: pathlib.Path) -> list[tuple[str, type, dict]]:
             ("deployed-jobs", JobsHandler, options),
             (f"{job}/executions", ExecutionsHandler, options),
             (f"{job}/deployment", DeploymentHandler, options)]
-
-
-def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    return [{"module": "vdk.plugin.notebook.jupyter.server_deploy"}]
-
-
-def _load_jupyter_server_extension(serverapp: Any) -> None:
-    import os
-
-    from jupyter_server.utils import url_path_join
-
-    root = pathlib.Path(os.path.expanduser(serverapp.root_dir)).resolve()
-    base = url_path_join(serverapp.web_app.settings["base_url"], URL_PREFIX)
-    serverapp.web_app.add_handlers(".*$", [(url_path_join(base, pattern), handler, options)
-                                           for pattern, handler, options in deploy_handlers(root)])
