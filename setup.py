@@ -18,14 +18,17 @@ setuptools.setup(
         # vdk-core imports pkg_resources at start-up; setuptools 81 removed it.
         "setuptools<81",
         "nbformat>=5.1",
-        # IPython is imported only by notebooks that use magics or !shell lines.
-        "ipython>=7.23",
     ],
     extras_require={
-        "jupyter": ["jupyterlab>=4", "ipykernel>=6"],
+        # Only notebooks that use magics or !shell lines need IPython. Not required, because
+        # every installed distribution costs every `vdk run` (vdk-core scans them all at start)
+        # and IPython brings more than a dozen; a notebook that needs it and does not find it
+        # stops the job at start, saying what to install.
+        "ipython": ["ipython>=7.23"],
+        "jupyter": ["jupyterlab>=4", "ipykernel>=6", "ipython>=7.23"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
         "html": ["nbconvert>=6"],
-        "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas"],
+        "test": ["pytest", "ipython>=7.23", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks"]},
     # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,

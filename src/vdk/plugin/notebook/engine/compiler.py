@@ -22,6 +22,7 @@ from vdk.plugin.notebook.engine.cells import Cell
 from vdk.plugin.notebook.engine.cells import first_line
 from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.ipython_available import TO_DO
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,10 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     # The extension is what gives a Jupyter kernel its job_input; under vdk run there already is
     # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
     source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), cell.source)
-    needs_ipython = bool(_IPYTHON_SYNTAX.search(source))
-    if needs_ipython:
-        source = _transform(source)
+    syntax = _IPYTHON_SYNTAX.search(source)
+    needs_ipython = syntax is not None
+    if syntax is not None:
+        source = _transform(source, path, cell, filename, syntax)
     try:
         code, shows_result = compile_keeping_result(source, filename, cell.source)
     except SyntaxError as e:
@@ -108,9 +110,18 @@ def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
     return ""
 
 
-def _transform(source: str) -> str:
-    from IPython.core.inputtransformer2 import TransformerManager
-
+def _transform(source: str, path: pathlib.Path, cell: Cell, filename: str, syntax: re.Match
+               ) -> str:
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError as e:  # an optional dependency: see ipython_available.py
+        line = source.count("\n", 0, syntax.start()) + 1
+        raise CellFailedError(
+            f"The cell uses IPython syntax (magics or !shell commands), which needs IPython, and "
+            f"IPython cannot be imported ({e}).",
+            CompiledCell(cell, filename, None, True).location(path.name, line),
+            TO_DO,
+        ) from None
     return TransformerManager().transform_cell(source)
 
 
