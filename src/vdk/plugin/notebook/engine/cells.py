@@ -20,7 +20,8 @@ _SQL_FIRST_LINE = re.compile(r"^\s*%%vdksql\b")
 class Cell(NamedTuple):
     """A code cell chosen to run. `number` counts code cells from 1, as the user sees them; an
     injected-parameters cell (parameters.py) has the number of the cell it follows (0: top).
-    A NamedTuple rather than a frozen dataclass: defining one of those costs every run ~1 ms."""
+    A NamedTuple rather than a frozen dataclass, whose definition is measurably slower at import
+    (see the benchmark)."""
 
     number: int
     cell_id: Optional[str]

@@ -19,6 +19,7 @@ from typing import Optional
 
 from vdk.plugin.notebook.engine.last_expression import compile_keeping_result
 from vdk.plugin.notebook.engine.cells import Cell
+from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.cells import first_line
 from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
@@ -103,9 +104,9 @@ def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
     if text.startswith("%vdk"):
         line = cell.source.count("\n", 0, match.start()) + 1
         log.warning(
-            "%s, code cell %d, line %d: `%s` is for Jupyter and is ignored by vdk run, where "
+            "%s, %s, line %d: `%s` is for Jupyter and is ignored by vdk run, where "
             "job_input is the run's own (pass arguments with vdk run --arguments).",
-            path.name, cell.number, line, text,
+            path.name, cell_label(cell.number), line, text,
         )
     return ""
 

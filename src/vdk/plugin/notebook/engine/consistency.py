@@ -17,6 +17,7 @@ from typing import Optional
 from typing import Sequence
 
 from vdk.plugin.notebook.engine.cells import Cell
+from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.cells import numbered_code_cells
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def execution_order_findings(notebook: str, nb: dict, cells: Sequence[Cell]) -> 
             continue
         if above is not None and count <= above[1]:
             out_of_order.append(
-                f"code cell {cell.number} (In [{count}]) ran before code cell {above[0]} "
+                f"{cell_label(cell.number)} (In [{count}]) ran before {cell_label(above[0])} "
                 f"(In [{above[1]}]) above it"
             )
         else:
@@ -105,5 +106,5 @@ def _major_minor(version: str) -> Optional[tuple[int, int]]:
 
 def _cells(numbers: list[int]) -> str:
     if len(numbers) == 1:
-        return f"code cell {numbers[0]}"
+        return cell_label(numbers[0])
     return "code cells " + ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"

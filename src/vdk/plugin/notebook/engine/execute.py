@@ -19,6 +19,7 @@ from typing import Sequence
 from vdk.plugin.notebook.engine.outcome import CellListener
 from vdk.plugin.notebook.engine.outcome import CellResult
 from vdk.plugin.notebook.engine.outcome import CellStatus
+from vdk.plugin.notebook.engine.process_state import builtins_kept
 from vdk.plugin.notebook.engine.process_state import cell_sources
 from vdk.plugin.notebook.engine.runner import CellRunner
 from vdk.plugin.notebook.engine.last_expression import RESULT_NAME
@@ -86,7 +87,7 @@ def run_cells(
     run = CellRunner()
     shell: list[Any] = []  # the IPython shell, once a cell needs one
     try:
-        with cell_sources((cell.filename, cell.cell.source) for cell in cells):
+        with builtins_kept(), cell_sources((cell.filename, cell.cell.source) for cell in cells):
             _run_all(
                 notebook, cells, namespace, run_sql, listeners, passthrough, cell_io, cell_timeout,
                 run, shell,

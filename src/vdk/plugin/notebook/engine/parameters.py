@@ -17,6 +17,7 @@ from typing import Any
 from typing import Optional
 
 from vdk.plugin.notebook.engine.cells import Cell
+from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.cells import numbered_code_cells
 from vdk.plugin.notebook.engine.cells import source_text
 from vdk.plugin.notebook.engine.compiler import CompiledCell
@@ -94,9 +95,9 @@ def inject_parameters(
         undefined = [name for name in names if name not in _assigned_names(source)]
         if undefined:
             log.warning(
-                "%s: job arguments %s are not defined in the parameters cell (code cell %d); "
+                "%s: job arguments %s are not defined in the parameters cell (%s); "
                 "they are passed anyway. Add defaults for them there, or check their spelling.",
-                path.name, ", ".join(undefined), number,
+                path.name, ", ".join(undefined), cell_label(number),
             )
     if not names:
         return cells

@@ -8,6 +8,7 @@ passing notebooks and checks that the process is left as it was found.
 """
 from __future__ import annotations
 
+import builtins
 import contextlib
 import linecache
 import logging
@@ -84,6 +85,20 @@ def cell_sources(sources: Iterable[tuple[str, str]]) -> Iterator[None]:
     finally:
         for filename in added:
             linecache.cache.pop(filename, None)
+
+
+@contextlib.contextmanager
+def builtins_kept() -> Iterator[None]:
+    """The builtins module as it was: IPython's shell adds `__IPYTHON__` and `display` to it
+    for good, and a cell may assign to `builtins` itself."""
+    saved = dict(vars(builtins))
+    try:
+        yield
+    finally:
+        current = vars(builtins)
+        for name in [name for name in current if name not in saved]:
+            del current[name]
+        current.update(saved)
 
 
 @contextlib.contextmanager

@@ -75,7 +75,7 @@ def _async_raise(seconds: float) -> Iterator[None]:
     armed = [True]
 
     def expired() -> None:
-        import ctypes  # only this fallback needs it; importing it costs every run 2 ms
+        import ctypes  # only this fallback needs it: not imported by every run
 
         with lock:
             if armed[0]:
