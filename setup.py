@@ -8,7 +8,9 @@ setuptools.setup(
     name="vdk-jupyter",
     version="0.1.0",
     description="Run Jupyter notebooks as steps of Versatile Data Kit data jobs.",
-    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    # The README's introduction only: vdk-core parses every plugin's metadata, description
+    # included, at the start of every `vdk` command.
+    long_description=(HERE / "README.md").read_text(encoding="utf-8").split("\n## ")[0],
     long_description_content_type="text/markdown",
     package_dir={"": "src"},
     packages=setuptools.find_namespace_packages(where="src", include=["vdk.*"]),

@@ -61,21 +61,26 @@ def vdk_run(job: pathlib.Path, work: pathlib.Path, check_sql: str, expected,
     `prefix` goes before the command (a profiler, say); `python` and `vdk` name another
     environment's interpreter and `vdk` script."""
     db = work / "run.sqlite"
-    if db.exists():
-        db.unlink()
+    for stale in (db, work / "run.figures"):
+        if stale.exists():
+            stale.unlink()
     log = work / "run.log"
     env = vdk_env(db)
     env.update(extra_env)
     command = [str(python), "-c", python_code] if python_code else [str(python), str(vdk)]
     command = list(prefix) + command
+    figures = work / "run.figures"
+    if not prefix:  # through the launcher, which measures the run (see _LAUNCHER)
+        command = [sys.executable, "-c", _LAUNCHER, str(figures)] + command
     with open(log, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command + ["run", str(job)], stdout=out,
                                    stderr=subprocess.STDOUT, env=env, cwd=work)
         _, status, usage = os.wait4(process.pid, 0)
-        timing = Timing(time.perf_counter() - started, usage.ru_utime + usage.ru_stime,
-                        usage.ru_maxrss)
+        timing = Timing(time.perf_counter() - started, usage.ru_utime + usage.ru_stime)
         process.returncode = code = os.waitstatus_to_exitcode(status)
+    if not prefix and figures.exists():
+        timing = Timing(*(float(word) for word in figures.read_text().split()))
     output = log.read_text(errors="replace")
     if code != 0:
         raise RuntimeError(f"vdk run {job} exited with {code}; end of its log:\n{output[-3000:]}")
@@ -84,6 +89,21 @@ def vdk_run(job: pathlib.Path, work: pathlib.Path, check_sql: str, expected,
     if got != expected:
         raise RuntimeError(f"vdk run {job}: {check_sql} returned {got}, expected {expected}")
     return timing, output
+
+
+# Starts the command and writes its wall time, CPU time and peak memory to a file. A process
+# started straight from the benchmark would report the benchmark's own peak memory if larger:
+# Linux keeps a process's high-water mark across fork and exec.
+_LAUNCHER = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+process = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(process.pid, 0)
+wall = time.perf_counter() - started
+with open(sys.argv[1], "w") as figures:
+    figures.write(f"{wall} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
 
 def instructions(job: pathlib.Path, work: pathlib.Path, check_sql: str, expected,

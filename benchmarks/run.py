@@ -267,8 +267,8 @@ def bench_old_plugin(work: pathlib.Path, args) -> list[Row]:
     rows = [] if callgrind else [Row("instructions (callgrind)", "valgrind not installed")]
     for name, target, ours, old in compare.compare(work, args.runs, args.old_megabytes, callgrind):
         if target is None:  # the distributions each plugin brings
-            rows.append(Row(f"{name}: vdk-jupyter", f"{len(ours)}: {', '.join(ours)}"))
-            rows.append(Row("  old plugin", f"{len(old)}: {', '.join(old)}"))
+            rows.append(Row(name, f"{len(ours)}  old plugin {len(old)}"))
+            print(f"  installing vdk-jupyter adds: {', '.join(ours)}", file=sys.stderr)
             continue
         per = "installed / not" if "no notebooks" in name else "notebooks / .py"
         if callgrind:

@@ -75,12 +75,16 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     filename = cell_filename(path, cell)
     if cell.is_sql:
         return CompiledCell(cell, filename, None, False)
-    _refuse_installs(path, cell, filename)
-    _refuse_old_ingest_cells(path, cell, filename)
-    # The extension is what gives a Jupyter kernel its job_input; under vdk run there already is
-    # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
-    source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), cell.source)
-    syntax = _IPYTHON_SYNTAX.search(source)
+    source, syntax = cell.source, None
+    # Every pattern below needs one of these; most cells have none, and skip the searches.
+    if "%" in source or "!" in source or "get_ipython" in source:
+        _refuse_installs(path, cell, filename)
+        _refuse_old_ingest_cells(path, cell, filename)
+        # The extension is what gives a Jupyter kernel its job_input; under vdk run there
+        # already is one, so the line is dropped (kept blank to keep line numbers) and costs no
+        # IPython import.
+        source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), source)
+        syntax = _IPYTHON_SYNTAX.search(source)
     needs_ipython = syntax is not None
     if syntax is not None:
         source = _transform(source, path, cell, filename, syntax)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+from typing import ContextManager
 from typing import Iterator
 from typing import Optional
 
@@ -38,18 +39,16 @@ def describe_seconds(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-@contextlib.contextmanager
-def time_limit(seconds: Optional[float]) -> Iterator[None]:
+def time_limit(seconds: Optional[float]) -> ContextManager[None]:
     """Raise CellTimeout in the body if it runs longer than `seconds` (None or 0: no limit)."""
     if not seconds or seconds <= 0:
-        yield
-        return
+        return _NO_LIMIT  # every cell of a run without a limit: no generator to set up
     if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-        with _alarm(seconds):
-            yield
-    else:
-        with _async_raise(seconds):
-            yield
+        return _alarm(seconds)
+    return _async_raise(seconds)
+
+
+_NO_LIMIT = contextlib.nullcontext()
 
 
 @contextlib.contextmanager
