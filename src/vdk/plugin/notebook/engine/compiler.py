@@ -24,27 +24,28 @@ from vdk.plugin.notebook.engine.cells import first_line
 from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.ipython_available import TO_DO
+from vdk.plugin.notebook.engine.patterns import LazyPattern
 
 log = logging.getLogger(__name__)
 
 # A line that starts with a magic or !shell, also as the right side of an assignment (`x = !ls`).
-_IPYTHON_SYNTAX = re.compile(
+_IPYTHON_SYNTAX = LazyPattern(
     r"^[ \t]*(?:[\w.,()\[\] \t]+?=[ \t]*)?[%!]|\bget_ipython\b", re.MULTILINE
 )
 # Lines for the Jupyter extension only: loading it, and `%vdk`, which points a kernel's job_input
 # at a job. Under vdk run the notebook already has the run's job_input.
-_OWN_EXTENSION = re.compile(
+_OWN_EXTENSION = LazyPattern(
     r"^[ \t]*(%(load_ext|reload_ext)[ \t]+vdk\.plugin\.notebook[ \t]*|%vdk(?![\w.]).*)$",
     re.MULTILINE,
 )
-_INSTALL = re.compile(
+_INSTALL = LazyPattern(
     r"^[ \t]*(%(pip|conda|mamba|micromamba)|!.*\b(pip[\d.]*|conda|mamba|micromamba))\s+"
     r"(install|uninstall|remove)\b.*$",
     re.MULTILINE,
 )
 # A cell run by a shell (%%bash, %%sh, %%script ...): any of its lines may install.
-_SHELL_CELL = re.compile(r"\A\s*%%(bash|sh|script|system|sx)\b")
-_SHELL_INSTALL = re.compile(
+_SHELL_CELL = LazyPattern(r"\A\s*%%(bash|sh|script|system|sx)\b")
+_SHELL_INSTALL = LazyPattern(
     r"^.*\b(pip[\d.]*|conda|mamba|micromamba)\s+(install|uninstall|remove)\b.*$", re.MULTILINE
 )
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import io
-import re
 import tokenize
 from types import CodeType
 
@@ -18,11 +17,11 @@ RESULT_NAME = "_vdk_cell_result_"
 _INDENT = (" ", "\t", "\f")
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 # What only a statement can start with: a keyword, or an assignment to a (dotted) name.
-_STATEMENT_START = re.compile(
-    r"(?:import|from|def|class|for|while|if|elif|else|with|try|except|finally|return|del|pass"
-    r"|raise|assert|global|nonlocal|break|continue|async)\b"
-    r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*[ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"
+_STATEMENT_KEYWORDS = frozenset(
+    "import from def class for while if elif else with try except finally return del pass "
+    "raise assert global nonlocal break continue async".split()
 )
+_AUGMENTED = "+-*/%&|^@"
 _NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER,
              tokenize.INDENT, tokenize.DEDENT}
 
@@ -66,7 +65,21 @@ def _ends_in_a_statement(source: str) -> bool:
         return False
     if any(tail.count(opening) != tail.count(closing) for opening, closing in _BRACKETS):
         return False
-    return _STATEMENT_START.match(line) is not None
+    return _starts_a_statement(line)
+
+
+def _starts_a_statement(line: str) -> bool:
+    """`line` starts with a statement keyword, or assigns (`=`, `+=`, ...) to a dotted name.
+    Plain string tests: a regular expression would cost more to compile than it saves."""
+    word = line.split(None, 1)[0]
+    if word in _STATEMENT_KEYWORDS or word.rstrip(":") in _STATEMENT_KEYWORDS:
+        return True
+    equals = line.find("=")
+    if equals <= 0 or line[equals + 1:equals + 2] == "=" or line[equals - 1] in "=!<>:":
+        return False
+    target = line[:equals].rstrip(" \t")
+    target = target[:-2] if target.endswith(("//", "**")) else target.rstrip(_AUGMENTED)
+    return all(part.isidentifier() for part in target.rstrip(" \t").split("."))
 
 
 def _ends_with_semicolon(source: str) -> bool:
