@@ -114,15 +114,23 @@ def test_finalize_flushes_ingestion_and_the_next_use_starts_the_job_again(
     # Finalising waits for VDK's ingestion thread, which polls its queue this often (default 2 s).
     monkeypatch.setenv("VDK_INGESTION_PAYLOAD_AGGREGATOR_TIMEOUT_SECONDS", "1")
     load(shell)
-    run(shell, "job_input.send_object_for_ingestion({'id': 1, 'name': 'a'}, destination_table='things')")
+    run(shell, "job_input.get_name()")
     run(shell, "%vdk --finalize")
     assert "ingestion flushed" in capsys.readouterr().out
+    run(shell, "job_input.send_object_for_ingestion({'id': 1, 'name': 'a'}, destination_table='things')")
+    # Flushed as the cell ended, before any finalize: a shutdown now would lose nothing.
     assert db.rows("SELECT id, name FROM things") == [(1, "a")]
+    run(shell, "for n in (2, 3):\n    job_input.send_tabular_data_for_ingestion("
+               "iter([(n, 'b')]), ['id', 'name'], destination_table='others')")
+    run(shell, "%vdk --finalize")
+    assert ("Rows sent for ingestion and written since the last %vdk --finalize: "
+            "3 rows: 2 to 'others', 1 to 'things'.") in capsys.readouterr().out
     run(shell, "%vdk --finalize")
     assert "Nothing to finalise" in capsys.readouterr().out
     run(shell, "job_input.send_object_for_ingestion({'id': 2, 'name': 'b'}, destination_table='things')")
     shell.run_line_magic("unload_ext", "vdk.plugin.notebook")  # as at kernel exit
     assert db.rows("SELECT id, name FROM things ORDER BY id") == [(1, "a"), (2, "b")]
+    assert db.rows("SELECT id FROM others ORDER BY id") == [(2,), (3,)]
     assert "job_input" not in shell.user_ns
 
 
@@ -165,9 +173,30 @@ def test_a_large_result_is_truncated_with_a_note(job, db, shell, monkeypatch):
     load(shell)
     table = run(shell, "%%vdksql\nWITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
                        "WHERE n < 120) SELECT n FROM c")
-    assert len(table) == 120
+    assert len(table) == 50  # only the rows shown are fetched
     html = table._repr_html_()
-    assert html.count("<tr>") == 1 + 50 and "showing the first 50 of 120 rows" in html
+    assert html.count("<tr>") == 1 + 50
+    # SQLite does not count a result's rows before they are fetched, so the note cannot either.
+    assert "showing the first 50 of more than 50 rows; the rest were not fetched" in html
+
+
+def test_a_million_row_result_is_not_kept_in_memory(job, db, shell, capsys):
+    """IPython keeps every result in its output history: only what is shown is fetched."""
+    import tracemalloc
+
+    pytest.importorskip("pandas")
+    load(shell)
+    run(shell, "job_input.get_name()")  # the job is started (and its imports done) beforehand
+    tracemalloc.start()
+    try:
+        frame = run(shell, "%%vdksql\nWITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
+                           "FROM c WHERE n < 1000000) SELECT n, 'row ' || n AS label FROM c")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(frame) == 50
+    assert peak < 5_000_000, f"{peak:,} bytes at peak for a 1,000,000-row query"  # all rows: >100 MB
+    assert "Showing the first 50 of more than 50 rows" in capsys.readouterr().out
 
 
 def test_non_vdk_cells_run_as_plain_cells_in_jupyter(shell):
@@ -226,3 +255,17 @@ def test_a_broken_config_ini_is_reported_in_one_line_naming_it(job, shell):
     (line,) = error._render_traceback_()
     assert line.startswith(f"JobStartError: The data job in {job.path} could not be configured: ")
     assert "Check the job's config.ini" in line
+
+
+def test_the_old_vdk_ipython_set_up_cell_runs_with_the_extension(job, db, shell, capsys):
+    # Without vdk-ipython installed, its set-up cell runs and gives this extension's job_input.
+    load(shell)
+    run(shell, "%reload_ext vdk.plugin.ipython\n%reload_VDK --name=my-job\n"
+               "job_input = VDK.get_initialized_job_input()")
+    assert "options are ignored; use %vdk" in capsys.readouterr().out
+    run(shell, CREATE_EVENTS.join(['job_input.execute_query("', '")']))
+    run(shell, record("old set-up"))
+    assert db.events() == ["old set-up"]
+    shell.run_line_magic("unload_ext", "vdk.plugin.notebook")
+    assert "VDK" not in shell.user_ns
+    assert isinstance(failure(shell, "%reload_VDK"), UsageError)

@@ -157,6 +157,10 @@ def test_new_refuses_a_bad_name_or_an_existing_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     bad = _start_jupyter("--new", "Daily_Sales")
     assert bad.exit_code == 2 and "not a valid data job name" in bad.output
+    for name in ("abc\n", "abc\tdef", "../abc", "abc/def"):  # control characters, separators
+        refused = _start_jupyter("--new", name)
+        assert refused.exit_code == 2 and "not a valid data job name" in refused.output, name
+    assert [p.name for p in tmp_path.iterdir()] == []
     (tmp_path / "taken").mkdir()
     taken = _start_jupyter("--new", "taken")
     assert taken.exit_code == 1 and "already exists" in taken.output
@@ -199,3 +203,13 @@ def test_the_package_installs_the_vdk_kernelspec(tmp_path):
     assert spec["spec"]["display_name"] == "VDK (Python 3)"
     assert spec["spec"]["argv"][:3] == ["python", "-m", "ipykernel_launcher"]
     assert "--IPKernelApp.extensions=['vdk.plugin.notebook']" in spec["spec"]["argv"]
+
+
+def test_the_server_gives_kernels_time_to_flush_ingestion_when_they_shut_down(tmp_path):
+    """jupyter_client kills a kernel 5 s after asking it to shut down; a kernel's job may still
+    be writing rows then. The option is jupyter_client's own (KernelManager.shutdown_wait_time);
+    what is checked here is that `vdk start-jupyter` passes it to its server."""
+    from vdk.plugin.notebook.jupyter.start import _command
+
+    command = _command(tmp_path, None, True)
+    assert "--KernelManager.shutdown_wait_time=30" in command

@@ -8,6 +8,7 @@ import json
 import os
 import pathlib
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -83,7 +84,9 @@ def test_the_executed_notebook_shows_outputs_results_counts_and_timing(job, run_
     [result] = [o for o in first.outputs if o.output_type == "execute_result"]
     assert result.data["text/plain"] == "42" and result.execution_count == 1
 
-    assert left_out.outputs == [] and left_out.metadata.vdk.status == "left-out"
+    assert left_out.metadata.vdk.status == "left-out"
+    [note] = left_out.outputs  # visible in Jupyter, not only in the metadata
+    assert "This cell was left out by vdk run" in note.data["text/plain"]
     assert slow.outputs == []  # a trailing semicolon hides the value, as in Jupyter
     assert slow.metadata.vdk.status == "ok"
     assert slow.metadata.vdk.duration >= 0.2
@@ -182,8 +185,11 @@ def test_by_default_reports_go_under_vdks_temporary_directory(job, run_job, tmp_
     job.notebook("20_notebook.ipynb", [code("print(1)")])
     outcome = run_job(job)
     assert outcome.exit_code == 0, outcome.explain()
-    [path] = (tmp_path / "vdk-temp" / "vdk-notebook-reports" / "my-job").glob("*/20_notebook.ipynb")
+    base = tmp_path / "vdk-temp" / f"vdk-notebook-reports-{os.geteuid()}"
+    [path] = (base / "my-job").glob("*/20_notebook.ipynb")
     assert str(path) in outcome.output
+    for folder in (base, base / "my-job", path.parent):  # only this user can enter or write
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     assert not list(job.path.rglob("*.ipynb"))[1:]  # nothing written into the job folder
 
 
@@ -365,7 +371,8 @@ def test_a_report_that_cannot_be_written_is_logged_and_the_job_goes_on(job, run_
     outcome = run_job(job)
     assert outcome.exit_code == 0, outcome.explain()
     assert db.events() == ["ran"]
-    assert "the executed notebook could not be written to" in outcome.output
+    assert "cannot be used" in outcome.output  # said at job start
+    assert "executed notebooks are not written in this run" in outcome.output
 
 
 def test_the_options_are_documented_in_config_help():

@@ -21,6 +21,12 @@ STUCK = {
     "sleeping": "import time\nprint('waiting')\ntime.sleep(60)",
     "looping": "n = 0\nwhile True:\n    n += 1",
     "swallowing exceptions": "import time\nwhile True:\n    try:\n        time.sleep(60)\n    except Exception:\n        pass",
+    # A bare except swallows the first CellTimeout too: the limit must hold until the cell ends.
+    "swallowing everything": "import time\nwhile True:\n    try:\n        time.sleep(60)\n    except:\n        pass",
+    "swallowing everything in a function": (
+        "import time\ndef wait():\n    try:\n        time.sleep(60)\n    except BaseException:\n"
+        "        pass\nwhile True:\n    wait()"),
+    "swallowing everything while busy": "while True:\n    try:\n        while True:\n            pass\n    except:\n        pass",
 }
 
 
@@ -74,6 +80,7 @@ def test_an_sql_cell_over_the_limit_fails_too(job, run_job, db):
     assert outcome.exit_code == 1
     assert "time limit of 0.5 s" in outcome.output
     assert "code cell 1" in outcome.output
+    assert outcome.status == "User error", outcome.explain()  # the limit is the user's
     assert db.events() == []
 
 
@@ -97,3 +104,4 @@ def test_outside_the_main_thread_a_busy_cell_is_stopped_too():
     thread.join(timeout=10)
     assert not thread.is_alive()
     assert len(caught) == 1
+

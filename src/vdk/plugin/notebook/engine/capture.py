@@ -33,16 +33,6 @@ from vdk.plugin.notebook.engine.process_state import swapped_streams
 # cell, at a line end at most this often.
 FLUSH_SECONDS = 0.2
 _USES_DISPLAY = re.compile(r"\bdisplay\s*\(|\bIPython\b")
-_REPR_METHODS = (
-    ("_repr_html_", "text/html"),
-    ("_repr_markdown_", "text/markdown"),
-    ("_repr_svg_", "image/svg+xml"),
-    ("_repr_latex_", "text/latex"),
-    ("_repr_json_", "application/json"),
-    ("_repr_png_", "image/png"),
-    ("_repr_jpeg_", "image/jpeg"),
-)
-
 
 def display(*objs: Any, **kwargs: Any) -> Any:
     """Jupyter's `display`, which notebooks call without importing it; IPython loads on use."""
@@ -60,14 +50,18 @@ def display(*objs: Any, **kwargs: Any) -> Any:
 class CellOutputs:
     """The outputs one cell produced, in nbformat 4 form, within a budget of characters."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, displayed: Optional[dict[str, list[dict]]] = None):
         self.outputs: list[dict[str, Any]] = []
         self.limit = limit
         self.kept = 0
         self.dropped = 0
-        self._displayed: dict[str, list[int]] = {}  # display_id -> indices in outputs
+        # display_id -> the outputs shown under it, in this cell and the cells before: an
+        # update redraws them wherever they are, as in Jupyter.
+        self._displayed: dict[str, list[dict]] = {} if displayed is None else displayed
+        self._clear_pending = False
 
     def stream(self, name: str, text: str) -> None:
+        self._clear_if_pending()
         room = self.limit - self.kept
         if len(text) > room:
             self.dropped += len(text) - room
@@ -91,6 +85,7 @@ class CellOutputs:
         if update:
             self._update(display_id, data, metadata)
             return
+        self._clear_if_pending()
         size = _size(data)
         if self.kept + size > self.limit:
             self.dropped += size
@@ -100,27 +95,44 @@ class CellOutputs:
         if kind == "execute_result":
             output["execution_count"] = count
         if display_id is not None:
-            self._displayed.setdefault(display_id, []).append(len(self.outputs))
+            self._displayed.setdefault(display_id, []).append(output)
         self.outputs.append(output)
+
+    def error(self, error: BaseException) -> None:
+        """An error Jupyter shows and goes on from (a display method that raised)."""
+        self._clear_if_pending()
+        from vdk.plugin.notebook.engine.display_values import error_output
+
+        self.outputs.append(error_output(error))
 
     def _update(self, display_id: Optional[str], data: dict[str, Any], metadata: dict) -> None:
         """A display handle's update(): Jupyter redraws the outputs shown under that id in
-        place (none, if there are none) instead of adding one."""
-        for index in self._displayed.get(display_id, ()):
-            output = self.outputs[index]
-            kept = self.kept - _size(output["data"]) + _size(data)
-            if kept > self.limit:
-                self.dropped += _size(data)
-                continue
-            self.kept = kept
+        place, in this cell or an earlier one (none, if there are none), instead of adding one."""
+        for output in self._displayed.get(display_id, ()):
+            if any(output is own for own in self.outputs):
+                kept = self.kept - _size(output["data"]) + _size(data)
+                if kept > self.limit:
+                    self.dropped += _size(data)
+                    continue
+                self.kept = kept
             output["data"], output["metadata"] = data, metadata
 
-    def clear(self) -> None:
+    def clear(self, wait: bool = False) -> None:
         """clear_output(): what was cleared no longer counts against the budget, so a progress
-        loop that clears and prints keeps its last output, as Jupyter shows it."""
+        loop that clears and prints keeps its last output, as Jupyter shows it. With wait=True
+        Jupyter clears only when the next output arrives: a trailing one clears nothing."""
+        if wait:
+            self._clear_pending = True
+            return
+        self._clear_pending = False
+        for display_id, shown in list(self._displayed.items()):
+            self._displayed[display_id] = [o for o in shown if all(o is not c for c in self.outputs)]
         self.outputs.clear()
-        self._displayed.clear()
         self.kept = self.dropped = 0
+
+    def _clear_if_pending(self) -> None:
+        if self._clear_pending:
+            self.clear()
 
     def finish(self) -> list[dict[str, Any]]:
         if self.dropped:
@@ -147,8 +159,19 @@ class _Tee:
         self._name = name
         self._outputs = outputs
         self._flushed = time.monotonic()
+        self.closed = False
+
+    def close(self) -> None:
+        """`sys.stderr.close()` in a cell closes the cell's stream, as in Jupyter, where it
+        closes the kernel's stream object and not the process's file: writing to it then
+        raises ValueError in the cell. The job's own stream, which its log goes to, stays open."""
+        if not self.closed:
+            _flush(self._original)
+        self.closed = True
 
     def write(self, text: str) -> int:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
         self._original.write(text)
         self._outputs.stream(self._name, text)
         if "\n" in text and time.monotonic() - self._flushed > FLUSH_SECONDS:
@@ -186,7 +209,7 @@ class _Publisher:
         self._running.add("display_data", data, metadata, display_id, update)
 
     def clear_output(self, wait: bool = False) -> None:
-        self._running.outputs.clear()
+        self._running.outputs.clear(wait)
 
 
 class _Running:
@@ -196,7 +219,7 @@ class _Running:
     def __init__(self, capture: "OutputCapture", cell: Any, count: int, shell: Any):
         self.capture = capture
         self.cell = cell
-        self.outputs = CellOutputs(capture.limit)
+        self.outputs = CellOutputs(capture.limit, capture.displayed)
         self.shell = shell
         self.count = count
 
@@ -207,6 +230,7 @@ class _Running:
         if self.shell is not None:
             self.saved_publisher = self.shell.display_pub
             self.publisher = self.shell.display_pub = _Publisher(self)
+            self.shell.vdk_shown_error = self.shown_error
         self.streams = swapped_streams(
             _Tee(self.stdout, "stdout", self.outputs), _Tee(self.stderr, "stderr", self.outputs)
         )
@@ -220,8 +244,18 @@ class _Running:
             _flush(self.stdout, self.stderr)
             if self.shell is not None and self.shell.display_pub is self.publisher:
                 self.shell.display_pub = self.saved_publisher
+            if self.shell is not None:
+                self.shell.vdk_shown_error = None
             self.capture.running = None
             self.capture.deliver(self.cell, self.outputs.finish())
+
+    def shown_error(self, error: BaseException) -> None:
+        """An error Jupyter shows without failing the cell (a display method that raised):
+        its traceback in the report and on the log's stderr, once."""
+        from vdk.plugin.notebook.engine.display_values import shown_traceback
+
+        self.stderr.write("".join(shown_traceback(error)))
+        self.outputs.error(error)
 
     def add(
         self, kind: str, data: Any, metadata: Any, display_id: Optional[str] = None,
@@ -241,6 +275,7 @@ class OutputCapture:
         self.deliver = deliver
         self.limit = limit
         self.running: Optional[_Running] = None
+        self.displayed: dict[str, list[dict]] = {}  # display_id -> outputs, across cells
 
     def wants_shell(self, cell: Any) -> bool:
         # Without IPython, values are shown through their _repr_*_ methods (format_value).
@@ -258,7 +293,9 @@ class OutputCapture:
             if running.shell is not None:
                 data, metadata = running.shell.display_formatter.format(value)
             else:
-                data, metadata = format_value(value)
+                from vdk.plugin.notebook.engine.display_values import format_value
+
+                data, metadata = format_value(value, running.shown_error)
         except Exception as e:  # noqa: B902 - as in Jupyter, a broken repr does not fail the cell
             sys.stderr.write(f"[vdk-jupyter] The value of the cell's last expression cannot be "
                              f"shown: {type(e).__name__}: {e}\n")
@@ -274,40 +311,6 @@ def _flush(*streams: Any) -> None:
             pass
 
 
-def format_value(value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A mime bundle for `value` from its `_repr_*_` methods, as IPython's formatter would give,
-    without importing IPython."""
-    data: dict[str, Any] = {}
-    metadata: dict[str, Any] = {}
-    if not isinstance(value, type):
-        bundle = _call_repr(value, "_repr_mimebundle_")
-        if isinstance(bundle, tuple) and len(bundle) == 2:
-            bundle, extra = bundle
-            metadata.update(extra if isinstance(extra, dict) else {})
-        if isinstance(bundle, dict):
-            data.update(bundle)
-        for method, mime in _REPR_METHODS:
-            if mime in data:
-                continue
-            result = _call_repr(value, method)
-            if isinstance(result, tuple) and len(result) == 2:
-                result, extra = result
-                if isinstance(extra, dict):
-                    metadata[mime] = extra
-            if result is not None:
-                data[mime] = result
-    data.setdefault("text/plain", repr(value))
-    return data, metadata
-
-
-def _call_repr(value: Any, method: str) -> Any:
-    try:
-        function = getattr(value, method, None)
-        return function() if callable(function) else None
-    except Exception:  # noqa: B902 - a broken _repr_ shows as its text/plain, as in IPython
-        return None
-
-
 def _flush_figures(running: _Running) -> None:
     """Open matplotlib figures become PNG outputs and are closed, as Jupyter's inline backend
     does at the end of every cell."""
@@ -316,6 +319,9 @@ def _flush_figures(running: _Running) -> None:
         return
     for number in pyplot.get_fignums():
         figure = pyplot.figure(number)
+        if _shown_as_configured(running, figure):
+            pyplot.close(figure)
+            continue
         buffer = io.BytesIO()
         try:
             figure.savefig(buffer, format="png", bbox_inches="tight")
@@ -324,6 +330,21 @@ def _flush_figures(running: _Running) -> None:
         else:
             running.add("display_data", {"image/png": buffer.getvalue(), "text/plain": repr(figure)}, {})
         pyplot.close(figure)
+
+
+def _shown_as_configured(running: _Running, figure: Any) -> bool:
+    """After `%matplotlib inline`, IPython formats figures as `%config InlineBackend.figure_formats`
+    says (svg, retina, ...), as Jupyter's inline backend does: shown that way if it can."""
+    if running.shell is None or "matplotlib_inline.backend_inline" not in sys.modules:
+        return False
+    try:
+        data, metadata = running.shell.display_formatter.format(figure)
+    except Exception:  # noqa: B902 - drawn as PNG below instead
+        return False
+    if not any(mime.startswith("image/") or mime == "application/pdf" for mime in data):
+        return False
+    running.add("display_data", data, metadata)
+    return True
 
 
 def _size(data: dict[str, Any]) -> int:

@@ -23,29 +23,36 @@ from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.cells import first_line
 from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.magic_bodies import magic_body_syntax_error
+from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.ipython_available import INSTALL
 from vdk.plugin.notebook.engine.ipython_available import TO_DO
-from vdk.plugin.notebook.engine.patterns import LazyPattern
+from vdk.plugin.notebook.engine.ipython_available import ipython_installed
+from vdk.plugin.notebook.engine.ipython_syntax import IPYTHON_SYNTAX
+from vdk.plugin.notebook.engine.ipython_syntax import Automagic
+from vdk.plugin.notebook.engine.ipython_syntax import automagic_line
+from vdk.plugin.notebook.engine.ipython_syntax import transform
 
 log = logging.getLogger(__name__)
 
-# A line that starts with a magic or !shell, also as the right side of an assignment (`x = !ls`).
-_IPYTHON_SYNTAX = LazyPattern(
-    r"^[ \t]*(?:[\w.,()\[\] \t]+?=[ \t]*)?[%!]|\bget_ipython\b", re.MULTILINE
-)
 # Lines for the Jupyter extension only: loading it, and `%vdk`, which points a kernel's job_input
-# at a job. Under vdk run the notebook already has the run's job_input.
-_OWN_EXTENSION = LazyPattern(
-    r"^[ \t]*(%(load_ext|reload_ext)[ \t]+vdk\.plugin\.notebook[ \t]*|%vdk(?![\w.]).*)$",
+# at a job; and the set-up lines of the older vdk-ipython extension (`%reload_ext
+# vdk.plugin.ipython`, `%reload_VDK`, `job_input = VDK.get_initialized_job_input()`). Under vdk
+# run the notebook already has the run's job_input.
+_OWN_EXTENSION = re.compile(
+    r"^[ \t]*(%(load_ext|reload_ext)[ \t]+(vdk\.plugin\.(notebook|ipython)|vdk_ipython)[ \t]*"
+    r"|%vdk(?![\w.]).*|%reload_VDK\b.*"
+    r"|job_input[ \t]*=[ \t]*VDK\.get_initialized_job_input\(\)[ \t]*(#.*)?)$",
     re.MULTILINE,
 )
-_INSTALL = LazyPattern(
-    r"^[ \t]*(%(pip|conda|mamba|micromamba)|!.*\b(pip[\d.]*|conda|mamba|micromamba))\s+"
+_INSTALL = re.compile(
+    r"^[ \t]*(%?(pip|conda|mamba|micromamba)|!.*\b(pip[\d.]*|conda|mamba|micromamba))\s+"
     r"(install|uninstall|remove)\b.*$",
     re.MULTILINE,
 )
 # A cell run by a shell (%%bash, %%sh, %%script ...): any of its lines may install.
-_SHELL_CELL = LazyPattern(r"\A\s*%%(bash|sh|script|system|sx)\b")
-_SHELL_INSTALL = LazyPattern(
+_SHELL_CELL = re.compile(r"\A\s*%%(bash|sh|script|system|sx)\b")
+_SHELL_INSTALL = re.compile(
     r"^.*\b(pip[\d.]*|conda|mamba|micromamba)\s+(install|uninstall|remove)\b.*$", re.MULTILINE
 )
 
@@ -58,6 +65,8 @@ class CompiledCell(NamedTuple):
     # The code leaves the value of the cell's last expression in the namespace under
     # last_expression.RESULT_NAME, for the report to show it as Jupyter does.
     shows_result: bool = False
+    # A single-line cell IPython's automagic may run as a line magic (`pwd`): see ipython_syntax.
+    automagic: Optional[Automagic] = None
 
     def location(self, notebook: str, line: Optional[int] = None) -> Location:
         text = None
@@ -68,7 +77,7 @@ class CompiledCell(NamedTuple):
 
 
 def cell_filename(path: pathlib.Path, cell: Cell) -> str:
-    return f"{path} [code cell {cell.number}]"
+    return f"{shown(path)} [code cell {cell.number}]"
 
 
 def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
@@ -76,32 +85,113 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     filename = cell_filename(path, cell)
     if cell.is_sql:
         return CompiledCell(cell, filename, None, False)
-    source, syntax = cell.source, None
-    # Every pattern below needs one of these; most cells have none, and skip the searches.
-    if "%" in source or "!" in source or "get_ipython" in source:
-        _refuse_installs(path, cell, filename)
-        _refuse_old_ingest_cells(path, cell, filename)
-        # The extension is what gives a Jupyter kernel its job_input; under vdk run there
-        # already is one, so the line is dropped (kept blank to keep line numbers) and costs no
-        # IPython import.
-        source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), source)
-        syntax = _IPYTHON_SYNTAX.search(source)
+    _refuse_installs(path, cell, filename)
+    _refuse_old_ingest_cells(path, cell, filename)
+    # The extension is what gives a Jupyter kernel its job_input; under vdk run there already is
+    # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
+    source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), cell.source)
+    syntax = IPYTHON_SYNTAX.search(source)
     needs_ipython = syntax is not None
-    if syntax is not None:
-        source = _transform(source, path, cell, filename, syntax)
     try:
+        if syntax is not None:
+            source = _transform(source, path, cell, filename, syntax.start())
+            _check_magic_body(path, cell, filename)
         code, shows_result = compile_keeping_result(source, filename, cell.source)
+    except (RecursionError, MemoryError, UnicodeError, ValueError) as e:
+        raise _uncompilable(path, cell, filename, e) from None
     except SyntaxError as e:
-        line = e.lineno if e.lineno and e.lineno <= len(cell.source.splitlines()) else None
-        compiled = CompiledCell(cell, filename, None, needs_ipython)
+        # Not Python: maybe IPython syntax the cheap check does not look for (`obj?`, `>>>`
+        # prompts, an indented cell, automagic `ls -d /tmp`), transformed as IPython would.
+        return _compile_ipython(path, cell, filename, source, needs_ipython, e)
+    return CompiledCell(cell, filename, code, needs_ipython, shows_result,
+                        _automagic(path, cell, filename, source))
+
+
+def _transform(source: str, path: pathlib.Path, cell: Cell, filename: str, start: int) -> str:
+    try:
+        return transform(source)
+    except ImportError as e:  # an optional dependency: see ipython_available.py
         raise CellFailedError(
-            f"Syntax error in a notebook cell: {e.msg}.",
-            compiled.location(path.name, line),
-            "Fix the cell (it must be valid Python, or IPython syntax for magics and !commands) "
-            "and run the job again.",
-            cause=e,
+            f"The cell uses IPython syntax (magics or !shell commands), which needs IPython, and "
+            f"IPython cannot be imported ({e}).",
+            CompiledCell(cell, filename, None, True).location(
+                path.name, source.count("\n", 0, start) + 1),
+            TO_DO,
         ) from None
-    return CompiledCell(cell, filename, code, needs_ipython, shows_result)
+
+
+def _compile_ipython(
+    path: pathlib.Path, cell: Cell, filename: str, source: str, transformed: bool,
+    error: SyntaxError,
+) -> CompiledCell:
+    if not transformed and ipython_installed():  # without IPython, a syntax error is one
+        plain, source = source, transform(source)
+        try:
+            code, shows_result = compile_keeping_result(source, filename, cell.source)
+        except SyntaxError as e:
+            if source.rstrip("\n") != plain.rstrip("\n"):  # IPython syntax, with an error
+                error = e
+        else:
+            return CompiledCell(cell, filename, code, True, shows_result,
+                                _automagic(path, cell, filename, source))
+    magic = _automagic(path, cell, filename, source, error)
+    if magic is not None:
+        return CompiledCell(cell, filename, magic.code, True, magic.shows_result, magic)
+    line = error.lineno if error.lineno and error.lineno <= len(cell.source.splitlines()) else None
+    compiled = CompiledCell(cell, filename, None, transformed)
+    raise CellFailedError(
+        f"Syntax error in a notebook cell: {error.msg}.",
+        compiled.location(path.name, line),
+        "Fix the cell (it must be valid Python, or IPython syntax for magics and !commands) "
+        "and run the job again." + ("" if ipython_installed() else f" IPython syntax needs "
+                                    f"IPython, which is not installed: {INSTALL}"),
+        cause=error,
+    ) from None
+
+
+def _automagic(
+    path: pathlib.Path, cell: Cell, filename: str, source: str,
+    error: Optional[SyntaxError] = None,
+) -> Optional[Automagic]:
+    """A single-line cell such as `pwd` or `ls -d /tmp`, compiled as the magic call too: whether
+    it runs as one is decided when it runs (ipython_syntax.choose_code)."""
+    found = automagic_line(source)
+    if found is None:
+        return None
+    name, call = found
+    code, shows_result = compile_keeping_result(call, filename, cell.source)
+    return Automagic(name, code, shows_result, error)
+
+
+def _uncompilable(path: pathlib.Path, cell: Cell, filename: str, error: Exception) -> CellFailedError:
+    """Python's compiler gives up on some sources without a SyntaxError: an expression of a
+    hundred thousand terms (RecursionError, MemoryError), a lone surrogate that is not text
+    (UnicodeEncodeError), a NUL character (ValueError before Python 3.12)."""
+    if isinstance(error, (RecursionError, MemoryError)):
+        what = ("The cell is too deeply nested or too long for Python's compiler "
+                f"({type(error).__name__}).")
+        to_do = "Split the expression or move the data into a file the cell reads."
+    else:
+        what = f"The cell's source is not valid text for Python: {error}."
+        to_do = "Retype the characters it names (the file has an invalid character)."
+    return CellFailedError(
+        what, CompiledCell(cell, filename, None, False).location(path.name),
+        to_do + " Then run the job again.",
+    )
+
+
+def _check_magic_body(path: pathlib.Path, cell: Cell, filename: str) -> None:
+    found = magic_body_syntax_error(cell.source, transform)
+    if found is None:
+        return
+    line, error = found
+    raise CellFailedError(
+        f"Syntax error in the body of a cell magic: {error.msg}.",
+        CompiledCell(cell, filename, None, True).location(path.name, line),
+        "Fix the cell (the lines below the cell magic must be valid Python) and run the job "
+        "again.",
+        cause=error,
+    )
 
 
 def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
@@ -111,24 +201,9 @@ def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
         log.warning(
             "%s, %s, line %d: `%s` is for Jupyter and is ignored by vdk run, where "
             "job_input is the run's own (pass arguments with vdk run --arguments).",
-            path.name, cell_label(cell.number), line, text,
+            shown(path.name), cell_label(cell.number), line, text,
         )
     return ""
-
-
-def _transform(source: str, path: pathlib.Path, cell: Cell, filename: str, syntax: re.Match
-               ) -> str:
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-    except ImportError as e:  # an optional dependency: see ipython_available.py
-        line = source.count("\n", 0, syntax.start()) + 1
-        raise CellFailedError(
-            f"The cell uses IPython syntax (magics or !shell commands), which needs IPython, and "
-            f"IPython cannot be imported ({e}).",
-            CompiledCell(cell, filename, None, True).location(path.name, line),
-            TO_DO,
-        ) from None
-    return TransformerManager().transform_cell(source)
 
 
 def _refuse_old_ingest_cells(path: pathlib.Path, cell: Cell, filename: str) -> None:

@@ -19,6 +19,7 @@ from typing import Sequence
 from vdk.plugin.notebook.engine.cells import Cell
 from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.cells import numbered_code_cells
+from vdk.plugin.notebook.engine.names import shown
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,8 @@ def warn_if_inconsistent(
 ) -> None:
     """Log a warning for each way the saved notebook shows it was run unlike `vdk run` runs it.
     `configured`: the Python version the job deploys with (config.ini), if it names one."""
-    for message in execution_order_findings(path.name, nb, cells) + python_version_findings(
-        path.name, nb["metadata"], configured
+    for message in execution_order_findings(shown(path.name), nb, cells) + python_version_findings(
+        shown(path.name), nb["metadata"], configured
     ):
         log.warning(message)
 

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from typing import Optional
 
 from vdk.plugin.notebook.engine.cells import cell_label
+from vdk.plugin.notebook.engine.names import shown
 
 
 class Location(NamedTuple):
@@ -23,7 +24,7 @@ class Location(NamedTuple):
     line_text: Optional[str] = None
 
     def describe(self) -> str:
-        parts = [self.notebook]
+        parts = [shown(self.notebook)]
         if self.cell_number is not None:
             parts.append(cell_label(self.cell_number, self.cell_id))
         if self.line is not None:

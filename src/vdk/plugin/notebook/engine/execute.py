@@ -27,6 +27,9 @@ from vdk.plugin.notebook.engine.cells import first_line
 from vdk.plugin.notebook.engine.compiler import CompiledCell
 from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import error_text
+from vdk.plugin.notebook.engine.history import History
+from vdk.plugin.notebook.engine.ipython_syntax import choose_code
+from vdk.plugin.notebook.engine.no_input import input_refused
 from vdk.plugin.notebook.engine.timeout import CellTimeout
 from vdk.plugin.notebook.engine.timeout import describe_seconds
 from vdk.plugin.notebook.engine.timeout import time_limit
@@ -87,7 +90,9 @@ def run_cells(
     run = CellRunner()
     shell: list[Any] = []  # the IPython shell, once a cell needs one
     try:
-        with builtins_kept(), cell_sources((cell.filename, cell.cell.source) for cell in cells):
+        with builtins_kept(), cell_sources(
+            (cell.filename, cell.cell.source) for cell in cells
+        ), input_refused():
             _run_all(
                 notebook, cells, namespace, run_sql, listeners, passthrough, cell_io, cell_timeout,
                 run, shell,
@@ -114,32 +119,40 @@ def _run_all(
     shells: list[Any],
 ) -> None:
     shell = None
+    history = History(namespace)
     for count, cell in enumerate(cells, start=1):
         for listener in listeners:
             listener.cell_started(cell, count)
         cell_start = time.perf_counter()
         error: Optional[BaseException] = None
         try:
-            if shell is None and cell.code is not None and (
-                cell.needs_ipython or cell_io.wants_shell(cell)
+            history.cell_starting(count, cell.cell.source)
+            code, needs_ipython, shows_result = choose_code(cell, namespace)
+            if shell is None and code is not None and (
+                needs_ipython or cell_io.wants_shell(cell)
             ):
                 from vdk.plugin.notebook.engine.ipython_shell import bind_shell
 
                 shell = bind_shell(namespace)
                 shells.append(shell)
-            with cell_io.capturing(cell, count, shell), time_limit(cell_timeout):
-                if cell.code is None:
-                    run_sql(cell.cell.body)
-                elif cell.needs_ipython:
+                history.publish()
+            with cell_io.capturing(cell, count, shell), time_limit(
+                cell_timeout, cell.filename if code is not None else None
+            ):
+                value = None
+                if code is None:
+                    value = run_sql(cell.cell.body)
+                elif needs_ipython:
                     from vdk.plugin.notebook.engine.ipython_shell import exec_in_shell
 
-                    exec_in_shell(shell, cell.code, namespace, run)
+                    exec_in_shell(shell, code, namespace, run)
                 else:
-                    run(cell.code, namespace)
-                if cell.shows_result:
+                    run(code, namespace)
+                if shows_result:
                     value = namespace.pop(RESULT_NAME, None)
-                    if value is not None:
-                        cell_io.show(value)
+                if value is not None:
+                    history.cell_result(count, value)
+                    cell_io.show(value)
         except BaseException as e:  # noqa: B902 - every outcome of user code is reported
             error = e
         seconds = time.perf_counter() - cell_start

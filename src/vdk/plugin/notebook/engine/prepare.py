@@ -11,16 +11,18 @@ import pathlib
 from typing import Any
 from typing import NamedTuple
 from typing import Optional
+from typing import Sequence
 
 from vdk.plugin.notebook.engine.cells import numbered_code_cells
 from vdk.plugin.notebook.engine.cells import select_cells
 from vdk.plugin.notebook.engine.compiler import CompiledCell
 from vdk.plugin.notebook.engine.compiler import compile_cell
 from vdk.plugin.notebook.engine.consistency import warn_if_inconsistent
-from vdk.plugin.notebook.engine.errors import InvalidNotebookError
-from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.language import check_language
+from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.parameters import inject_parameters
 from vdk.plugin.notebook.engine.reader import read_notebook
+from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
 
 
 class PreparedNotebook(NamedTuple):
@@ -37,22 +39,28 @@ class PreparedNotebook(NamedTuple):
         return self.path.name
 
     @property
+    def label(self) -> str:
+        """The file name as log lines show it (names.shown)."""
+        return shown(self.path.name)
+
+    @property
     def injected_cells(self) -> int:
         return sum(1 for compiled in self.cells if compiled.cell.injected)
 
 
 def prepare_notebook(
-    path: pathlib.Path, arguments: Any = None, python_version: Optional[str] = None
+    path: pathlib.Path, arguments: Any = None, python_version: Optional[str] = None,
+    secret_words: Sequence[str] = DEFAULT_SECRET_NAMES,
 ) -> PreparedNotebook:
     """Read and check `path`, compile the cells that run and inject `arguments` (the parsed
     --arguments JSON); raise NotebookError if it cannot run. `python_version` is the one the
     job deploys with, for a warning when the notebook was last run with another."""
     nb = read_notebook(path)
-    _check_language(path, nb["metadata"])
+    check_language(path, nb["metadata"])
     selected = select_cells(nb)
     warn_if_inconsistent(path, nb, selected, python_version)
     cells = [compile_cell(path, cell) for cell in selected]
-    cells = inject_parameters(path, nb, cells, arguments)
+    cells = inject_parameters(path, nb, cells, arguments, secret_words)
     skeleton = {"cells": [blank_cell(cell) for cell in nb["cells"]], "metadata": nb["metadata"],
                 "nbformat": 4, "nbformat_minor": nb.get("nbformat_minor", 5)}
     return PreparedNotebook(path, cells, len(numbered_code_cells(nb)), skeleton)
@@ -66,16 +74,3 @@ def blank_cell(cell: dict[str, Any]) -> dict[str, Any]:
         cell["outputs"] = []
         cell["execution_count"] = None
     return cell
-
-
-def _check_language(path: pathlib.Path, metadata: dict[str, Any]) -> None:
-    # Metadata beyond the schema's required keys can hold anything; only a name counts.
-    candidates = ((metadata.get("kernelspec") or {}).get("language"),
-                  (metadata.get("language_info") or {}).get("name"))
-    language = next((name for name in candidates if isinstance(name, str) and name), None)
-    if language and language.lower() not in ("python", "python3"):
-        raise InvalidNotebookError(
-            f"The notebook is written for a {language} kernel; vdk run executes Python notebooks.",
-            Location(path.name),
-            "Rewrite it for a Python kernel, or move it out of the top level of the job folder.",
-        )

@@ -61,6 +61,17 @@ def working_directory(folder: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def attribute_replaced(owner: Any, name: str, value: Any) -> Iterator[None]:
+    """`owner.name` set to `value` (builtins.input, say), the original put back afterwards."""
+    saved = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, saved)
+
+
+@contextlib.contextmanager
 def swapped_streams(stdout: Any, stderr: Any) -> Iterator[None]:
     """sys.stdout and sys.stderr replaced, for capturing what a cell prints."""
     saved = sys.stdout, sys.stderr

@@ -7,14 +7,18 @@ malformed. The file itself is never written.
 """
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import pathlib
+import stat
 import warnings
 from typing import Any
 
 from vdk.plugin.notebook.engine.errors import InvalidNotebookError
 from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.schema import is_certainly_valid_v4
 
 log = logging.getLogger(__name__)
@@ -29,12 +33,39 @@ def read_notebook(path: pathlib.Path) -> dict[str, Any]:
     """The notebook at `path` as an nbformat 4 dictionary, or InvalidNotebookError."""
     where = Location(path.name)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        return _read_checked(path, where)
+    except RecursionError:
+        # json, nbformat and jsonschema all recurse per level of nesting.
+        raise InvalidNotebookError(
+            "The notebook's JSON is nested too deeply to read (thousands of levels); no "
+            "notebook saved by Jupyter looks like this.", where, _RESTORE,
+        ) from None
+    except MemoryError:
+        raise InvalidNotebookError(
+            f"The notebook is too large to read with the memory available ({_size(path)}).",
+            where,
+            "Clear its outputs (Jupyter: Edit > Clear Outputs of All Cells) and save it, or "
+            "give the job more memory. " + _RESTORE,
+        ) from None
+
+
+def _read_checked(path: pathlib.Path, where: Location) -> dict[str, Any]:
+    try:
+        text = read_file(path).decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise InvalidNotebookError(
             f"The notebook is not UTF-8 text: byte {e.start} cannot be decoded ({e.reason}).",
             where,
             "Notebooks are UTF-8 JSON files. " + _RESTORE,
+        ) from None
+    except FileNotFoundError:
+        if not path.is_symlink():
+            raise InvalidNotebookError("The notebook file disappeared while the job started.",
+                                       where, "Run the job again.") from None
+        raise InvalidNotebookError(
+            f"The notebook is a symbolic link to {shown(os.readlink(path))}, which does not exist.",
+            where,
+            "Point the link at the notebook, or remove it from the top level of the job folder.",
         ) from None
     except OSError as e:
         raise InvalidNotebookError(
@@ -48,9 +79,34 @@ def read_notebook(path: pathlib.Path) -> dict[str, Any]:
             where,
             _RESTORE,
         ) from None
+    except ValueError as e:  # an integer of thousands of digits (sys.set_int_max_str_digits)
+        raise InvalidNotebookError(
+            f"The notebook's JSON cannot be read: {e}.", where, _RESTORE
+        ) from None
     if is_certainly_valid_v4(nb):
         return nb
     return _read_with_nbformat(nb, where)
+
+
+def read_file(path: pathlib.Path) -> bytes:
+    """The bytes of the regular file at `path`. Opened without blocking and checked before
+    reading, so a FIFO that replaced the file after the job folder was listed cannot hang the
+    job, nor a device fill its memory."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "it is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            return file.read()
+    finally:
+        os.close(fd)
+
+
+def _size(path: pathlib.Path) -> str:
+    try:
+        return f"{os.stat(path).st_size:,} bytes"
+    except OSError:
+        return "size unknown"
 
 
 def _read_with_nbformat(nb: Any, where: Location) -> dict[str, Any]:

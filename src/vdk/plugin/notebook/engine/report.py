@@ -7,10 +7,10 @@ timestamps, which JupyterLab's execute-time display reads). On failure a banner 
 to the first failing cell, and the cells after it are marked as not run.
 
 Reports go to one folder per run, `<directory>/<job>/<UTC start time>/`, so runs sort by time and
-never overwrite each other. The default directory is under VDK's TEMPORARY_WRITE_DIRECTORY
-(the place VDK gives jobs for local files), never the job folder, which `vdk deploy` uploads
-whole. Files are written to a temporary name and renamed, so an interrupted run never leaves a
-truncated report.
+never overwrite each other (report_folder.py: by default a per-user folder under VDK's
+TEMPORARY_WRITE_DIRECTORY, never the job folder, which `vdk deploy` uploads whole). A file appears
+only whole: it is written unnamed (O_TMPFILE) and then linked in, so a run killed while writing
+leaves nothing behind; where that is not available, to a hidden temporary name then renamed.
 """
 from __future__ import annotations
 
@@ -20,46 +20,38 @@ import json
 import logging
 import os
 import pathlib
-import re
-import tempfile
 import time
 from typing import Any
 from typing import NamedTuple
 from typing import Optional
 
 from vdk.plugin.notebook.engine.capture import OutputCapture
+from vdk.plugin.notebook.engine.cells import ONLY_TAG
+from vdk.plugin.notebook.engine.cells import SKIP_TAGS
 from vdk.plugin.notebook.engine.cells import cell_label
+from vdk.plugin.notebook.engine.cells import first_line
+from vdk.plugin.notebook.engine.cells import source_text
 from vdk.plugin.notebook.engine.compiler import CompiledCell
 from vdk.plugin.notebook.engine.execute import traceback_entries
 from vdk.plugin.notebook.engine.outcome import CellListener
 from vdk.plugin.notebook.engine.outcome import CellResult
 from vdk.plugin.notebook.engine.outcome import CellStatus
 from vdk.plugin.notebook.engine.errors import error_text
+from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.prepare import PreparedNotebook
 from vdk.plugin.notebook.engine.prepare import blank_cell
+from vdk.plugin.notebook.engine.report_folder import ReportFolder
 
 
 log = logging.getLogger(__name__)
 
-REPORTS_FOLDER = "vdk-notebook-reports"
 FAILED_CELL_ANCHOR = "vdk-failed-cell"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class ReportOptions(NamedTuple):
-    folder: pathlib.Path  # this run's folder; created when the first report is written
+    folder: ReportFolder  # this run's folder; created when the first report is written
     output_limit: int  # characters of output kept per cell
     html: bool
-
-
-def run_folder(directory: str, temporary_directory: Optional[str], job_name: str) -> pathlib.Path:
-    """The folder of this run's reports: `directory`, or VDK's temporary write directory,
-    then the job name and the UTC time, which sorts runs in the order they started."""
-    base = pathlib.Path(directory) if directory else (
-        pathlib.Path(temporary_directory or tempfile.gettempdir()) / REPORTS_FOLDER
-    )
-    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
-    return base.expanduser().absolute() / (_UNSAFE.sub("_", job_name) or "job") / started
 
 
 class NotebookReport(CellListener):
@@ -88,6 +80,7 @@ class NotebookReport(CellListener):
         self._started_at: dict[int, float] = {}
         self._failure: Optional[tuple[int, CompiledCell, CellStatus, BaseException]] = None
         self._stopped = False
+        self._broke: Optional[BaseException] = None
         self.run_started = time.time()
         self.io = OutputCapture(self._outputs, options.output_limit)
 
@@ -130,19 +123,33 @@ class NotebookReport(CellListener):
         target["metadata"]["execution"] = {"iopub.execute_input": start, "shell.execute_reply": end}
         self._ran.add(index)
 
+    def run_broke(self, error: BaseException) -> None:
+        """The run ended with `error` raised outside any cell (the job's log stream closed by a
+        cell, say): the report must not say the run succeeded. Cell outcomes are told through
+        cell_finished; an interruption or a failure already recorded there stays the outcome."""
+        if self._failure is None and not isinstance(error, KeyboardInterrupt):
+            self._broke = error
+
     def executed(self) -> dict[str, Any]:
         """The executed notebook as it stands (the run may have ended early)."""
         cells = list(self._cells)
+        only_tagged = any(ONLY_TAG in (cell["metadata"].get("tags") or ())
+                          for cell in cells if cell["cell_type"] == "code")
         for index, cell in enumerate(cells):
             if cell["cell_type"] == "code" and index not in self._ran:
                 status = "not-run" if index in self._selected else "left-out"
                 cell["metadata"]["vdk"] = {"status": status}
+                if status == "left-out":
+                    cell["outputs"] = [_left_out_note(cell, only_tagged)]
         if self._failure is not None:
             index, failed, status, error = self._failure
             cells.insert(index, _marker_cell(status))
-            cells.insert(0, _banner_cell(failed, status, error, self._notebook.name))
+            cells.insert(0, _banner_cell(failed, status, error, self._notebook.label))
+        if self._broke is not None:
+            cells.insert(0, _broken_run_cell(self._broke, self._notebook.label))
         _ensure_ids(cells)
-        outcome = "failed" if self._failure else "stopped" if self._stopped else "succeeded"
+        outcome = ("failed" if self._failure or self._broke else "stopped" if self._stopped
+                   else "succeeded")
         metadata = dict(self._notebook.skeleton["metadata"])
         metadata["vdk"] = {
             "notebook": str(self._notebook.path), "job": self._job_name, "status": outcome,
@@ -154,18 +161,25 @@ class NotebookReport(CellListener):
     def save(self) -> Optional[pathlib.Path]:
         """Write the report and log where; a report that cannot be written is logged, never
         raised, so it cannot hide the outcome of the job itself."""
-        path = self._options.folder / self._notebook.name
+        folder, name = self._options.folder, self._notebook.name
+        folder_fd = None
         try:
             text = to_json(self.executed())
-            write_atomically(path, text)
+            folder_fd = folder.open()
+            write_in(folder_fd, name, text)
+            path = folder.path / name
+            log.info("%s: executed notebook with outputs written to %s", self._notebook.label,
+                     shown(path))
+            if self._options.html:
+                _write_html(text, folder_fd, path.with_suffix(".html"))
+            return path
         except Exception as e:  # noqa: B902 - see docstring
             log.error("%s: the executed notebook could not be written to %s: %s",
-                      self._notebook.name, path, e)
+                      self._notebook.label, shown(folder.path or folder.job_folder), e)
             return None
-        log.info("%s: executed notebook with outputs written to %s", self._notebook.name, path)
-        if self._options.html:
-            _write_html(text, path.with_suffix(".html"))
-        return path
+        finally:
+            if folder_fd is not None:
+                os.close(folder_fd)
 
 
 def to_json(nb: dict[str, Any]) -> str:
@@ -180,21 +194,49 @@ def to_json(nb: dict[str, Any]) -> str:
 
 
 def write_atomically(path: pathlib.Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it: readers see the old file
-    or the new one, never a part."""
+    """Write `text` to `path` so that readers see the old file or the new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    folder_fd = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        write_in(folder_fd, path.name, text)
+    finally:
+        os.close(folder_fd)
+
+
+def write_in(folder_fd: int, name: str, text: str) -> None:
+    """Write `text` as file `name` of the open folder `folder_fd`, appearing only when whole."""
+    try:
+        fd = os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o600, dir_fd=folder_fd)
+    except (AttributeError, OSError):  # not Linux, or a file system without unnamed files
+        _write_renaming(folder_fd, name, text)
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", closefd=False) as file:
+            file.write(text)
+        try:
+            os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder_fd, follow_symlinks=True)
+        except FileExistsError:  # written before in this run: replaced via a (whole) temporary
+            temporary = f".{name}.{os.getpid()}.tmp"
+            os.link(f"/proc/self/fd/{fd}", temporary, dst_dir_fd=folder_fd, follow_symlinks=True)
+            os.replace(temporary, name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+    finally:
+        os.close(fd)
+
+
+def _write_renaming(folder_fd: int, name: str, text: str) -> None:
+    temporary = f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=folder_fd)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(text)
-        os.replace(temporary, path)
+        os.replace(temporary, name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(temporary)
+            os.unlink(temporary, dir_fd=folder_fd)
         raise
 
 
-def _write_html(notebook_json: str, path: pathlib.Path) -> None:
+def _write_html(notebook_json: str, folder_fd: int, path: pathlib.Path) -> None:
     try:
         import nbformat
         from nbconvert import HTMLExporter
@@ -206,11 +248,11 @@ def _write_html(notebook_json: str, path: pathlib.Path) -> None:
         return
     try:
         body, _ = HTMLExporter().from_notebook_node(nbformat.reads(notebook_json, as_version=4))
-        write_atomically(path, body)
+        write_in(folder_fd, path.name, body)
     except Exception as e:  # noqa: B902 - the .ipynb report exists; HTML is a convenience
-        log.error("The HTML report could not be written to %s: %s", path, e)
+        log.error("The HTML report could not be written to %s: %s", shown(path), e)
         return
-    log.info("HTML report written to %s", path)
+    log.info("HTML report written to %s", shown(path))
 
 
 def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
@@ -218,6 +260,26 @@ def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
     lines = traceback_entries(error, filename)
     return {"output_type": "error", "ename": type(error).__name__, "evalue": error_text(error),
             "traceback": [line.rstrip("\n") for line in lines]}
+
+
+def _left_out_note(cell: dict[str, Any], only_tagged: bool) -> dict[str, Any]:
+    """A visible note in a cell vdk run left out, saying why (the rules of cells.select_cells):
+    in Jupyter an output-less cell looks like one that never ran."""
+    tags = set(cell["metadata"].get("tags") or ())
+    source = source_text(cell.get("source", ""))
+    if tags & SKIP_TAGS:
+        why = "tagged " + " and ".join(sorted(tags & SKIP_TAGS))
+    elif "non-vdk" in first_line(source)[1]:
+        why = "marked non-vdk on its first line"
+    elif only_tagged and ONLY_TAG not in tags:
+        why = "not tagged vdk, while other cells of the notebook are"
+    else:
+        why = "nothing to run"
+    text = f"[vdk run] This cell was left out by vdk run ({why})."
+    return {"output_type": "display_data", "metadata": {}, "data": {
+        "text/plain": text,
+        "text/html": f'<span style="color:#616161;font-style:italic">{text}</span>',
+    }}
 
 
 _STATUS_TEXT = {
@@ -238,6 +300,16 @@ def _banner_cell(
         f'<a href="#{FAILED_CELL_ANCHOR}">{where}</a> of {notebook}:<br>\n'
         f"<code>{what}</code><br>\nThe cells after it did not run.\n</div>"
     )
+    return {"cell_type": "markdown", "id": "vdk-failure-banner",
+            "metadata": {"tags": ["vdk-failure-banner"]}, "source": text}
+
+
+def _broken_run_cell(error: BaseException, notebook: str) -> dict[str, Any]:
+    what = f"{type(error).__name__}: {error_text(error)}".replace("<", "&lt;")
+    text = (f'<div style="border:2px solid #c62828;background:#ffebee;color:#b71c1c;padding:8px">'
+            f"<b>vdk run failed</b> between cells of {notebook}, outside the cells' code:<br>\n"
+            f"<code>{what}</code><br>\nThe job log says more. The cells after the last one "
+            "that ran did not run.\n</div>")
     return {"cell_type": "markdown", "id": "vdk-failure-banner",
             "metadata": {"tags": ["vdk-failure-banner"]}, "source": text}
 

@@ -5,7 +5,9 @@
 - `%vdk` to show or re-point that job (folder, arguments), start afresh, or finalise it;
 - `%%vdksql` to run a cell as SQL on the job's connection and show the result as a table;
 - `%%non-vdk` to mark a cell that Jupyter runs and `vdk run` leaves out.
-The job is finalised when the kernel exits (shutdown or restart), so ingested rows are flushed.
+Rows sent for ingestion are flushed at the end of the cell that sent them (the job is finalised
+and starts again on next use), so a kernel shut down or restarted right after loses nothing
+however many rows there were; the job is also finalised when the kernel exits.
 
 Under `vdk run` the notebook's namespace already holds the job's `job_input`; loading the
 extension there changes nothing, so the same notebook runs in both places unchanged.
@@ -13,6 +15,7 @@ extension there changes nothing, so the same notebook runs in both places unchan
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import os
@@ -20,6 +23,7 @@ import pathlib
 import re
 import shlex
 import signal
+import sys
 import threading
 import weakref
 from typing import Any
@@ -33,6 +37,7 @@ from IPython.core.magic_arguments import argument
 from IPython.core.magic_arguments import magic_arguments
 from IPython.core.error import UsageError
 
+from vdk.plugin.notebook.jupyter import old_setup
 from vdk.plugin.notebook.jupyter.kernel_job import KernelJob
 from vdk.plugin.notebook.jupyter.kernel_job import LazyJobInput
 
@@ -53,6 +58,18 @@ class _Session:
 
     def publish(self) -> None:
         self.shell.user_ns["job_input"] = self.job_input
+
+    def flush_after_cell(self, result: Any = None) -> None:
+        """post_run_cell: if the cell sent rows for ingestion, finalise the job now, which
+        waits until they are written. Jupyter gives a kernel 5 s to exit on shutdown before it
+        kills it; thousands of rows take longer, and would be lost with the process."""
+        if not self.job.sent:
+            return
+        try:
+            self.job.finalize()
+        except Exception as e:  # noqa: B902 - shown under the cell, as the cell's own error
+            print(f"Flushing the rows this cell sent for ingestion failed: {type(e).__name__}: "
+                  f"{e}", file=sys.stderr)
 
     def finalize_at_exit(self) -> None:
         """Runs at interpreter exit (kernel shutdown or restart): flush what was ingested.
@@ -82,6 +99,8 @@ def load_ipython_extension(shell: Any) -> None:
     session.publish()
     shell.register_magics(VdkMagics(shell, session))
     shell.input_transformers_cleanup.append(_run_non_vdk_cell_as_is)
+    shell.events.register("post_run_cell", session.flush_after_cell)
+    old_setup.install(shell, lambda: session.job_input)  # vdk-ipython's set-up cell runs too
     atexit.register(session.finalize_at_exit)
 
 
@@ -90,6 +109,8 @@ def unload_ipython_extension(shell: Any) -> None:
     if session is None:
         return
     atexit.unregister(session.finalize_at_exit)
+    with contextlib.suppress(ValueError):
+        shell.events.unregister("post_run_cell", session.flush_after_cell)
     session.job.finalize()
     if shell.user_ns.get("job_input") is session.job_input:
         del shell.user_ns["job_input"]
@@ -97,6 +118,7 @@ def unload_ipython_extension(shell: Any) -> None:
         shell.magics_manager.magics[kind].pop(name, None)
     if _run_non_vdk_cell_as_is in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(_run_non_vdk_cell_as_is)
+    old_setup.uninstall(shell)
 
 
 def _run_non_vdk_cell_as_is(lines: list[str]) -> list[str]:
@@ -146,9 +168,14 @@ class VdkMagics(Magics):
         arguments = {} if args.reset else current.arguments
         if args.arguments is not None:
             arguments = _job_arguments(args.arguments)
-        if (args.finalize or changes) and current.finalize():
+        finalised = (args.finalize or changes) and current.finalize()
+        if finalised:
             print(f"Finalised the {current.label()}: ingestion flushed, connections closed.")
-        elif args.finalize:
+        if (args.finalize or changes) and current.flushed:
+            print(f"Rows sent for ingestion and written since the last %vdk --finalize: "
+                  f"{current.flushed.describe()}.")
+            current.flushed.clear()
+        elif args.finalize and not finalised:
             print("Nothing to finalise: job_input has not been used since the job last started.")
         if changes:
             session.job = KernelJob(directory, arguments)

@@ -22,6 +22,9 @@ from typing import Iterator
 from typing import Optional
 
 from vdk.plugin.notebook.engine.process_state import logger_level
+from vdk.plugin.notebook.jupyter.ingestion_tally import SENDERS
+from vdk.plugin.notebook.jupyter.ingestion_tally import Tally
+from vdk.plugin.notebook.jupyter.ingestion_tally import counting
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,8 @@ class KernelJob:
         self._job: Any = None
         self._job_input: Any = None
         self._quiet_logs: Optional[ContextManager[None]] = None
+        self.sent = Tally()  # rows sent for ingestion since the job started, not yet flushed
+        self.flushed = Tally()  # rows flushed by finalising, until someone reports and clears it
 
     @property
     def name(self) -> str:
@@ -67,8 +72,10 @@ class KernelJob:
         if job is None:
             return False
         try:
-            job.__exit__(None, None, None)
+            job.__exit__(None, None, None)  # flushes ingestion, or raises why it could not
+            self.flushed.add_from(self.sent)
         finally:
+            self.sent.clear()
             quiet, self._quiet_logs = self._quiet_logs, None
             if quiet is not None:
                 quiet.__exit__(None, None, None)
@@ -183,7 +190,11 @@ class LazyJobInput:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        return getattr(self._current().job_input(), name)
+        job = self._current()
+        value = getattr(job.job_input(), name)
+        if name in SENDERS:
+            return counting(name, value, job.sent)
+        return value
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"job_input has no attribute {name!r} to set")

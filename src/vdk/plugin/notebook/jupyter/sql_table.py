@@ -4,6 +4,11 @@
 table needs the names, so here the query goes through a cursor of the same managed connection
 (the same validation and decoration hooks), after the same argument substitution that
 `execute_query` applies: job properties, execution properties, then job arguments, `{name}` style.
+
+Only the rows shown are fetched (MAX_ROWS_SHOWN, plus one to know there are more): IPython keeps
+every cell's result in its output history, so a million-row result would stay in the kernel's
+memory. How many rows there were in all is said when the driver tells it (cursor.rowcount);
+counting them would mean running the query to its end, so otherwise it says "more than N".
 """
 from __future__ import annotations
 
@@ -24,28 +29,29 @@ class QueryFailed(Exception):
 
 
 class QueryResult:
-    """The rows of a query with their column names; an HTML table in Jupyter, text elsewhere."""
+    """The first rows of a query with their column names; an HTML table in Jupyter, text
+    elsewhere. `more`: the query had more rows than these; `total`: how many, if known."""
 
-    def __init__(self, columns: Sequence[str], rows: Sequence[Sequence[Any]]):
+    def __init__(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], more: bool = False,
+                 total: Optional[int] = None):
         self.columns = list(columns)
         self.rows = [tuple(row) for row in rows]
+        self.more = more
+        self.total = total
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def _note(self) -> str:
-        if len(self.rows) <= MAX_ROWS_SHOWN:
+        if not self.more:
             return f"{len(self.rows)} row{'' if len(self.rows) == 1 else 's'}"
-        return (
-            f"showing the first {MAX_ROWS_SHOWN} of {len(self.rows)} rows; all rows are in "
-            "this result's .rows (install pandas to get a DataFrame instead)"
-        )
+        return truncation_note(len(self.rows), self.total)
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.columns)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>"
-            for row in self.rows[:MAX_ROWS_SHOWN]
+            for row in self.rows
         )
         return (
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -53,7 +59,7 @@ class QueryResult:
         )
 
     def __repr__(self) -> str:
-        shown = [self.columns] + [[_text(v) for v in row] for row in self.rows[:MAX_ROWS_SHOWN]]
+        shown = [self.columns] + [[_text(v) for v in row] for row in self.rows]
         widths = [max(len(str(line[i])) for line in shown) for i in range(len(self.columns))]
         lines = ["  ".join(str(v).ljust(w) for v, w in zip(line, widths)).rstrip() for line in shown]
         return "\n".join(lines + [f"({self._note()})"])
@@ -62,22 +68,43 @@ class QueryResult:
 def run_query(job_input: Any, sql: str) -> Optional[Any]:
     """Run `sql` on the job's default connection; a DataFrame (with pandas) or QueryResult for
     a query with a result set, None for a statement without one."""
+    try:
+        result = query_with_columns(job_input, sql)
+    except Exception as e:
+        raise QueryFailed(f"The query failed: {type(e).__name__}: {e}") from e
+    if isinstance(result, int):
+        affected = f" ({result} row{'' if result == 1 else 's'} affected)" if result >= 0 else ""
+        print(f"Statement executed{affected}.")
+        return None
+    return _table(result)
+
+
+def query_with_columns(job_input: Any, sql: str) -> Any:
+    """Run `sql` as `job_input.execute_query` runs it (same substitution, same managed
+    connection and its hooks), keeping the column names a table needs: a QueryResult of the
+    first MAX_ROWS_SHOWN rows (the rest are not fetched), or the affected row count (-1:
+    unknown) for a statement without a result set. `vdk run` shows a %%vdksql cell's result
+    with it too, as Jupyter does; it needs no pandas."""
     query = _substitute(job_input, sql)
     cursor = job_input.get_managed_connection().cursor()
     try:
         cursor.execute(query)
         if not cursor.description:
-            count = getattr(cursor, "rowcount", -1)
-            affected = f" ({count} row{'' if count == 1 else 's'} affected)" if count >= 0 else ""
-            print(f"Statement executed{affected}.")
-            return None
+            return getattr(cursor, "rowcount", -1)
         columns = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    except Exception as e:
-        raise QueryFailed(f"The query failed: {type(e).__name__}: {e}") from e
+        rows = list(cursor.fetchmany(MAX_ROWS_SHOWN + 1))
+        count = getattr(cursor, "rowcount", -1)
     finally:
-        cursor.close()
-    return _table(columns, rows)
+        cursor.close()  # the rows not fetched are dropped by the driver
+    total = count if isinstance(count, int) and count > MAX_ROWS_SHOWN else None
+    return QueryResult(columns, rows[:MAX_ROWS_SHOWN], len(rows) > MAX_ROWS_SHOWN, total)
+
+
+def truncation_note(shown: int, total: Optional[int]) -> str:
+    how_many = f"{total}" if total is not None else f"more than {shown}"
+    return (f"showing the first {shown} of {how_many} rows; the rest were not fetched. To work "
+            "with all rows, use job_input.execute_query(...) in a cell, or aggregate or LIMIT "
+            "in SQL")
 
 
 def _substitute(job_input: Any, sql: str) -> str:
@@ -92,12 +119,14 @@ def _substitute(job_input: Any, sql: str) -> str:
     return substitute_sql_arguments(values, textwrap.dedent(sql).strip("\n") + "\n")
 
 
-def _table(columns: list, rows: Sequence[Sequence[Any]]) -> Any:
+def _table(result: QueryResult) -> Any:
     try:
         import pandas
     except ImportError:
-        return QueryResult(columns, rows)
-    return pandas.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+        return result
+    if result.more:  # a DataFrame has no place for the note: it goes above the table
+        print(truncation_note(len(result.rows), result.total).capitalize() + ".")
+    return pandas.DataFrame.from_records(result.rows, columns=result.columns)
 
 
 def _text(value: Any) -> str:

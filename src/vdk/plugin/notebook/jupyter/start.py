@@ -18,8 +18,9 @@ from typing import Optional
 
 import click
 
+KERNEL_SHUTDOWN_WAIT_SECONDS = 30
 INSTALL_HINT = 'pip install "vdk-jupyter[jupyter]"'
-_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,44}$")
+_JOB_NAME = re.compile(r"[a-z][a-z0-9-]{0,44}")
 
 
 @click.command(name="start-jupyter")
@@ -61,6 +62,9 @@ def _command(folder: pathlib.Path, port: Optional[int], no_browser: bool) -> lis
         "--ServerApp.ip=localhost",
         # One Ctrl-C stops the server, instead of Jupyter's "Shutdown this server (y/[n])?".
         "--ServerApp.answer_yes=True",
+        # A kernel exiting finalises its data job; rows still being written (say, sent from a
+        # thread after the last cell) need longer than jupyter_client's 5 s before the kill.
+        f"--KernelManager.shutdown_wait_time={KERNEL_SHUTDOWN_WAIT_SECONDS}",
     ]
     if port is not None:
         command += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
@@ -90,7 +94,7 @@ def _run_until_interrupted(command: list[str], folder: pathlib.Path) -> int:
 
 def create_job(parent: pathlib.Path, name: str) -> pathlib.Path:
     """A new data job folder `parent/name` with a first notebook, ready to run and deploy."""
-    if not _JOB_NAME.match(name):
+    if not _JOB_NAME.fullmatch(name):  # match() and `$` would let a trailing newline in
         raise click.BadParameter(
             f"{name!r} is not a valid data job name: use lowercase letters, digits and '-', "
             "start with a letter, at most 45 characters (for example: daily-sales).",

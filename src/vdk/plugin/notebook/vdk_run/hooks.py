@@ -40,12 +40,10 @@ def vdk_configure(config_builder) -> None:
 
 
 def find_notebooks(job_dir: pathlib.Path) -> list[pathlib.Path]:
-    """Top-level, non-hidden *.ipynb files: the ones that are steps."""
-    return sorted(
-        (p for p in job_dir.iterdir()
-         if p.suffix.lower() == ".ipynb" and not p.name.startswith(".") and p.is_file()),
-        key=lambda p: p.name,
-    )
+    """Top-level, non-hidden *.ipynb files: the ones that are steps (see notebook_files)."""
+    from vdk.plugin.notebook.engine.notebook_files import find_notebook_files
+
+    return find_notebook_files(job_dir)
 
 
 @hookimpl(trylast=True)

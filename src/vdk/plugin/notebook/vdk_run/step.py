@@ -4,6 +4,7 @@ from __future__ import annotations
 import builtins
 import logging
 import types
+from typing import Any
 from typing import Optional
 
 from vdk.api.job_input import IJobInput
@@ -22,8 +23,10 @@ from vdk.plugin.notebook.engine.errors import error_text
 from vdk.plugin.notebook.engine.prepare import PreparedNotebook
 from vdk.plugin.notebook.engine.process_state import importable_folder
 from vdk.plugin.notebook.engine.process_state import main_module
+from vdk.plugin.notebook.engine.process_state import working_directory
 from vdk.plugin.notebook.engine.report import NotebookReport
 from vdk.plugin.notebook.engine.report import ReportOptions
+from vdk.plugin.notebook.vdk_run.signals import sigterm_as_interrupt
 from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
 
 log = logging.getLogger(__name__)
@@ -48,7 +51,7 @@ class _ProgressLog(CellListener):
         if _ProgressLog._caller is None:
             _ProgressLog._caller = log.findCaller()
         path, line, function, _ = _ProgressLog._caller
-        args = (self._notebook.name, cell.cell.label, count, self._total)
+        args = (self._notebook.label, cell.cell.label, count, self._total)
         log.handle(log.makeRecord(log.name, logging.INFO, path, line,
                                   "%s: running %s, %d of %d", args, None, function))
 
@@ -56,7 +59,7 @@ class _ProgressLog(CellListener):
         if result.status is CellStatus.EXPECTED_ERROR:
             log.warning(
                 "%s: %s raised %s: %s (expected: the cell is tagged raises-exception)",
-                self._notebook.name, result.cell.cell.label, type(result.error).__name__,
+                self._notebook.label, result.cell.cell.label, type(result.error).__name__,
                 error_text(result.error),
             )
 
@@ -82,13 +85,13 @@ class NotebookStep:
             log.warning(
                 "%s has no code cells to run (%d code cells, all left out by tags or markers "
                 "or empty). Nothing to execute; continuing with the next step.",
-                notebook.name, notebook.code_cell_count,
+                notebook.label, notebook.code_cell_count,
             )
             return False
         injected = notebook.injected_cells
         log.info(
             "%s: starting, %d of %d code cells to run%s",
-            notebook.name, len(notebook.cells) - injected, notebook.code_cell_count,
+            notebook.label, len(notebook.cells) - injected, notebook.code_cell_count,
             ", plus the injected-parameters cell" if injected else "",
         )
         module = _main_module(job_input)
@@ -98,12 +101,16 @@ class NotebookStep:
             report = NotebookReport(notebook, self.report, self.job_name)
             listeners.append(report)
         try:
-            with importable_folder(str(step.job_dir)), main_module(module):
+            # Jupyter runs a notebook in its own folder, so cells open files beside it
+            # (`open('data.csv')`, `!pwd`, `%%writefile`); a .py step keeps vdk-core's cwd.
+            with importable_folder(str(step.job_dir)), main_module(module), working_directory(
+                str(notebook.path.parent.absolute())
+            ), sigterm_as_interrupt():
                 summary = run_cells(
-                    notebook.name,
+                    notebook.label,
                     notebook.cells,
                     module.__dict__,
-                    run_sql=job_input.execute_query,
+                    run_sql=lambda sql: _run_sql(job_input, sql),
                     listeners=listeners,
                     passthrough=(SkipRemainingStepsException,),
                     cell_io=report.io if report is not None else CellIO(),
@@ -112,17 +119,30 @@ class NotebookStep:
         except SkipRemainingStepsException:
             log.info(
                 "%s: skip_remaining_steps() called; the remaining cells and steps are skipped.",
-                notebook.name,
+                notebook.label,
             )
             raise
         except NotebookError as e:
-            log.error("%s: failed.\n%s", notebook.name, e.message())
+            log.error("%s: failed.\n%s", notebook.label, e.message())
             raise NotebookStepError(e) from None
+        except BaseException as e:  # noqa: B902 - not a cell's: the run itself broke; recorded
+            if report is not None:
+                report.run_broke(e)
+            raise
         finally:
             if report is not None:
                 report.save()
-        log.info("%s: finished, %d cells in %.3f s", notebook.name, summary.cells_run, summary.seconds)
+        log.info("%s: finished, %d cells in %.3f s", notebook.label, summary.cells_run, summary.seconds)
         return True
+
+
+def _run_sql(job_input: IJobInput, sql: str) -> Optional[Any]:
+    """A %%vdksql cell: the query runs as job_input.execute_query runs it; a result set comes
+    back with its column names, so the report shows a table where Jupyter shows one."""
+    from vdk.plugin.notebook.jupyter.sql_table import query_with_columns
+
+    result = query_with_columns(job_input, sql)
+    return None if isinstance(result, int) else result
 
 
 def _main_module(job_input: IJobInput) -> types.ModuleType:

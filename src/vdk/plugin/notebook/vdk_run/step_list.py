@@ -15,12 +15,15 @@ from vdk.internal.builtin_plugins.run.step import Step
 
 from vdk.plugin.notebook.vdk_run import options
 from vdk.plugin.notebook.engine.errors import NotebookError
+from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.report import ReportOptions
-from vdk.plugin.notebook.engine.report import run_folder
+from vdk.plugin.notebook.engine.report_folder import ReportFolder
+from vdk.plugin.notebook.engine.report_folder import ReportFolderError
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 from vdk.plugin.notebook.vdk_run.step import STEP_TYPE
 from vdk.plugin.notebook.vdk_run.step import NotebookStep
+from vdk.plugin.notebook.vdk_run.vdk_errors import InvalidOptionError
 from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
 
 log = logging.getLogger(__name__)
@@ -31,22 +34,28 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
     each."""
     job_dir = pathlib.Path(context.job_directory)
     steps = context.step_builder.get_steps()
-    run_options = options.read(context.core_context.configuration)
+    try:
+        run_options = options.read(context.core_context.configuration)
+    except options.InvalidOption as e:
+        log.error("%s", e)
+        # A step, as for a notebook that cannot run (below): vdk-core then reports a user error.
+        steps.insert(0, Step(e.key.lower(), STEP_TYPE, _RefusedOption(e), None, job_dir))
+        return
     report = _report_options(run_options, job_dir, context.name)
     arguments: Any = context.job_args.get_arguments() if context.job_args else None
     python_version = configured_python_version(job_dir)
     for path in notebooks:
         try:
-            prepared = prepare_notebook(path, arguments, python_version)
+            prepared = prepare_notebook(path, arguments, python_version, run_options.secret_words)
         except NotebookError as e:
-            log.error("%s cannot be run.\n%s", path.name, e.message())
+            log.error("%s cannot be run.\n%s", shown(path.name), e.message())
             # As the job's first step, it fails before any other step runs, and vdk-core reports
             # it as any failed step (run summary, user error). Raised from initialize_job
             # instead, it would come with vdk-core's advice to check VDK's own plugins.
-            steps.insert(0, Step(path.name, STEP_TYPE, _Refused(e), path, job_dir))
+            steps.insert(0, Step(shown(path.name), STEP_TYPE, _Refused(e), path, job_dir))
             return
         runner = NotebookStep(prepared, report, run_options.cell_timeout, context.name)
-        step = Step(path.name, STEP_TYPE, runner, path, job_dir)
+        step = Step(shown(path.name), STEP_TYPE, runner, path, job_dir)
         steps.insert(_position(steps, step), step)
 
 
@@ -56,12 +65,20 @@ def _report_options(
     """Where and how this run's executed notebooks are written; None: they are not."""
     if not run_options.report:
         return None
-    folder = run_folder(run_options.report_directory, run_options.temporary_directory, job_name)
-    if job_dir.absolute() in folder.parents:
+    folder = ReportFolder(run_options.report_directory, run_options.temporary_directory, job_name)
+    if job_dir.absolute() in folder.job_folder.parents:
         log.warning(
             "%s is inside the job folder: vdk deploy would upload every executed notebook. "
-            "Set %s to a directory outside it.", folder, options.REPORT_DIRECTORY,
+            "Set %s to a directory outside it.", shown(folder.base), options.REPORT_DIRECTORY,
         )
+    try:
+        folder.check()
+    except (ReportFolderError, OSError) as e:
+        # The job runs on: a folder someone else planted must not stop the user's jobs.
+        log.error("%s", e if isinstance(e, ReportFolderError) else
+                  f"The report folder {shown(folder.job_folder)} cannot be used: {e}; executed "
+                  "notebooks are not written in this run.")
+        return None
     return ReportOptions(folder, run_options.report_output_limit, run_options.report_html)
 
 
@@ -75,9 +92,20 @@ class _Refused:
         raise NotebookStepError(self.error)
 
 
+class _RefusedOption:
+    """The step standing for an option the notebook steps cannot run with."""
+
+    def __init__(self, error: options.InvalidOption):
+        self.error = error
+
+    def __call__(self, step: Step, job_input: object) -> bool:
+        raise InvalidOptionError(self.error)
+
+
 def _position(steps: list[Step], new: Step) -> int:
     """Before the first file step of the same job that sorts after `new`, as vdk-core sorts."""
     for index, step in enumerate(steps):
-        if step.job_dir == new.job_dir and step.file_path is not None and step.name > new.name:
+        if (step.job_dir == new.job_dir and step.file_path is not None
+                and step.file_path.name > new.file_path.name):
             return index
     return len(steps)

@@ -16,6 +16,7 @@ from vdk.internal.core.errors import ResolvableBy
 from vdk.internal.core.errors import ResolvableByActual
 
 from vdk.plugin.notebook.engine.errors import NotebookError
+from vdk.plugin.notebook.engine.timeout import CellTimeout
 
 
 class NotebookStepError(BaseVdkError):
@@ -31,9 +32,19 @@ class NotebookStepError(BaseVdkError):
         self.notebook_error = error
 
 
+class InvalidOptionError(BaseVdkError):
+    """An option of this plugin set out of its range: the user's to fix, in config.ini or the
+    environment."""
+
+    def __init__(self, error: ValueError):
+        super().__init__(ResolvableByActual.USER, ResolvableBy.USER_ERROR, *str(error).splitlines())
+
+
 def _blamed_on_platform(cause: Optional[BaseException]) -> bool:
     """vdk-core's verdict on the same exception raised by a .py step: classified where it was
     raised, or raised inside vdk-core's job run code (job_input talking to a database)."""
     if cause is None or cause.__traceback__ is None:
         return False  # a cell that did not compile, or a refused line: the notebook's own fault
+    if isinstance(cause, CellTimeout):
+        return False  # the cell's time limit, wherever it struck (inside vdk-core's SQL call)
     return whom_to_blame(cause, data_job.__file__) == ResolvableBy.PLATFORM_ERROR

@@ -1,0 +1,66 @@
+"""Whether a notebook is written for Python, judged from what Jupyter saved about its kernel.
+
+`language` and `language_info.name` say it outright. Kernels that do not write them (IRkernel's
+spec `ir` with display name "R", for one) are known by their kernelspec name or display name:
+`vdk run` executes cells as Python, and R code run as Python fails in confusing ways, or worse,
+does something.
+"""
+from __future__ import annotations
+
+import pathlib
+import re
+from typing import Any
+from typing import Optional
+
+from vdk.plugin.notebook.engine.errors import InvalidNotebookError
+from vdk.plugin.notebook.engine.errors import Location
+
+_PYTHON = ("python", "python2", "python3")
+# Kernelspec names of well-known kernels for other languages, and the language they run.
+_KERNEL_NAMES = (
+    (re.compile(r"^(ir|irkernel|r)(\d|[-_]|$)", re.I), "R"),
+    (re.compile(r"^julia", re.I), "Julia"),
+    (re.compile(r"^(ijavascript|javascript|tslab|deno)", re.I), "JavaScript"),
+    (re.compile(r"^(bash|zsh)$", re.I), "Bash"),
+    (re.compile(r"^(ijava|java)", re.I), "Java"),
+    (re.compile(r"^(almond|scala|spylon)", re.I), "Scala"),
+    (re.compile(r"^(xcpp|cling)", re.I), "C++"),
+    (re.compile(r"^(gophernotes|gonb)", re.I), "Go"),
+    (re.compile(r"^(evcxr|rust)", re.I), "Rust"),
+    (re.compile(r"^(ruby|iruby)", re.I), "Ruby"),
+)
+# A display name whose first word is a language name (IRkernel's is just "R").
+_DISPLAY_LANGUAGES = {"r": "R", "julia": "Julia", "javascript": "JavaScript", "bash": "Bash",
+                      "java": "Java", "scala": "Scala", "c++": "C++", "go": "Go", "rust": "Rust",
+                      "ruby": "Ruby", "sas": "SAS", "stata": "Stata", "matlab": "MATLAB",
+                      "octave": "Octave", "sql": "SQL", "typescript": "TypeScript"}
+
+
+def check_language(path: pathlib.Path, metadata: dict[str, Any]) -> None:
+    """Raise InvalidNotebookError if the notebook's kernel is not a Python kernel."""
+    language = saved_language(metadata)
+    if language and language.lower() not in _PYTHON:
+        raise InvalidNotebookError(
+            f"The notebook is written for a {language} kernel; vdk run executes Python notebooks.",
+            Location(path.name),
+            "Rewrite it for a Python kernel, or move it out of the top level of the job folder.",
+        )
+
+
+def saved_language(metadata: dict[str, Any]) -> Optional[str]:
+    # Metadata beyond the schema's required keys can hold anything; only a name counts.
+    kernelspec = metadata.get("kernelspec") or {}
+    kernelspec = kernelspec if isinstance(kernelspec, dict) else {}
+    info = metadata.get("language_info") or {}
+    info = info if isinstance(info, dict) else {}
+    for name in (kernelspec.get("language"), info.get("name")):
+        if isinstance(name, str) and name:
+            return name
+    name, display = kernelspec.get("name"), kernelspec.get("display_name")
+    if isinstance(name, str):
+        for pattern, language in _KERNEL_NAMES:
+            if pattern.match(name):
+                return language
+    if isinstance(display, str) and display.split():
+        return _DISPLAY_LANGUAGES.get(display.split()[0].lower())
+    return None
