@@ -27,10 +27,17 @@ setuptools.setup(
         # and IPython brings more than a dozen; a notebook that needs it and does not find it
         # stops the job at start, saying what to install.
         "ipython": ["ipython>=7.23"],
-        "jupyter": ["jupyterlab>=4", "ipykernel>=6", "ipython>=7.23"],
+        # JupyterLab, and deploying from it: vdk-control-cli is the Control Service's client (the
+        # `vdk deploy` behind the Deploy command and %vdk deploy); vdk-plugin-control-cli adds
+        # `vdk deploy`, `vdk login`, `vdk list`, `vdk execute` to the `vdk` command.
+        "jupyter": ["jupyterlab>=4", "ipykernel>=6", "ipython>=7.23", "vdk-control-cli>=1.3",
+                    "vdk-plugin-control-cli>=0.1"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
         "html": ["nbconvert>=6"],
-        "test": ["pytest", "ipython>=7.23", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas"],
+        "test": ["pytest", "ipython>=7.23", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel",
+                 "matplotlib", "pandas",
+                 # checks the test Control Service against the official API document
+                 "openapi-core"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks"]},
     # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,

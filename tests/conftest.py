@@ -148,3 +148,37 @@ def run_job(db: Database, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatc
         return RunOutcome(result, termination)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def cloud_runtime(tmp_path_factory: pytest.TempPathFactory):
+    """The cloud's job builder and runtime (cloud.py), with this checkout's wheel; its virtual
+    environments are reused for the whole session."""
+    from cloud import CloudRuntime
+    from cloud import build_wheel
+
+    wheels = tmp_path_factory.mktemp("wheels")
+    build_wheel(wheels)
+    workspace = tmp_path_factory.mktemp("cloud")
+    return CloudRuntime(wheels, workspace, workspace / "warehouse.sqlite")
+
+
+@pytest.fixture
+def control_service(cloud_runtime, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch):
+    """The test Control Service (control_service.py), configured as a user configures
+    vdk-control-cli; no request or answer may stray from the API document."""
+    from control_service import ControlServiceStandIn
+
+    cloud_runtime.database = tmp_path / "cloud-warehouse.sqlite"
+    # No `vdk login` or `vdk set-default` of the machine's user leaks in.
+    monkeypatch.setenv("VDK_BASE_CONFIG_FOLDER", str(tmp_path / "vdk-config"))
+    monkeypatch.delenv("VDK_API_TOKEN", raising=False)
+    # One retry, as a slow network gets; vdk-control-cli's default of 10 with back-off would
+    # make a test of a failing service wait for minutes.
+    monkeypatch.setenv("VDK_CONTROL_HTTP_TOTAL_RETRIES", "1")
+    monkeypatch.setenv("VDK_CONTROL_HTTP_CONNECT_RETRIES", "0")
+    with ControlServiceStandIn(cloud_runtime.run) as service:
+        service.cloud_database = cloud_runtime.database
+        monkeypatch.setenv("VDK_CONTROL_SERVICE_REST_API_URL", service.url)
+        yield service
+        assert service.violations == [], "requests or answers that stray from the API document"

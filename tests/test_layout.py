@@ -17,15 +17,20 @@ import vdk.plugin.notebook
 PACKAGE = pathlib.Path(vdk.plugin.notebook.__file__).parent
 
 
-def _vdk_imports(path: pathlib.Path) -> list[str]:
-    """Every `vdk...` module a file imports, at the top or inside functions."""
+def _imports(path: pathlib.Path) -> list[str]:
+    """Every module a file imports, at the top or inside functions."""
     names = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.append(node.module)
-    return [name for name in names if name == "vdk" or name.startswith("vdk.")]
+    return names
+
+
+def _vdk_imports(path: pathlib.Path) -> list[str]:
+    """Every `vdk...` module a file imports, at the top or inside functions."""
+    return [name for name in _imports(path) if name == "vdk" or name.startswith("vdk.")]
 
 
 def _modules(folder: str) -> list[pathlib.Path]:
@@ -44,15 +49,31 @@ def test_the_engine_imports_nothing_of_vdk_but_itself():
     assert offending == {}
 
 
+# vdk-control-cli, the Control Service's client, and its login library: other distributions in
+# the same namespace.
+CONTROL_CLI = ("vdk.internal.control", "vdk.plugin.control_api_auth", "taurus_datajob_api")
+
+
 def test_only_vdk_run_imports_vdk_core():
     outside = [path for path in PACKAGE.rglob("*.py") if "vdk_run" not in path.parts]
     offending = {
         str(path.relative_to(PACKAGE)): name
         for path in outside
         for name in _vdk_imports(path)
-        if not name.startswith("vdk.plugin.notebook")
+        if not name.startswith(("vdk.plugin.notebook", *CONTROL_CLI))
     }
     assert offending == {}
+
+
+def test_only_one_module_talks_to_the_control_service():
+    """Deploying, listing and executing go through vdk-control-cli, from one module."""
+    users = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        for name in _imports(path)
+        if name.startswith(CONTROL_CLI)
+    }
+    assert users == {"deploy/control_service.py"}
 
 
 def test_the_engine_runs_a_notebook_where_vdk_core_cannot_be_imported(tmp_path):

@@ -154,7 +154,16 @@ class VdkMagics(Magics):
         for ingestion is lost); the new one starts when job_input is next used.
         Put %vdk lines in a cell marked %%non-vdk: under `vdk run` the job and its arguments
         come from the command line.
+        `%vdk deploy --reason "..."` deploys the job; `%vdk jobs` shows the deployed jobs (see
+        `%vdk deploy --help`, `%vdk jobs --help`).
         """
+        command, _, rest = line.strip().partition(" ")
+        if command in ("deploy", "jobs"):
+            from vdk.plugin.notebook.deploy import magic
+
+            (magic.vdk_deploy if command == "deploy" else magic.vdk_jobs)(
+                rest, self._session.job.directory)
+            return
         args = _parse(self.vdk, line)
         if args.help:
             print(self.vdk.__doc__)

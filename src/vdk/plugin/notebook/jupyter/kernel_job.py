@@ -107,7 +107,8 @@ class KernelJob:
                 f"{type(e).__name__}: {e}. Check the job's config.ini and the VDK_ environment "
                 "variables, then use job_input again."
             ) from e
-        job_input = job.__enter__()
+        with _control_service_plugins_quiet():
+            job_input = job.__enter__()
         if job_input is None:
             # StandaloneDataJob logs the failure and returns None instead of raising.
             raise JobStartError(
@@ -168,6 +169,25 @@ def _quiet_vdk_logs() -> ContextManager[None]:
     Users who want them set VDK_LOG_LEVEL_VDK, which is then left alone.
     """
     return _vdk_log_level(logging.WARNING)
+
+
+@contextlib.contextmanager
+def _control_service_plugins_quiet() -> Iterator[None]:
+    """vdk-plugin-control-cli (installed with the jupyter extra, for `vdk deploy`) logs at INFO
+    on every job start that no Control Service is configured and that it checks for concurrent
+    cloud executions: about the cloud, not a kernel, and three lines above the first cell's
+    result. vdk-core reconfigures logging while the job starts (resetting the levels of the
+    plugin's loggers), so INFO is held off for the whole process during the start instead.
+    Users who want every line set VDK_LOG_LEVEL_VDK, which is then left alone."""
+    if os.environ.get("VDK_LOG_LEVEL_VDK"):
+        yield
+        return
+    previous = logging.root.manager.disable
+    logging.disable(max(previous, logging.INFO))
+    try:
+        yield
+    finally:
+        logging.disable(previous)
 
 
 def _vdk_log_level(level: int) -> ContextManager[None]:

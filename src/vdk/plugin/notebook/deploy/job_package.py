@@ -1,0 +1,135 @@
+"""What gets uploaded when a notebook job is deployed, and the checks made before.
+
+The cloud runs the uploaded folder with `vdk run`, after installing its requirements.txt; so a
+job is refused here when `vdk run` would refuse one of its notebooks at start, and when
+requirements.txt would not install this plugin (the notebooks would then not run at all, and
+no error would say why). What is uploaded is a copy with every notebook's outputs and execution
+counts stripped: outputs may hold data that belongs in no source repository, and the user's own
+files are never changed.
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+import shutil
+from typing import Iterable
+from typing import NamedTuple
+
+from vdk.plugin.notebook.engine.errors import NotebookError
+from vdk.plugin.notebook.engine.prepare import prepare_notebook
+from vdk.plugin.notebook.engine.prepare import blank_cell
+from vdk.plugin.notebook.vdk_run.hooks import find_notebooks
+from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
+
+DISTRIBUTION = "vdk-jupyter"
+REQUIREMENTS = "requirements.txt"
+# As vdk-control-cli checks a job name before creating it (`vdk create`).
+_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{4,44}$")
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+class PackageProblem(Exception):
+    """Why the job cannot be deployed as it is. `kind` lets a front end offer a fix:
+    "requirements" (offer add_to_requirements), "notebook", "unsaved", "job"."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class CheckedJob(NamedTuple):
+    directory: pathlib.Path
+    name: str
+    notebooks: list[pathlib.Path]
+
+
+def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = ()) -> CheckedJob:
+    """Everything that would make the deployed job fail at start, found before anything is
+    uploaded. `unsaved`: notebooks open in an editor with changes not on disk (only a front
+    end knows them); the upload would not hold those changes."""
+    job_dir = job_dir.resolve()
+    if not (job_dir / "config.ini").is_file():
+        raise PackageProblem("job", f"{job_dir} is not a data job folder: it has no config.ini. "
+                             "Deploy the folder that holds the job's config.ini and steps.")
+    name = job_dir.name
+    if not _JOB_NAME.match(name):
+        raise PackageProblem(
+            "job", f"The job folder's name {name!r} cannot be a deployed job's name: it must be "
+            "5 to 45 characters, lowercase letters, digits and dashes, starting with a letter. "
+            "Rename the folder.")
+    unsaved = sorted(set(unsaved))
+    if unsaved:
+        raise PackageProblem(
+            "unsaved", f"Unsaved changes in {', '.join(unsaved)}: the deployed job would not have "
+            "them. Save the notebooks, then deploy.")
+    if not names_plugin(job_dir):
+        raise PackageProblem(
+            "requirements", f"{REQUIREMENTS} of the job does not name {DISTRIBUTION}: the cloud "
+            f"installs only what it lists, so its notebooks would not run there. Add a line "
+            f"'{DISTRIBUTION}' to {job_dir / REQUIREMENTS}.")
+    notebooks = find_notebooks(job_dir)
+    python_version = configured_python_version(job_dir)
+    for path in notebooks:
+        try:
+            prepare_notebook(path, None, python_version)
+        except NotebookError as e:
+            # The words `vdk run` logs when it refuses the notebook at start (step_list.py).
+            raise PackageProblem("notebook", f"{path.name} cannot be run.\n{e.message()}") from None
+    return CheckedJob(job_dir, name, notebooks)
+
+
+def names_plugin(job_dir: pathlib.Path) -> bool:
+    """Whether the job's requirements.txt installs this plugin."""
+    path = job_dir / REQUIREMENTS
+    if not path.is_file():
+        return False
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = _REQUIREMENT_NAME.match(line.split("#", 1)[0])
+        if match and _normalise(match.group(1)) == DISTRIBUTION:
+            return True
+    return False
+
+
+def add_to_requirements(job_dir: pathlib.Path) -> bool:
+    """Adds a line `vdk-jupyter` to the job's requirements.txt (creating it), with the user's
+    consent, asked by the caller. Returns False when it was already there."""
+    if names_plugin(job_dir):
+        return False
+    path = job_dir / REQUIREMENTS
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    path.write_text(f"{text}{DISTRIBUTION}\n", encoding="utf-8")
+    return True
+
+
+def stripped_copy(job: CheckedJob, parent: pathlib.Path) -> pathlib.Path:
+    """A copy of the job folder in `parent`, under the job's name (the archive's top folder),
+    with the outputs and execution counts of every notebook in it removed. Checkpoints that
+    Jupyter keeps beside notebooks are left out: they are saved outputs too."""
+    target = parent / job.name
+    shutil.copytree(job.directory, target, symlinks=True,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    for copy in sorted(target.rglob("*.ipynb")):
+        if copy.is_symlink() or not copy.is_file():
+            continue
+        try:
+            copy.write_text(strip_outputs(copy.read_text(encoding="utf-8")), encoding="utf-8")
+        except (ValueError, UnicodeDecodeError, AttributeError, TypeError):
+            # Not a notebook vdk run would read (not a step: a top-level one was checked).
+            continue
+    return target
+
+
+def strip_outputs(text: str) -> str:
+    """A notebook's JSON without outputs and execution counts; everything else as it was."""
+    nb = json.loads(text)
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError("not a notebook")
+    nb["cells"] = [blank_cell(cell) for cell in nb.get("cells", [])]
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()

@@ -1,0 +1,111 @@
+"""`%vdk deploy` and `%vdk jobs` in an IPython shell started in the job folder, as a kernel beside
+the notebook runs them, against the test Control Service (control_service.py)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
+
+from IPython.core.error import UsageError  # noqa: E402
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+from traitlets.config import Config  # noqa: E402
+
+from test_deploy import PASSING  # noqa: E402
+from test_deploy import deployable_job  # noqa: E402
+
+
+@pytest.fixture
+def job_folder(tmp_path):
+    return deployable_job(tmp_path / "jobs", PASSING)
+
+
+@pytest.fixture
+def shell(job_folder, monkeypatch):
+    monkeypatch.chdir(job_folder)
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell(config=config)
+    shell.run_line_magic("load_ext", "vdk.plugin.notebook")
+    yield shell
+    shell.run_line_magic("unload_ext", "vdk.plugin.notebook")
+
+
+def cell(shell, source: str, capsys) -> str:
+    """Runs a cell as a user would; returns what it printed. A failing cell raises its error."""
+    capsys.readouterr()
+    result = shell.run_cell(source, store_history=False)
+    if not result.success:
+        raise result.error_before_exec or result.error_in_exec
+    return capsys.readouterr().out
+
+
+def test_deploy_then_list_execute_and_disable_from_cells(shell, control_service, capsys):
+    out = cell(shell, '%vdk deploy --reason "from a cell"', capsys)
+    assert "save this notebook first: a cell cannot see unsaved changes" in out
+    assert "Deployed data job 'notebook-job' of team 'analytics' (new job" in out
+    assert control_service.uploads and control_service.violations == []
+
+    out = cell(shell, "%vdk jobs", capsys)
+    assert f"Data jobs of team 'analytics' at {control_service.url}:" in out
+    [row] = [line for line in out.splitlines() if line.startswith("notebook-job")]
+    assert row.split()[:7] == ["notebook-job", "success", "yes", "11", "23", "5", "8"]
+    assert "none" in row  # no execution yet
+
+    out = cell(shell, "%vdk jobs --execute notebook-job", capsys)
+    assert "Started data job 'notebook-job': execution notebook-job-" in out
+    deadline = time.monotonic() + 240
+    while control_service.execution("notebook-job")["status"] in ("submitted", "running"):
+        assert time.monotonic() < deadline, "the execution did not finish"
+        time.sleep(0.5)
+
+    out = cell(shell, "%vdk jobs --job notebook-job", capsys)
+    execution = control_service.execution("notebook-job")
+    [row] = [line for line in out.splitlines() if line.startswith(execution["id"])]
+    assert "succeeded" in row and "manual/vdk-jupyter" in row and execution["logs_url"] in row
+    assert "succeeded" in cell(shell, "%vdk jobs", capsys)
+
+    out = cell(shell, "%vdk jobs --disable notebook-job", capsys)
+    assert "Data job 'notebook-job' is now disabled." in out
+    [row] = [line for line in cell(shell, "%vdk jobs", capsys).splitlines()
+             if line.startswith("notebook-job")]
+    assert row.split()[2] == "no"
+
+
+def test_deploy_without_control_service_names_the_setting(shell, monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("VDK_CONTROL_SERVICE_REST_API_URL", raising=False)
+    monkeypatch.setenv("VDK_BASE_CONFIG_FOLDER", str(tmp_path))
+    for line in ('%vdk deploy --reason "x"', "%vdk jobs"):
+        with pytest.raises(UsageError) as error:
+            cell(shell, line, capsys)
+        assert "No Control Service is configured: set VDK_CONTROL_SERVICE_REST_API_URL" \
+            in str(error.value)
+
+
+def test_deploy_offers_to_add_the_plugin_to_requirements(shell, job_folder, control_service,
+                                                         capsys):
+    (job_folder / "requirements.txt").write_text("pandas\n")
+    with pytest.raises(UsageError) as error:
+        cell(shell, '%vdk deploy --reason "x"', capsys)
+    assert "does not name vdk-jupyter" in str(error.value)
+    assert "rerun with --add-requirement" in str(error.value)
+    assert control_service.requests == []
+
+    out = cell(shell, '%vdk deploy --reason "x" --add-requirement', capsys)
+    assert "Added vdk-jupyter to" in out and "Deployed data job" in out
+    assert (job_folder / "requirements.txt").read_text() == "pandas\nvdk-jupyter\n"
+
+
+def test_deploy_needs_a_reason_and_jobs_errors_are_one_line(shell, control_service, capsys):
+    assert "--add-requirement adds vdk-jupyter" in cell(shell, "%vdk deploy --help", capsys)
+    assert "--execute NAME starts it now" in cell(shell, "%vdk jobs --help", capsys)
+    with pytest.raises(UsageError) as error:
+        cell(shell, "%vdk deploy", capsys)
+    assert "Give a reason" in str(error.value)
+    with pytest.raises(UsageError) as error:
+        cell(shell, "%vdk jobs --job no-such-job", capsys)
+    assert "\n" not in str(error.value) and "(HTTP 404)" in str(error.value)
+    with pytest.raises(UsageError) as error:
+        cell(shell, "%vdk jobs --bogus", capsys)
+    assert "unrecognized arguments: --bogus" in str(error.value)
