@@ -45,7 +45,9 @@ setuptools.setup(
     name="vdk-jupyter",
     version="0.1.0",
     description="Run Jupyter notebooks as steps of Versatile Data Kit data jobs.",
-    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    # The README's introduction only: vdk-core parses every plugin's metadata, description
+    # included, at the start of every `vdk` command.
+    long_description=(HERE / "README.md").read_text(encoding="utf-8").split("\n## ")[0],
     long_description_content_type="text/markdown",
     package_dir={"": "src"},
     packages=setuptools.find_namespace_packages(
@@ -57,23 +59,26 @@ setuptools.setup(
         # vdk-core imports pkg_resources at start-up; setuptools 81 removed it.
         "setuptools<81",
         "nbformat>=5.1",
-        # IPython is imported only by notebooks that use magics or !shell lines.
-        "ipython>=7.23",
     ],
     extras_require={
+        # Only notebooks that use magics or !shell lines need IPython. Not required, because
+        # every installed distribution costs every `vdk run` (vdk-core scans them all at start)
+        # and IPython brings more than a dozen; a notebook that needs it and does not find it
+        # stops the job at start, saying what to install.
+        "ipython": ["ipython>=7.23"],
         # JupyterLab, and deploying from it: vdk-control-cli is the Control Service's client (the
         # `vdk deploy` behind the Deploy command and %vdk deploy); vdk-plugin-control-cli adds
         # `vdk deploy`, `vdk login`, `vdk list`, `vdk execute` to the `vdk` command.
         # vdk-sqlite: the embedded database of local development when a job names none.
-        "jupyter": ["jupyterlab>=4", "ipykernel>=6", "vdk-sqlite", "vdk-control-cli>=1.3",
-                    "vdk-plugin-control-cli>=0.1"],
+        "jupyter": ["jupyterlab>=4", "ipykernel>=6", "ipython>=7.23", "vdk-sqlite",
+                    "vdk-control-cli>=1.3", "vdk-plugin-control-cli>=0.1"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
         "html": ["nbconvert>=6"],
         # openapi-core checks the test Control Service against the official API document;
         # playwright drives Debian's chromium in the browser tests (tests/browser); it never
         # downloads a browser of its own.
-        "test": ["pytest", "vdk-sqlite", "vdk-test-utils", "nbclient", "ipykernel", "matplotlib", "pandas",
-                 "openapi-core", "playwright"],
+        "test": ["pytest", "ipython>=7.23", "vdk-sqlite", "vdk-test-utils", "nbclient",
+                 "ipykernel", "matplotlib", "pandas", "openapi-core", "playwright"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks"]},
     # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,

@@ -57,9 +57,12 @@ STEPS_MAGICS = {
 VARIANTS = ("py", "notebook", "notebook-magics")
 
 
-def notebook_json(cells: Iterable[str], outputs: Iterable[list] = ()) -> dict:
-    """An nbformat 4.5 notebook as Jupyter saves it, with a markdown cell first."""
+def notebook_json(cells: Iterable[str], outputs: Iterable[list] = (), tags: Iterable[str] = ()
+                  ) -> dict:
+    """An nbformat 4.5 notebook as Jupyter saves it, with a markdown cell first; `tags` on
+    every code cell."""
     outputs = list(outputs)
+    metadata = {"tags": list(tags)} if tags else {}
     nb_cells = [{"cell_type": "markdown", "id": "intro", "metadata": {},
                  "source": ["# Benchmark notebook\n"]}]
     for index, source in enumerate(cells):
@@ -67,7 +70,7 @@ def notebook_json(cells: Iterable[str], outputs: Iterable[list] = ()) -> dict:
             "cell_type": "code",
             "execution_count": index + 1,
             "id": f"cell-{index}",
-            "metadata": {},
+            "metadata": dict(metadata),
             "outputs": outputs[index] if index < len(outputs) else [],
             "source": source.splitlines(True),
         })
@@ -120,10 +123,13 @@ def write_many_cells_job(folder: pathlib.Path, variant: str, count: int) -> path
     return folder
 
 
-def write_big_notebook(path: pathlib.Path, megabytes: int) -> pathlib.Path:
+def write_big_notebook(path: pathlib.Path, megabytes: int, source: str = "", last: str = "",
+                       tags: Iterable[str] = ()) -> pathlib.Path:
     """A notebook of at least `megabytes` MB of saved outputs, shaped like an analysis notebook:
     per cell a printed log, a matplotlib-sized PNG (base64 text under image/png, as Jupyter
-    stores it; random bytes behind a PNG header) and an HTML table as an execute_result."""
+    stores it; random bytes behind a PNG header) and an HTML table as an execute_result.
+    `source` (formatted with the cell's `index`) replaces the cells' code, `last` is a last
+    cell without outputs."""
     header = b"\x89PNG\r\n\x1a\n"
     image_bytes = 60_000
     rows = "".join(f"<tr><td>{r}</td><td>{r * 0.5}</td></tr>\n" for r in range(30))
@@ -132,7 +138,8 @@ def write_big_notebook(path: pathlib.Path, megabytes: int) -> pathlib.Path:
         index = len(cells)
         png = base64.b64encode(header + os.urandom(image_bytes - len(header))).decode("ascii")
         table = f"<table>\n<tr><th>row</th><th>value</th></tr>\n{rows}</table>"
-        cells.append(f"fig = plot_sensor({index})\nfig.show()\nsummary_table({index})")
+        cells.append((source or "fig = plot_sensor({index})\nfig.show()\nsummary_table({index})"
+                      ).format(index=index))
         outputs.append([
             {"name": "stdout", "output_type": "stream",
              "text": [f"sensor {index}: reading batch {b}\n" for b in range(20)]},
@@ -142,4 +149,4 @@ def write_big_notebook(path: pathlib.Path, megabytes: int) -> pathlib.Path:
              "execution_count": index + 1, "metadata": {}, "output_type": "execute_result"},
         ])
         size += len(png) + len(table) + 600
-    return write_notebook(path, notebook_json(cells, outputs))
+    return write_notebook(path, notebook_json(cells + ([last] if last else []), outputs, tags))

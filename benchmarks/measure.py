@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -44,26 +45,33 @@ class Timing(NamedTuple):
 
     wall: float
     cpu: float
+    max_rss: int = 0  # peak resident memory of the process, KiB (0: not measured)
 
     def __str__(self) -> str:
         return f"{self.wall:.3f}s (cpu {self.cpu:.3f}s)"
 
 
 def vdk_run(job: pathlib.Path, work: pathlib.Path, check_sql: str, expected,
-            python_code: str = "", prefix: Sequence[str] = (), **extra_env: str
-            ) -> tuple[Timing, str]:
+            python_code: str = "", prefix: Sequence[str] = (),
+            python: pathlib.Path = pathlib.Path(sys.executable), vdk: pathlib.Path = VDK,
+            **extra_env: str) -> tuple[Timing, str]:
     """Run `vdk run job` in a new process against a new SQLite file; return its timing and
     output. Raises if the run fails or `check_sql` does not return `expected` from the
     database. With `python_code`, runs `python -c python_code run job` instead of `vdk`;
-    `prefix` goes before the command (a profiler, say)."""
+    `prefix` goes before the command (a profiler, say); `python` and `vdk` name another
+    environment's interpreter and `vdk` script."""
     db = work / "run.sqlite"
-    if db.exists():
-        db.unlink()
+    for stale in (db, work / "run.figures"):
+        if stale.exists():
+            stale.unlink()
     log = work / "run.log"
     env = vdk_env(db)
     env.update(extra_env)
-    command = [sys.executable, "-c", python_code] if python_code else [sys.executable, str(VDK)]
+    command = [str(python), "-c", python_code] if python_code else [str(python), str(vdk)]
     command = list(prefix) + command
+    figures = work / "run.figures"
+    if not prefix:  # through the launcher, which measures the run (see _LAUNCHER)
+        command = [sys.executable, "-c", _LAUNCHER, str(figures)] + command
     with open(log, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command + ["run", str(job)], stdout=out,
@@ -71,6 +79,8 @@ def vdk_run(job: pathlib.Path, work: pathlib.Path, check_sql: str, expected,
         _, status, usage = os.wait4(process.pid, 0)
         timing = Timing(time.perf_counter() - started, usage.ru_utime + usage.ru_stime)
         process.returncode = code = os.waitstatus_to_exitcode(status)
+    if not prefix and figures.exists():
+        timing = Timing(*(float(word) for word in figures.read_text().split()))
     output = log.read_text(errors="replace")
     if code != 0:
         raise RuntimeError(f"vdk run {job} exited with {code}; end of its log:\n{output[-3000:]}")
@@ -79,6 +89,33 @@ def vdk_run(job: pathlib.Path, work: pathlib.Path, check_sql: str, expected,
     if got != expected:
         raise RuntimeError(f"vdk run {job}: {check_sql} returned {got}, expected {expected}")
     return timing, output
+
+
+# Starts the command and writes its wall time, CPU time and peak memory to a file. A process
+# started straight from the benchmark would report the benchmark's own peak memory if larger:
+# Linux keeps a process's high-water mark across fork and exec.
+_LAUNCHER = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+process = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(process.pid, 0)
+wall = time.perf_counter() - started
+with open(sys.argv[1], "w") as figures:
+    figures.write(f"{wall} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def instructions(job: pathlib.Path, work: pathlib.Path, check_sql: str, expected,
+                 **options) -> int:
+    """Instructions executed by `vdk run job`, counted by valgrind's callgrind, after an uncounted
+    run that writes the bytecode caches (which users have too). Options as for vdk_run."""
+    vdk_run(job, work, check_sql, expected, **options)
+    out = work / "callgrind.out"
+    prefix = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+    _, log = vdk_run(job, work, check_sql, expected, prefix=prefix, **options)
+    out.unlink()
+    return int(re.search(r"Collected : (\d+)", log).group(1))
 
 
 def interleaved(runs: int, measures: dict[str, Callable[[], Any]], warmup: bool = True

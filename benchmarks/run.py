@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import pathlib
-import re
 import shutil
 import sys
 import tempfile
@@ -248,11 +247,7 @@ def bench_instructions(work: pathlib.Path, args) -> list[Row]:
     counts = {}
     for variant in job_files.VARIANTS:
         job = job_files.write_job(work / f"instr-{variant}", variant)
-        measure.vdk_run(job, work, *check)  # warm-up: writes bytecode, which users have too
-        out = work / f"callgrind-{variant}.out"
-        prefix = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
-        _, log = measure.vdk_run(job, work, *check, prefix=prefix)
-        counts[variant] = int(re.search(r"Collected : (\d+)", log).group(1))
+        counts[variant] = measure.instructions(job, work, *check)
         print(f"  {variant}: {counts[variant]:,} instructions", file=sys.stderr)
     rows = [Row("instructions, 3 .py steps", f"{counts['py'] / 1e6:,.0f} M")]
     for variant, label, target in (("notebook", "plain Python cells", 1.05),
@@ -264,12 +259,35 @@ def bench_instructions(work: pathlib.Path, args) -> list[Row]:
     return rows
 
 
+def bench_old_plugin(work: pathlib.Path, args) -> list[Row]:
+    """vdk-jupyter and the old vdk-notebook plugin side by side, each in its own environment."""
+    import compare
+
+    callgrind = shutil.which("valgrind") is not None
+    rows = [] if callgrind else [Row("instructions (callgrind)", "valgrind not installed")]
+    for name, target, ours, old in compare.compare(work, args.runs, args.old_megabytes, callgrind):
+        if target is None:  # the distributions each plugin brings
+            rows.append(Row(name, f"{len(ours)}  old plugin {len(old)}"))
+            print(f"  installing vdk-jupyter adds: {', '.join(ours)}", file=sys.stderr)
+            continue
+        per = "installed / not" if "no notebooks" in name else "notebooks / .py"
+        if callgrind:
+            rows.append(Row(f"{name}: instructions {per}",
+                            f"{ours.instructions:.3f}  old plugin {old.instructions:.3f}",
+                            f"<= {target}", ours.instructions <= target))
+        rows.append(Row(f"  wall-time medians {per}", f"{ours.wall:.3f}  old plugin {old.wall:.3f}"))
+        rows.append(Row(f"  peak memory (max RSS), {per.replace(' / ', ' - ')}",
+                        f"{ours.memory:+.1f} MiB  old plugin {old.memory:+.1f} MiB"))
+    return rows
+
+
 BENCHES: dict[str, Callable[[pathlib.Path, argparse.Namespace], list[Row]]] = {
     "jobs": bench_jobs,
     "cells": bench_cells,
     "big": bench_big_notebook,
     "imports": bench_imports,
     "instructions": bench_instructions,
+    "old-plugin": bench_old_plugin,
 }
 
 
@@ -288,6 +306,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15, help="timed runs of each variant")
     parser.add_argument("--cells", type=int, default=1000, help="cells of the many-cell notebook")
     parser.add_argument("--megabytes", type=int, default=110, help="size of the big notebook")
+    parser.add_argument("--old-megabytes", type=int, default=50,
+                        help="size of the big notebook of the old-plugin comparison")
     parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: "
                         + ", ".join(BENCHES))
     args = parser.parse_args()

@@ -24,6 +24,8 @@ from typing import Any
 from typing import Callable
 from typing import Optional
 
+from vdk.plugin.notebook.engine.ipython_available import TO_DO
+from vdk.plugin.notebook.engine.ipython_available import ipython_installed
 from vdk.plugin.notebook.engine.process_state import swapped_streams
 
 # A job's stdout is usually a pipe, block-buffered: without flushing, a cell's prints reach the
@@ -34,7 +36,13 @@ _USES_DISPLAY = re.compile(r"\bdisplay\s*\(|\bIPython\b")
 
 def display(*objs: Any, **kwargs: Any) -> Any:
     """Jupyter's `display`, which notebooks call without importing it; IPython loads on use."""
-    from IPython.display import display as ipython_display
+    try:
+        from IPython.display import display as ipython_display
+    except ImportError as e:  # an optional dependency: see ipython_available.py
+        raise ModuleNotFoundError(
+            f"display() is IPython's, and IPython cannot be imported ({e}). {TO_DO}",
+            name="IPython",
+        ) from None
 
     return ipython_display(*objs, **kwargs)
 
@@ -270,7 +278,8 @@ class OutputCapture:
         self.displayed: dict[str, list[dict]] = {}  # display_id -> outputs, across cells
 
     def wants_shell(self, cell: Any) -> bool:
-        return bool(_USES_DISPLAY.search(cell.cell.source))
+        # Without IPython, values are shown through their _repr_*_ methods (format_value).
+        return bool(_USES_DISPLAY.search(cell.cell.source)) and ipython_installed()
 
     def capturing(self, cell: Any, count: int, shell: Any) -> _Running:
         return _Running(self, cell, count, shell)

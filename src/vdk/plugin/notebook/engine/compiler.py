@@ -25,6 +25,9 @@ from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.magic_bodies import magic_body_syntax_error
 from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.ipython_available import INSTALL
+from vdk.plugin.notebook.engine.ipython_available import TO_DO
+from vdk.plugin.notebook.engine.ipython_available import ipython_installed
 from vdk.plugin.notebook.engine.ipython_syntax import IPYTHON_SYNTAX
 from vdk.plugin.notebook.engine.ipython_syntax import Automagic
 from vdk.plugin.notebook.engine.ipython_syntax import automagic_line
@@ -87,10 +90,11 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     # The extension is what gives a Jupyter kernel its job_input; under vdk run there already is
     # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
     source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), cell.source)
-    needs_ipython = bool(IPYTHON_SYNTAX.search(source))
+    syntax = IPYTHON_SYNTAX.search(source)
+    needs_ipython = syntax is not None
     try:
-        if needs_ipython:
-            source = transform(source)
+        if syntax is not None:
+            source = _transform(source, path, cell, filename, syntax.start())
             _check_magic_body(path, cell, filename)
         code, shows_result = compile_keeping_result(source, filename, cell.source)
     except (RecursionError, MemoryError, UnicodeError, ValueError) as e:
@@ -103,11 +107,24 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
                         _automagic(path, cell, filename, source))
 
 
+def _transform(source: str, path: pathlib.Path, cell: Cell, filename: str, start: int) -> str:
+    try:
+        return transform(source)
+    except ImportError as e:  # an optional dependency: see ipython_available.py
+        raise CellFailedError(
+            f"The cell uses IPython syntax (magics or !shell commands), which needs IPython, and "
+            f"IPython cannot be imported ({e}).",
+            CompiledCell(cell, filename, None, True).location(
+                path.name, source.count("\n", 0, start) + 1),
+            TO_DO,
+        ) from None
+
+
 def _compile_ipython(
     path: pathlib.Path, cell: Cell, filename: str, source: str, transformed: bool,
     error: SyntaxError,
 ) -> CompiledCell:
-    if not transformed:
+    if not transformed and ipython_installed():  # without IPython, a syntax error is one
         plain, source = source, transform(source)
         try:
             code, shows_result = compile_keeping_result(source, filename, cell.source)
@@ -126,7 +143,8 @@ def _compile_ipython(
         f"Syntax error in a notebook cell: {error.msg}.",
         compiled.location(path.name, line),
         "Fix the cell (it must be valid Python, or IPython syntax for magics and !commands) "
-        "and run the job again.",
+        "and run the job again." + ("" if ipython_installed() else f" IPython syntax needs "
+                                    f"IPython, which is not installed: {INSTALL}"),
         cause=error,
     ) from None
 

@@ -83,7 +83,10 @@ def plain_text(value: Any) -> str:
         or cls.__module__ == "collections"
     ):
         return repr(value)
-    from IPython.lib.pretty import pretty
+    try:
+        from IPython.lib.pretty import pretty
+    except ImportError:  # IPython is an optional extra: without it, as plain Python shows it
+        return repr(value)
 
     return pretty(value, max_width=_WIDTH)
 

@@ -75,7 +75,10 @@ def automagic_line(source: str) -> Optional[tuple[str, str]]:
         return None
     if text[end:].strip()[:1] in ("=", ","):  # IPython's AssignmentChecker: plain Python
         return None
-    from IPython.core.splitinput import LineInfo
+    try:
+        from IPython.core.splitinput import LineInfo
+    except ImportError:  # without IPython (an optional extra), no automagic either
+        return None
 
     info = LineInfo(next(line for line in source.split("\n") if line.strip()))
     if info.ifun != name:

@@ -29,6 +29,7 @@ import signal
 import sys
 import threading
 import types
+from typing import ContextManager
 from typing import Iterator
 from typing import Optional
 
@@ -49,21 +50,20 @@ def describe_seconds(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-@contextlib.contextmanager
-def time_limit(seconds: Optional[float], cell_filename: Optional[str] = None) -> Iterator[None]:
+def time_limit(seconds: Optional[float], cell_filename: Optional[str] = None
+               ) -> ContextManager[None]:
     """Raise CellTimeout in the body if it runs longer than `seconds` (None or 0: no limit).
     `cell_filename`: the file name the cell's code is compiled under; with it, the limit is
     enforced again and again while code of that file runs (see the module's docstring), else
     CellTimeout is raised once (an SQL cell, whose code is the database driver's)."""
     if not seconds or seconds <= 0:
-        yield
-        return
+        return _NO_LIMIT  # every cell of a run without a limit: no generator to set up
     if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-        with _alarm(seconds, cell_filename):
-            yield
-    else:
-        with _async_raise(seconds, cell_filename):
-            yield
+        return _alarm(seconds, cell_filename)
+    return _async_raise(seconds, cell_filename)
+
+
+_NO_LIMIT = contextlib.nullcontext()
 
 
 def _in_cell(frame: Optional[types.FrameType], cell_filename: Optional[str]) -> bool:
