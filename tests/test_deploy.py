@@ -29,6 +29,7 @@ from vdk.plugin.notebook.deploy.control_service import ControlServiceError  # no
 from vdk.plugin.notebook.deploy.deployment import DeployRefused  # noqa: E402
 from vdk.plugin.notebook.deploy.deployment import deploy_job  # noqa: E402
 from vdk.plugin.notebook.deploy.job_package import add_to_requirements  # noqa: E402
+from vdk.plugin.notebook.deploy.job_package import check_job  # noqa: E402
 
 TEAM = "analytics"
 SAVED_OUTPUT = {"name": "stdout", "output_type": "stream", "text": ["customer 4711: 99.50\n"]}
@@ -191,6 +192,21 @@ def test_requirements_must_name_the_plugin_and_can_have_it_added(control_service
     assert add_to_requirements(job) is False  # already there: unchanged
     (job / "requirements.txt").write_text("vdk_Jupyter[jupyter] >= 0.1  # spelled differently\n")
     assert add_to_requirements(job) is False
+
+
+def test_notebooks_with_magics_need_the_ipython_extra_in_requirements(control_service, tmp_path):
+    """IPython is an extra: installed where the job is written, it may be missing in the cloud."""
+    job = deployable_job(tmp_path / "jobs", [code("%time x = 1"), code("print(x)")])
+
+    with pytest.raises(DeployRefused) as refused:
+        deploy_job(job, "magics without IPython in requirements.txt")
+    assert refused.value.kind == "requirements"
+    assert "20_load.ipynb, code cell 1 (id cell-0) uses IPython syntax" in str(refused.value)
+    assert "vdk-jupyter[ipython]" in str(refused.value)
+    assert control_service.requests == []
+
+    (job / "requirements.txt").write_text("vdk-jupyter[ipython]>=0.1\n")
+    check_job(job)  # no longer refused
 
 
 def test_unsaved_notebooks_are_named_and_nothing_is_uploaded(control_service, tmp_path):

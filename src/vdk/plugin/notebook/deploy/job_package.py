@@ -72,23 +72,48 @@ def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = ()) -> CheckedJob:
     python_version = configured_python_version(job_dir)
     for path in notebooks:
         try:
-            prepare_notebook(path, None, python_version)
+            prepared = prepare_notebook(path, None, python_version)
         except NotebookError as e:
             # The words `vdk run` logs when it refuses the notebook at start (step_list.py).
             raise PackageProblem("notebook", f"{path.name} cannot be run.\n{e.message()}") from None
+        needing = next((c for c in prepared.cells if c.needs_ipython), None)
+        if needing is not None and not names_ipython(job_dir):
+            # IPython is an extra (setup.py): installed here, it may be missing in the cloud.
+            raise PackageProblem(
+                "requirements", f"{path.name}, {needing.cell.label} uses IPython syntax (a magic "
+                f"or !command), and {REQUIREMENTS} does not install IPython: the job would stop "
+                f"at start in the cloud. Add a line '{DISTRIBUTION}[ipython]' to "
+                f"{job_dir / REQUIREMENTS}.")
     return CheckedJob(job_dir, name, notebooks)
 
 
 def names_plugin(job_dir: pathlib.Path) -> bool:
     """Whether the job's requirements.txt installs this plugin."""
+    return any(name == DISTRIBUTION for name, _ in _requirements(job_dir))
+
+
+def names_ipython(job_dir: pathlib.Path) -> bool:
+    """Whether the job's requirements.txt installs IPython: itself, or one of this plugin's
+    extras that bring it."""
+    return any(name == "ipython" or (name == DISTRIBUTION and extras & {"ipython", "jupyter"})
+               for name, extras in _requirements(job_dir))
+
+
+def _requirements(job_dir: pathlib.Path) -> list[tuple[str, set[str]]]:
+    """(normalised name, extras) of each line of the job's requirements.txt."""
     path = job_dir / REQUIREMENTS
     if not path.is_file():
-        return False
+        return []
+    found = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        match = _REQUIREMENT_NAME.match(line.split("#", 1)[0])
-        if match and _normalise(match.group(1)) == DISTRIBUTION:
-            return True
-    return False
+        text = line.split("#", 1)[0]
+        match = _REQUIREMENT_NAME.match(text)
+        if match:
+            rest = text[match.end():].strip()
+            extras = rest[1:rest.find("]")] if rest.startswith("[") and "]" in rest else ""
+            found.append((_normalise(match.group(1)),
+                          {_normalise(e.strip()) for e in extras.split(",") if e.strip()}))
+    return found
 
 
 def add_to_requirements(job_dir: pathlib.Path) -> bool:
