@@ -25,6 +25,7 @@ from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.magic_bodies import magic_body_syntax_error
 from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.compiler_limits import refuse_too_long_chains
 from vdk.plugin.notebook.engine.ipython_available import INSTALL
 from vdk.plugin.notebook.engine.ipython_available import TO_DO
 from vdk.plugin.notebook.engine.ipython_available import ipython_installed
@@ -93,6 +94,7 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     syntax = IPYTHON_SYNTAX.search(source)
     needs_ipython = syntax is not None
     try:
+        refuse_too_long_chains(source)
         if syntax is not None:
             source = _transform(source, path, cell, filename, syntax.start())
             _check_magic_body(path, cell, filename)
