@@ -101,6 +101,19 @@ def vdk_run(job, db, tmp_path, limit_memory: bool = False) -> tuple[int, str, st
     return process.returncode, process.stdout + process.stderr, status
 
 
+def test_long_cells_that_every_python_compiles_still_run(job, run_job, db):
+    """The guard against chains too long for the compiler leaves long data and long-but-fine
+    expressions alone: a 20,000-element list, a 2,000-term sum."""
+    data = "data = [" + ", ".join(str(n) for n in range(20_000)) + "]"
+    total = "total = " + " + ".join(["1"] * 2_000)
+    job.notebook("10_long.ipynb", [code(data), code(total), code("print(len(data), total)")])
+
+    outcome = run_job(job)
+
+    assert outcome.exit_code == 0, outcome.explain()
+    assert "20000 2000" in outcome.output
+
+
 def test_a_notebook_too_big_for_memory_is_a_user_error_naming_it(job, db, tmp_path):
     """A 3 GiB notebook (sparse: no disk used) under a 1 GiB address-space limit, so reading it
     raises a real MemoryError, whose message is empty."""
