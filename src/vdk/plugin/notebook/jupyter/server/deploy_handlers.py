@@ -5,42 +5,34 @@ parses the request and shapes the answer; the work is in vdk.plugin.notebook.dep
 with `%vdk deploy` and `%vdk jobs`. Control Service calls block (uploads, the client's retries),
 so they run on a worker thread and the server stays responsive.
 
-Registered under `<base_url>vdk-jupyter/` by `deploy_handlers(root)`; until the main server
-extension registers them, this module is a Jupyter server extension of its own as well.
+Registered under `<base_url>vdk-jupyter/` by the server extension (`deploy_handlers(root)`);
+requests and refusals are handled as for the rest of the API (handlers.ApiHandler, paths).
 """
 from __future__ import annotations
 
 import asyncio
-import json
 import pathlib
 from typing import Any
 from typing import Callable
 
 import tornado.web
-from jupyter_server.base.handlers import APIHandler
+
+from vdk.plugin.notebook.jupyter.server.handlers import ApiHandler
+from vdk.plugin.notebook.jupyter.server.paths import ApiError
+from vdk.plugin.notebook.jupyter.server.paths import resolve
 
 _NAME = r"([a-z][a-z0-9-]*)"
 _TEAM = r"([^/]+)"
 
 
-class DeployApiError(Exception):
-    def __init__(self, status: int, message: str, **extra: Any):
-        super().__init__(message)
-        self.status = status
-        self.answer = {"message": message, **extra}
-
-
-class _Handler(APIHandler):
+class _Handler(ApiHandler):
     def initialize(self, root: pathlib.Path) -> None:
         self.root = root
 
     def json_body(self) -> dict[str, Any]:
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError as e:
-            raise DeployApiError(400, f"The request body is not valid JSON: {e}.") from None
+        body = self.body() or {}
         if not isinstance(body, dict):
-            raise DeployApiError(400, "The request body must be a JSON object.")
+            raise ApiError(400, "The request body must be a JSON object.")
         return body
 
     async def call(self, work: Callable[[], Any]) -> Any:
@@ -51,51 +43,20 @@ class _Handler(APIHandler):
         try:
             return await asyncio.get_running_loop().run_in_executor(None, work)
         except NotConfiguredError as e:
-            raise DeployApiError(503, str(e), kind="not-configured") from None
+            raise ApiError(503, str(e), kind="not-configured") from None
         except ControlServiceError as e:
-            raise DeployApiError(502, str(e), kind="service", service_status=e.status) from None
-
-    def answer(self, status: int, value: Any) -> None:
-        self.set_status(status)
-        self.finish(json.dumps(value))
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None))[1]
-        if isinstance(error, DeployApiError):
-            answer = error.answer
-        else:
-            answer = {"message": f"Internal error ({self._reason}); the server log has details."}
-        self.finish(json.dumps(answer))
-
-    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(error, DeployApiError):
-            status_code = error.status
-        super().send_error(status_code, **kwargs)
-
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if isinstance(value, DeployApiError):  # refused, and answered with its message
-            self.log.info("vdk-jupyter: %s %s -> %d %s", self.request.method, self.request.path,
-                          value.status, value.answer["message"])
-            return
-        super().log_exception(typ, value, tb)
+            raise ApiError(502, str(e), kind="service", service_status=e.status) from None
 
     def job_folder(self, path: Any) -> pathlib.Path:
         """A job folder under the server root, from a path relative to it: the folder, or a
         notebook in it."""
         if not isinstance(path, str):
-            raise DeployApiError(400, "'path' must be a string: the job folder or one of its "
+            raise ApiError(400, "'path' must be a string: the job folder or one of its "
                                  "notebooks, relative to the server root.")
-        relative = pathlib.PurePosixPath(path.replace("\\", "/"))
-        if relative.is_absolute() or ".." in relative.parts or "\0" in path:
-            raise DeployApiError(403, f"'path' must be relative to the server root, without "
-                                 f"'..': {path!r}.")
-        absolute = (self.root / relative).resolve()
-        if absolute != self.root and self.root not in absolute.parents:
-            raise DeployApiError(403, f"'path' leads outside the server root: {path!r}.")
+        absolute = resolve(self.root, path)
         folder = absolute if absolute.is_dir() else absolute.parent
         if not (folder / "config.ini").is_file():
-            raise DeployApiError(400, f"{path!r} is not in a data job folder (a folder with a "
+            raise ApiError(400, f"{path!r} is not in a data job folder (a folder with a "
                                  "config.ini).", kind="job")
         return folder
 
@@ -111,14 +72,14 @@ class DeployHandler(_Handler):
         folder = self.job_folder(body.get("path"))
         unsaved = body.get("unsaved") or []
         if not isinstance(unsaved, list) or not all(isinstance(p, str) for p in unsaved):
-            raise DeployApiError(400, "'unsaved' must be a list of notebook paths.")
+            raise ApiError(400, "'unsaved' must be a list of notebook paths.")
         added = bool(body.get("add_requirement")) and add_to_requirements(folder)
         try:
             deployed = await self.call(
                 lambda: deploy_job(folder, str(body.get("reason") or ""), unsaved))
         except DeployRefused as e:
             status = {"not-configured": 503, "service": 502}.get(e.kind, 400)
-            raise DeployApiError(status, str(e), kind=e.kind, service_status=e.status) from None
+            raise ApiError(status, str(e), kind=e.kind, service_status=e.status) from None
         self.answer(200, {"job": deployed.name, "team": deployed.team,
                           "version": deployed.version, "created": deployed.created,
                           "url": deployed.url, "requirement_added": added,
@@ -136,12 +97,12 @@ class JobsHandler(_Handler):
         path = self.get_query_argument("path", None)
         if not team:
             if path is None:
-                raise DeployApiError(400, "Give 'team', or 'path' of a job whose config.ini "
+                raise ApiError(400, "Give 'team', or 'path' of a job whose config.ini "
                                      "names its team.")
             folder = self.job_folder(path)
             team = await self.call(lambda: job_team(folder))
             if not team:
-                raise DeployApiError(400, "The job's config.ini names no team ([owner] team = "
+                raise ApiError(400, "The job's config.ini names no team ([owner] team = "
                                      "...): give 'team'.", kind="team")
 
         def work() -> dict[str, Any]:
@@ -177,7 +138,7 @@ class DeploymentHandler(_Handler):
 
         enabled = self.json_body().get("enabled")
         if not isinstance(enabled, bool):
-            raise DeployApiError(400, "'enabled' must be true or false.")
+            raise ApiError(400, "'enabled' must be true or false.")
         await self.call(lambda: ControlService().set_enabled(team, name, enabled))
         self.answer(200, {"team": team, "job": name, "enabled": enabled})
 

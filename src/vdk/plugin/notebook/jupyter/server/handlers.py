@@ -23,10 +23,9 @@ from vdk.plugin.notebook.jupyter.server.runs import Runs
 LONG_POLL_SECONDS = 25.0
 
 
-class _Handler(APIHandler):
-    def initialize(self, root: pathlib.Path, runs: Runs) -> None:
-        self.root = root
-        self.runs = runs
+class ApiHandler(APIHandler):
+    """Refusals (ApiError) answered as `{"message": ..., **extra}` with their status, and logged
+    as one line; anything else as a short message, with the traceback in the server log."""
 
     def body(self) -> Any:
         try:
@@ -40,13 +39,14 @@ class _Handler(APIHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None))[1]
+        extra: dict[str, Any] = {}
         if isinstance(error, ApiError):
-            message = error.message
+            message, extra = error.message, error.extra
         elif isinstance(error, tornado.web.HTTPError) and error.log_message:
             message = error.log_message % error.args if error.args else error.log_message
         else:
             message = self._reason
-        self.finish(json.dumps({"message": message}))
+        self.finish(json.dumps({"message": message, **extra}))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, ApiError):  # a refused request, answered with its message
@@ -60,6 +60,12 @@ class _Handler(APIHandler):
         if isinstance(error, ApiError):
             status_code = error.status
         super().send_error(status_code, **kwargs)
+
+
+class _Handler(ApiHandler):
+    def initialize(self, root: pathlib.Path, runs: Runs) -> None:
+        self.root = root
+        self.runs = runs
 
 
 class PlanHandler(_Handler):

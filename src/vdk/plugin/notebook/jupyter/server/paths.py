@@ -17,10 +17,11 @@ from vdk.plugin.notebook.jupyter.local_database import local_database
 class ApiError(Exception):
     """A request the server refuses: the HTTP status and the message the user reads."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, **extra: Any):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.extra = extra  # more fields of the answer, for a front end to act on (a "kind")
 
 
 class Job(NamedTuple):
