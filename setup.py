@@ -58,7 +58,6 @@ setuptools.setup(
         "vdk-core>=0.3",
         # vdk-core imports pkg_resources at start-up; setuptools 81 removed it.
         "setuptools<81",
-        "nbformat>=5.1",
     ],
     extras_require={
         # Only notebooks that use magics or !shell lines need IPython. Not required, because
@@ -66,18 +65,22 @@ setuptools.setup(
         # and IPython brings more than a dozen; a notebook that needs it and does not find it
         # stops the job at start, saying what to install.
         "ipython": ["ipython>=7.23"],
+        # Only notebooks in the old format 3, or malformed ones (to say what is wrong), need
+        # nbformat: current notebooks are read with json and a check of our own (schema.py).
+        # Not required for the same reason as IPython: it brings eleven distributions.
+        "nbformat": ["nbformat>=5.1"],
         # JupyterLab, and deploying from it: vdk-control-cli is the Control Service's client (the
         # `vdk deploy` behind the Deploy command and %vdk deploy); vdk-plugin-control-cli adds
         # `vdk deploy`, `vdk login`, `vdk list`, `vdk execute` to the `vdk` command.
         # vdk-sqlite: the embedded database of local development when a job names none.
-        "jupyter": ["jupyterlab>=4", "ipykernel>=6", "ipython>=7.23", "vdk-sqlite",
+        "jupyter": ["jupyterlab>=4", "ipykernel>=6", "ipython>=7.23", "nbformat>=5.1", "vdk-sqlite",
                     "vdk-control-cli>=1.3", "vdk-plugin-control-cli>=0.1"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
-        "html": ["nbconvert>=6"],
+        "html": ["nbconvert>=6", "nbformat>=5.1"],
         # openapi-core checks the test Control Service against the official API document;
         # playwright drives Debian's chromium in the browser tests (tests/browser); it never
         # downloads a browser of its own.
-        "test": ["pytest", "ipython>=7.23", "vdk-sqlite", "vdk-test-utils", "nbclient",
+        "test": ["pytest", "ipython>=7.23", "nbformat>=5.1", "vdk-sqlite", "vdk-test-utils", "nbclient",
                  "ipykernel", "matplotlib", "pandas", "openapi-core", "playwright"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks"]},

@@ -8,38 +8,16 @@ would."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 from notebooks import CREATE_EVENTS
 from notebooks import code
 from notebooks import record
-
-# `vdk` as the installed console script runs it, with IPython unimportable.
-_WITHOUT_IPYTHON = """
-import sys
-
-class NoIPython:
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "IPython":
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-sys.meta_path.insert(0, NoIPython())
-sys.argv[0] = "vdk"
-from vdk.internal.cli_entry import main
-main()
-"""
+from without_packages import run_without
 
 
 def run_without_ipython(job, db, tmp_path) -> tuple[subprocess.CompletedProcess, str]:
-    env = dict(os.environ, VDK_DB_DEFAULT_TYPE="SQLITE", VDK_SQLITE_FILE=str(db.path),
-               VDK_INGEST_METHOD_DEFAULT="sqlite",
-               VDK_NOTEBOOK_REPORT_DIRECTORY=str(tmp_path / "reports"))
-    result = subprocess.run([sys.executable, "-c", _WITHOUT_IPYTHON, "run", str(job)], env=env,
-                            cwd=tmp_path, capture_output=True, text=True, timeout=180)
-    return result, result.stdout + result.stderr
+    return run_without("IPython", job, db, tmp_path)
 
 
 def test_a_notebook_with_magics_stops_the_job_at_start_saying_what_to_install(job, db, tmp_path):

@@ -3,7 +3,8 @@
 The common case (a current notebook saved by Jupyter) is read with the json module and the fast
 check in `schema`, so a job pays nothing for nbformat. Old notebooks and anything the fast check
 does not vouch for go through nbformat, which upgrades nbformat 3 in memory and explains what is
-malformed. The file itself is never written.
+malformed; it is an extra (`vdk-jupyter[nbformat]`), and where it is missing such a notebook stops
+the job at start saying what to install. The file itself is never written.
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.schema import is_certainly_valid_v4
 
 log = logging.getLogger(__name__)
+
+NBFORMAT_INSTALL = 'pip install "vdk-jupyter[nbformat]"'
 
 _RESTORE = (
     "Open the file in Jupyter and save it again, or restore it from version control. "
@@ -116,7 +119,20 @@ def _read_with_nbformat(nb: Any, where: Location) -> dict[str, Any]:
             where,
             _RESTORE,
         )
-    import nbformat  # only for old or unusual notebooks: it costs a large part of a small run
+    try:
+        # Only for old or unusual notebooks: it costs a large part of a small run, and it is an
+        # extra, since every installed distribution costs every `vdk run` (see setup.py).
+        import nbformat
+    except ImportError as e:
+        raise InvalidNotebookError(
+            f"The notebook is not a current (format 4) notebook as Jupyter saves it, and "
+            f"reading it needs nbformat, which cannot be imported ({e}). nbformat upgrades "
+            "older formats (3) and says what is wrong with a malformed notebook.",
+            where,
+            f"Install nbformat with: {NBFORMAT_INSTALL} (for a deployed job, list "
+            "vdk-jupyter[nbformat] in the job's requirements.txt), or open the notebook in "
+            "Jupyter and save it again.",
+        ) from None
 
     major = nb.get("nbformat")
     if not isinstance(major, int) or major < 3 or major > nbformat.current_nbformat:
