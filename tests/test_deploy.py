@@ -209,6 +209,26 @@ def test_notebooks_with_magics_need_the_ipython_extra_in_requirements(control_se
     check_job(job)  # no longer refused
 
 
+def test_a_format_3_notebook_needs_the_nbformat_extra_in_requirements(control_service, tmp_path):
+    """nbformat is an extra: installed where the job is written, it may be missing in the cloud."""
+    from test_invalid_notebooks import v3_notebook
+
+    job = deployable_job(tmp_path / "jobs", PASSING)
+    (job / "30_old.ipynb").write_text(json.dumps(v3_notebook(), indent=1))
+
+    with pytest.raises(DeployRefused) as refused:
+        deploy_job(job, "format 3 without nbformat in requirements.txt")
+    assert refused.value.kind == "requirements"
+    assert "30_old.ipynb is not a current (format 4) notebook" in str(refused.value)
+    assert "vdk-jupyter[nbformat]" in str(refused.value)
+    assert control_service.requests == []
+
+    (job / "requirements.txt").write_text("vdk-jupyter[nbformat]>=0.1\n")
+    check_job(job)  # no longer refused
+    (job / "requirements.txt").write_text("vdk-jupyter[jupyter]\n")
+    check_job(job)
+
+
 def test_unsaved_notebooks_are_named_and_nothing_is_uploaded(control_service, tmp_path):
     job = deployable_job(tmp_path / "jobs", PASSING)
 

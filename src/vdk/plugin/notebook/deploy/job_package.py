@@ -19,6 +19,7 @@ from typing import NamedTuple
 from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.prepare import blank_cell
+from vdk.plugin.notebook.engine.reader import needs_nbformat
 from vdk.plugin.notebook.vdk_run.hooks import find_notebooks
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 
@@ -84,6 +85,13 @@ def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = ()) -> CheckedJob:
                 f"or !command), and {REQUIREMENTS} does not install IPython: the job would stop "
                 f"at start in the cloud. Add a line '{DISTRIBUTION}[ipython]' to "
                 f"{job_dir / REQUIREMENTS}.")
+        if not names_extra(job_dir, "nbformat") and needs_nbformat(path):
+            raise PackageProblem(
+                "requirements", f"{path.name} is not a current (format 4) notebook as Jupyter "
+                f"saves it, and reading it takes nbformat, which {REQUIREMENTS} does not "
+                f"install: the job would stop at start in the cloud. Add a line "
+                f"'{DISTRIBUTION}[nbformat]' to {job_dir / REQUIREMENTS}, or open the notebook "
+                "in Jupyter and save it again.")
     return CheckedJob(job_dir, name, notebooks)
 
 
@@ -95,7 +103,13 @@ def names_plugin(job_dir: pathlib.Path) -> bool:
 def names_ipython(job_dir: pathlib.Path) -> bool:
     """Whether the job's requirements.txt installs IPython: itself, or one of this plugin's
     extras that bring it."""
-    return any(name == "ipython" or (name == DISTRIBUTION and extras & {"ipython", "jupyter"})
+    return names_extra(job_dir, "ipython")
+
+
+def names_extra(job_dir: pathlib.Path, extra: str) -> bool:
+    """Whether the job's requirements.txt installs what this plugin's `extra` brings (ipython,
+    nbformat): the package itself, or an extra of this plugin that includes it."""
+    return any(name == extra or (name == DISTRIBUTION and extras & {extra, "jupyter"})
                for name, extras in _requirements(job_dir))
 
 

@@ -91,6 +91,15 @@ def _read_checked(path: pathlib.Path, where: Location) -> dict[str, Any]:
     return _read_with_nbformat(nb, where)
 
 
+def needs_nbformat(path: pathlib.Path) -> bool:
+    """Whether reading the notebook at `path` takes nbformat (an extra): format 3, or not
+    certainly valid. For a deployment, which must install it then."""
+    try:
+        return not is_certainly_valid_v4(json.loads(read_file(path).decode("utf-8-sig")))
+    except (OSError, ValueError, RecursionError):
+        return False  # the reader's own error, not a missing extra
+
+
 def read_file(path: pathlib.Path) -> bytes:
     """The bytes of the regular file at `path`. Opened without blocking and checked before
     reading, so a FIFO that replaced the file after the job folder was listed cannot hang the
