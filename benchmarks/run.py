@@ -265,7 +265,8 @@ def bench_old_plugin(work: pathlib.Path, args) -> list[Row]:
 
     callgrind = shutil.which("valgrind") is not None
     rows = [] if callgrind else [Row("instructions (callgrind)", "valgrind not installed")]
-    for name, target, ours, old in compare.compare(work, args.runs, args.old_megabytes, callgrind):
+    for name, target, ours, old in compare.compare(work, args.runs, args.old_megabytes, callgrind,
+                                                         args.workloads):
         if target is None:  # the distributions each plugin brings
             rows.append(Row(name, f"{len(ours)}  old plugin {len(old)}"))
             print(f"  installing vdk-jupyter adds: {', '.join(ours)}", file=sys.stderr)
@@ -308,6 +309,9 @@ def main() -> int:
     parser.add_argument("--megabytes", type=int, default=110, help="size of the big notebook")
     parser.add_argument("--old-megabytes", type=int, default=50,
                         help="size of the big notebook of the old-plugin comparison")
+    parser.add_argument("--workloads", type=lambda text: text.split(","), default=(),
+                        help="old-plugin: only the workloads whose names contain one of these "
+                             "comma-separated words (e.g. 'images,no notebooks'); default all")
     parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: "
                         + ", ".join(BENCHES))
     args = parser.parse_args()
