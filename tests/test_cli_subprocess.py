@@ -93,3 +93,52 @@ def test_a_broken_notebook_exits_1_before_any_step(job, db, tmp_path):
     assert "The notebook is not valid JSON" in output
     assert "Where: 30_broken.ipynb" in output
     assert "events" not in db.tables()
+
+
+def test_vdk_help_lists_start_jupyter_and_its_help_shows_its_options(tmp_path):
+    """`vdk start-jupyter` is registered without importing its module (hooks.py)."""
+    listing = vdk("--help", env_extra={}, cwd=tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    assert "  start-jupyter  Start JupyterLab in a data job folder (JOB_DIR, default:..." in (
+        listing.stdout)
+    own = vdk("start-jupyter", "--help", env_extra={}, cwd=tmp_path)
+    assert own.returncode == 0, own.stderr
+    assert "Usage: vdk start-jupyter [OPTIONS] [JOB_DIR]\n" in own.stdout
+    for option in ("--port INTEGER RANGE", "--no-browser", "--new JOB_NAME", "--allow-root"):
+        assert option in own.stdout
+    refused = vdk("start-jupyter", "--port", "0", env_extra={}, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "Invalid value for '--port': 0 is not in the range 1<=x<=65535." in refused.stderr
+
+
+def test_vdk_config_help_lists_the_options_with_their_defaults(tmp_path):
+    from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
+    from vdk.plugin.notebook.vdk_run.hooks import DEFAULT_SECRET_WORDS
+
+    assert DEFAULT_SECRET_WORDS == ",".join(DEFAULT_SECRET_NAMES)
+    result = vdk("config-help", env_extra={}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for key in ("notebook_report", "notebook_report_directory", "notebook_report_html",
+                "notebook_report_output_limit", "notebook_cell_timeout"):
+        assert f"\n{key} " in result.stdout
+    assert ("rather than in arguments. Default value: password,passwd,secret,token,key,"
+            "credential." in text)
+
+
+def test_a_job_without_notebooks_loads_only_the_plugins_entry_point(job, db, tmp_path):
+    job.sql("10_create.sql", CREATE_EVENTS)
+    job.py("20_insert.py", record("py step"))
+    job.file("notes.txt", "not a step")
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: print('LOADED', sorted(m for m in sys.modules "
+             "if m.startswith('vdk.plugin.notebook'))))\n"
+             "sys.argv[0] = 'vdk'\nfrom vdk.internal.cli_entry import main\nmain()\n")
+    env = dict(os.environ, VDK_DB_DEFAULT_TYPE="SQLITE", VDK_SQLITE_FILE=str(db.path),
+               VDK_INGEST_METHOD_DEFAULT="sqlite")
+    result = subprocess.run([sys.executable, "-c", probe, "run", str(job)], env=env,
+                            cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert db.events() == ["py step"]
+    assert "LOADED ['vdk.plugin.notebook', 'vdk.plugin.notebook.vdk_run', " \
+           "'vdk.plugin.notebook.vdk_run.hooks']" in result.stdout
