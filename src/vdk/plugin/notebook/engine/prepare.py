@@ -55,7 +55,7 @@ def prepare_notebook(
     """Read and check `path`, compile the cells that run and inject `arguments` (the parsed
     --arguments JSON); raise NotebookError if it cannot run. `python_version` is the one the
     job deploys with, for a warning when the notebook was last run with another."""
-    nb = read_notebook(path)
+    nb = read_notebook(path, outputs=False)  # the saved outputs are dropped below
     check_language(path, nb["metadata"])
     selected = select_cells(nb)
     warn_if_inconsistent(path, nb, selected, python_version)

@@ -21,6 +21,7 @@ from vdk.plugin.notebook.engine.errors import InvalidNotebookError
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.schema import is_certainly_valid_v4
+from vdk.plugin.notebook.engine.skim import skim
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,13 @@ _RESTORE = (
 )
 
 
-def read_notebook(path: pathlib.Path) -> dict[str, Any]:
-    """The notebook at `path` as an nbformat 4 dictionary, or InvalidNotebookError."""
+def read_notebook(path: pathlib.Path, outputs: bool = True) -> dict[str, Any]:
+    """The notebook at `path` as an nbformat 4 dictionary, or InvalidNotebookError.
+    `outputs=False`: long strings in the saved outputs may come back as `skim.MARKER`, which
+    spares decoding them (a run never uses them); the file is checked all the same."""
     where = Location(path.name)
     try:
-        return _read_checked(path, where)
+        return _read_checked(path, where, outputs)
     except RecursionError:
         # json, nbformat and jsonschema all recurse per level of nesting.
         raise InvalidNotebookError(
@@ -52,9 +55,15 @@ def read_notebook(path: pathlib.Path) -> dict[str, Any]:
         ) from None
 
 
-def _read_checked(path: pathlib.Path, where: Location) -> dict[str, Any]:
+def _read_checked(path: pathlib.Path, where: Location, outputs: bool = True) -> dict[str, Any]:
     try:
-        text = read_file(path).decode("utf-8-sig")
+        data = read_file(path)
+        if not outputs:
+            nb = skim(data)
+            if nb is not None and is_certainly_valid_v4(nb):
+                return nb
+        text = data.decode("utf-8-sig")
+        del data  # not kept beside the text of a large notebook
     except UnicodeDecodeError as e:
         raise InvalidNotebookError(
             f"The notebook is not UTF-8 text: byte {e.start} cannot be decoded ({e.reason}).",
