@@ -84,6 +84,18 @@ def test_strings_that_are_not_plain_base64_read_the_same(tmp_path, image):
     assert full["cells"][1]["outputs"][0]["data"]["image/png"] == image
 
 
+def test_a_notebook_with_utf8_text_is_skimmed_too(tmp_path):
+    nb = big_notebook()
+    nb["cells"][0]["source"] = ["# Caf\u00e9 \u2603"]
+    nb["cells"][5]["outputs"][0]["data"]["image/png"] = PNG[:5000] + "\u00e9" + PNG[5000:]
+    path = write(tmp_path / "big.ipynb", nb, ensure_ascii=False)
+    assert not path.read_bytes().isascii()
+    full, skimmed = both_ways(path)
+    assert without_outputs(skimmed) == without_outputs(full)
+    images = [cell["outputs"][0]["data"]["image/png"] for cell in skimmed["cells"][1:-1]]
+    assert images.count(skim.MARKER) == 99  # all but the one with a non-ASCII character
+
+
 @pytest.mark.parametrize("ensure_ascii", [True, False], ids=["escaped", "as UTF-8"])
 def test_the_marker_itself_in_the_file_is_not_taken_for_a_skipped_string(tmp_path, ensure_ascii):
     nb = big_notebook()
@@ -104,6 +116,11 @@ def test_long_strings_outside_outputs_are_read_in_full(tmp_path):
     assert skimmed["cells"][0]["attachments"]["pic.png"]["image/png"] == PNG
 
 
+def _replace_last(data: bytes, old: bytes, new: bytes) -> bytes:
+    at = data.rindex(old)
+    return data[:at] + new + data[at + len(old):]
+
+
 BROKEN = {
     "raw control character": lambda data: data.replace(b"AAECAw", b"AA\x01Aw", 1),
     "raw tab": lambda data: data.replace(b"AAECAw", b"AA\tAw", 1),
@@ -111,6 +128,8 @@ BROKEN = {
     "invalid escape": lambda data: data.replace(b"AAECAw", b"AA\\xAw", 1),
     "short unicode escape": lambda data: data.replace(b"AAECAw", b"AA\\u12", 1),
     "not UTF-8": lambda data: data.replace(b"AAECAw", b"AA\xffAw", 1),
+    "not UTF-8, after UTF-8": lambda data: _replace_last(
+        data.replace(b"AAECAw", b"AA\xc3\xa9Aw", 1), b"AAECAw", b"AA\xffAw"),
     "truncated": lambda data: data[:len(data) // 2],
     "unterminated image string": lambda data: data[:data.rindex(b'\\n"') + 2],
     "missing comma": lambda data: data.replace(b'\\n",\n', b'\\n"\n', 1),
