@@ -100,18 +100,30 @@ def _plain_string(data: bytes, start: int, end: int, all_ascii: bool) -> bool:
 
 
 def _markers_in_outputs(nb: Any) -> int:
-    """How many strings equal to MARKER the cells' `outputs` hold (-1: not a notebook's shape)."""
+    """How many strings equal to MARKER the cells' outputs hold as values, looked for where
+    outputs keep long strings: an output's values, and the values of the dictionaries in it
+    (`data`), each a string or a list of strings. One found elsewhere is not counted, so the
+    count falls short and the notebook is read in full. (-1: not a notebook's shape.)"""
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
         return -1
-    return sum(_count(cell.get("outputs")) for cell in cells if isinstance(cell, dict))
+    found = 0
+    for cell in cells:
+        outputs = cell.get("outputs") if isinstance(cell, dict) else None
+        if not isinstance(outputs, list):
+            continue
+        for output in outputs:
+            if isinstance(output, dict):
+                for value in output.values():
+                    found += _shallow(value.values() if isinstance(value, dict) else (value,))
+    return found
 
 
-def _count(node: Any) -> int:
-    if node.__class__ is str:
-        return node == MARKER
-    if isinstance(node, dict):
-        return sum(map(_count, node.values()))
-    if isinstance(node, list):
-        return sum(map(_count, node))
-    return 0
+def _shallow(values: Any) -> int:
+    found = 0
+    for value in values:
+        if value.__class__ is str:
+            found += value == MARKER
+        elif value.__class__ is list:
+            found += value.count(MARKER)
+    return found
