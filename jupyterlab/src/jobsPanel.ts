@@ -60,6 +60,7 @@ export class JobsPanel extends Widget {
     this._team.setAttribute('aria-label', 'Team');
     this._team.placeholder = 'team in config.ini';
     this._team.spellcheck = false;
+    this._team.size = 10; // the sidebar is narrow; the field grows with it
     this._team.onkeydown = event => event.stopPropagation();
     label.append(this._team);
     const refresh = element('button', 'jp-Button jp-mod-styled vdk-button', 'Refresh');

@@ -189,6 +189,7 @@ def test_refused_deploys_say_why_and_upload_nothing(page, lab, service, cloud_se
 
     deploy_from_toolbar(page, panel, "broken notebook")
     page.locator(".jp-Dialog .vdk-deploy-refused-notebook").wait_for()
+    page.locator(".jp-toast-message", has_text="Deploying").wait_for(state="detached")
     screenshot(page, "deploy-refused")
     message = refusal(page)
     assert message.startswith("20_load.ipynb cannot be run.\nSyntax error in a notebook cell")
