@@ -73,6 +73,7 @@ function activate(
     if (!panel.toolbar.insertAfter('cellType', 'vdk', toolbar)) {
       panel.toolbar.addItem('vdk', toolbar);
     }
+    panel.toolbar.insertAfter('vdk', 'vdk-deploy', toolbar.deployItem);
     marker.planChanged.connect((_, plan) => {
       toolbar.onPlan(plan);
       showDatabaseNotice(plan.job?.database);
@@ -97,6 +98,11 @@ function activate(
   const jobOf = (args: ReadonlyPartialJSONObject): string | null => {
     const panel = panelFor(args);
     return (panel && markers.get(panel)?.plan?.job?.path) ?? null;
+  };
+  /** Whether the command's notebook is in a job, and `test` holds for that job's folder. */
+  const jobIs = (args: ReadonlyPartialJSONObject, test: (job: string) => boolean): boolean => {
+    const job = jobOf(args);
+    return job !== null && test(job);
   };
 
   commands.addCommand(CommandIDs.run, {
@@ -123,10 +129,7 @@ function activate(
     label: 'Stop data job',
     caption: 'Stop the running data job (as Ctrl-C); its report is still written',
     icon: stopIcon,
-    isEnabled: args => {
-      const job = jobOf(args);
-      return job !== null && runs.isRunning(job);
-    },
+    isEnabled: args => jobIs(args, job => runs.isRunning(job)),
     execute: args => runs.stop(jobOf(args) ?? '')
   });
   commands.addCommand(CommandIDs.report, {
@@ -151,10 +154,7 @@ function activate(
     label: 'Deploy data job',
     caption: 'Deploy the data job of the notebook to the Control Service, as vdk deploy does',
     icon: vdkIcon,
-    isEnabled: args => {
-      const job = jobOf(args);
-      return job !== null && !deploys.isDeploying(job);
-    },
+    isEnabled: args => jobIs(args, job => !deploys.isDeploying(job)),
     execute: async args => {
       const panel = panelFor(args);
       const job = panel && markers.get(panel)?.plan?.job;

@@ -7,46 +7,12 @@
 import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
+import { element, executionItem, jobItem } from './jobsView';
 
 export const JOBS_COMMAND = 'vdk:show-jobs';
 const POLL_MS = 3000;
 
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  node.textContent = text;
-  return node;
-}
-
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-function when(iso: string | null): string {
-  return iso ? new Date(iso).toLocaleString() : '';
-}
-
-export function duration(seconds: number | null): string {
-  if (seconds === null) {
-    return '';
-  }
-  if (seconds < 60) {
-    return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  }
-  const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? `${minutes} min ${Math.round(seconds % 60)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
-
-/** "succeeded · 26/11/2026, 01:23:05 · 12 s · manual/vdk-jupyter" */
-function executionText(execution: api.IExecution): string {
-  const parts = [execution.status_text, when(execution.start), duration(execution.seconds)];
-  if (execution.started_by) {
-    parts.push(`by ${execution.started_by}`);
-  }
-  return parts.filter(Boolean).join(' · ');
-}
 
 export class JobsPanel extends Widget {
   constructor() {
@@ -251,7 +217,7 @@ export class JobsPanel extends Widget {
   }
 
   private _render(): void {
-    this._jobs.replaceChildren(...this._list.map(job => this._jobItem(job)));
+    this._jobs.replaceChildren(...this._list.map(job => jobItem(job, job.name === this._selected, () => this._select(job.name))));
     const job = this._list.find(j => j.name === this._selected);
     this._detail.hidden = !job;
     if (!job) {
@@ -269,54 +235,12 @@ export class JobsPanel extends Widget {
       : 'Run on its schedule again (as vdk deploy --enable)';
     this._executions.replaceChildren(
       ...(this._recent.length
-        ? this._recent.map(execution => this._executionItem(execution))
+        ? this._recent.map(executionItem)
         : [element('li', 'vdk-execution-none', 'No executions yet.')])
     );
     const withoutLink = this._recent.some(execution => !execution.logs_url);
     this._logsHint.hidden = !withoutLink;
     this._logsHint.textContent = `Logs: vdk execute --logs -n ${job.name} -t ${job.team}`;
-  }
-
-  private _jobItem(job: api.IDeployedJob): HTMLLIElement {
-    const item = element('li', 'vdk-job');
-    item.dataset.job = job.name;
-    item.classList.toggle('vdk-selected', job.name === this._selected);
-    const name = element('button', 'vdk-job-name', job.name);
-    name.setAttribute('aria-pressed', String(job.name === this._selected));
-    name.title = `Show the executions of ${job.name}`;
-    name.onclick = () => this._select(job.name);
-    const enabled = job.enabled === null ? '' : job.enabled ? 'enabled' : 'disabled';
-    const deployment = element(
-      'span',
-      'vdk-job-deployment',
-      [job.deployed ? `deployment: ${job.deployment_status}` : 'not deployed', enabled].filter(Boolean).join(' · ')
-    );
-    const schedule = element('span', 'vdk-job-schedule', job.schedule ? `schedule: ${job.schedule}` : 'no schedule');
-    const last = element(
-      'span',
-      'vdk-job-last',
-      job.last_execution ? `last: ${executionText(job.last_execution)}` : 'never executed'
-    );
-    last.dataset.status = job.last_execution?.status ?? '';
-    item.append(name, deployment, schedule, last);
-    return item;
-  }
-
-  private _executionItem(execution: api.IExecution): HTMLLIElement {
-    const item = element('li', 'vdk-execution');
-    item.dataset.status = execution.status;
-    item.append(element('span', 'vdk-execution-text', executionText(execution)));
-    if (execution.logs_url) {
-      const link = element('a', 'vdk-execution-logs', 'Logs');
-      link.href = execution.logs_url;
-      link.target = '_blank';
-      link.rel = 'noopener noreferrer';
-      item.append(' ', link);
-    }
-    if (execution.message && execution.finished && execution.status !== 'succeeded') {
-      item.title = execution.message;
-    }
-    return item;
   }
 
   private _team = document.createElement('input');

@@ -82,7 +82,14 @@ export class VdkToolbar extends Widget {
     this._deploy = button('Deploy', 'vdk-deploy-button', 'Deploy the data job to the Control Service (VDK Cloud)', () =>
       void this._commands.execute(DEPLOY_COMMAND, { path: this._path() })
     );
-    this.node.append(this._run, this._args, this._status, this._stop, this._report, this._log, this._deploy);
+    this.node.append(this._run, this._args, this._status, this._stop, this._report, this._log);
+    // An item of its own, after this one: where the toolbar is too narrow, JupyterLab moves it
+    // alone into the toolbar's "more" menu, and the run's status stays in view.
+    this.deployItem = new Widget({ node: document.createElement('div') });
+    this.deployItem.addClass('vdk-toolbar');
+    this.deployItem.addClass('vdk-deploy-item');
+    this.deployItem.hide();
+    this.deployItem.node.append(this._deploy);
     const onChange = (_: unknown, jobPath: string): void => {
       if (jobPath === this._jobPath) {
         this._render();
@@ -108,6 +115,7 @@ export class VdkToolbar extends Widget {
   onPlan(plan: IPlan): void {
     this._jobPath = plan.job ? plan.job.path : '';
     this.setHidden(plan.job === null);
+    this.deployItem.setHidden(plan.job === null);
     this._render();
   }
 
@@ -128,6 +136,8 @@ export class VdkToolbar extends Widget {
     this._deploy.setAttribute('aria-busy', String(deploying));
   }
 
+  /** `Deploy data job`, for the notebook's toolbar beside this widget. */
+  readonly deployItem: Widget;
   private _jobPath = '';
   private _run: HTMLButtonElement;
   private _args: HTMLInputElement;
