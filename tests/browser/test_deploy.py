@@ -56,8 +56,10 @@ def service(cloud_service):
     cloud_service.requests.clear()
     cloud_service.uploads.clear()
     cloud_service.token = cloud_service.fail_with = None
+    cloud_service.delay = 0.0
     yield cloud_service
     cloud_service.token = cloud_service.fail_with = None
+    cloud_service.delay = 0.0
     assert cloud_service.violations == [], "requests or answers that stray from the API document"
 
 
@@ -216,7 +218,13 @@ def test_missing_requirement_is_offered_and_added(page, lab, service):
     offer = page.locator(".jp-Dialog", has_text="vdk-jupyter")
     offer.get_by_role("button", name="Add vdk-jupyter and deploy").wait_for()
     assert service.requests == []  # refused before the service was asked
+    service.delay = 0.5  # a slow service: the deploy takes a few seconds
     offer.get_by_role("button", name="Add vdk-jupyter and deploy").click()
+    # While it deploys: the button says so and cannot start a second deploy.
+    button = panel.locator(".vdk-deploy-button")
+    assert button.inner_text() == "Deploying…" and button.is_disabled()
+    button.click(force=True)
+    assert page.locator(".jp-Dialog").count() == 0
     notice = page.locator(".jp-toast-message", has_text="Deployed data job ui-requirement-job")
     notice.wait_for(timeout=120_000)
     assert "vdk-jupyter added to requirements.txt" in notice.inner_text()
