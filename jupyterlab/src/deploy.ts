@@ -42,14 +42,15 @@ export class DeployController {
       Notification.warning(`Data job ${job.name} is being deployed already.`, { autoClose: 6000 });
       return;
     }
-    this._deploying.add(job.path); // from the first dialog on: a second click does nothing
+    const unsaved = this._unsaved(job);
+    const reason = await this._askReason(job, unsaved); // a modal dialog: no second click meanwhile
+    if (reason === null || this._deploying.has(job.path)) {
+      return;
+    }
+    this._deploying.add(job.path);
     this._changed.emit(job.path);
     try {
-      const unsaved = this._unsaved(job);
-      const reason = await this._askReason(job, unsaved);
-      if (reason !== null) {
-        await this._deploy(job, reason, unsaved);
-      }
+      await this._deploy(job, reason, unsaved);
     } finally {
       this._deploying.delete(job.path);
       this._changed.emit(job.path);
