@@ -14,7 +14,6 @@ import logging
 import pathlib
 import re
 from types import CodeType
-from typing import NamedTuple
 from typing import Optional
 
 from vdk.plugin.notebook.engine.last_expression import compile_keeping_result
@@ -34,6 +33,7 @@ from vdk.plugin.notebook.engine.ipython_syntax import ipython_syntax
 from vdk.plugin.notebook.engine.ipython_syntax import Automagic
 from vdk.plugin.notebook.engine.ipython_syntax import automagic_line
 from vdk.plugin.notebook.engine.ipython_syntax import transform
+from vdk.plugin.notebook.engine.record import Record
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,9 @@ _SHELL_INSTALL = LazyPattern(
 )
 
 
-class CompiledCell(NamedTuple):
+class CompiledCell(Record):
+    __slots__ = ()
+
     cell: Cell
     filename: str
     code: Optional[CodeType]  # None for SQL cells

@@ -19,10 +19,10 @@ import keyword
 import re
 from types import CodeType
 from typing import Any
-from typing import NamedTuple
 from typing import Optional
 
 from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
+from vdk.plugin.notebook.engine.record import Record
 
 # A line that starts with a magic or !shell, also as the right side of an assignment (`x = !ls`);
 # a pasted IPython prompt; a call of get_ipython.
@@ -43,8 +43,10 @@ who who_ls whos xdel xmode
 """.split())
 
 
-class Automagic(NamedTuple):
+class Automagic(Record):
     """A single-line cell IPython would run as a line magic unless `name` is defined."""
+
+    __slots__ = ()
 
     name: str
     code: CodeType  # the cell as the magic call

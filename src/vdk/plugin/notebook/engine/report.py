@@ -22,7 +22,6 @@ import os
 import pathlib
 import time
 from typing import Any
-from typing import NamedTuple
 from typing import Optional
 
 from vdk.plugin.notebook.engine.capture import OutputCapture
@@ -40,6 +39,7 @@ from vdk.plugin.notebook.engine.errors import error_text
 from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.prepare import PreparedNotebook
 from vdk.plugin.notebook.engine.prepare import blank_cell
+from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.report_folder import ReportFolder
 
 
@@ -48,7 +48,9 @@ log = logging.getLogger(__name__)
 FAILED_CELL_ANCHOR = "vdk-failed-cell"
 
 
-class ReportOptions(NamedTuple):
+class ReportOptions(Record):
+    __slots__ = ()
+
     folder: ReportFolder  # this run's folder; created when the first report is written
     output_limit: int  # characters of output kept per cell
     html: bool
@@ -182,12 +184,14 @@ class NotebookReport(CellListener):
                 os.close(folder_fd)
 
 
+# What json.dumps(value, ensure_ascii=False) makes a new encoder for at every call.
+_dump = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def to_json(nb: dict[str, Any]) -> str:
     """The notebook as JSON, one cell per line: json's C encoder only serves unindented output,
     and an indented 1,000-cell report costs several times more to write."""
-    def dump(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
+    dump = _dump
     cells = ",\n  ".join(dump(cell) for cell in nb["cells"])
     rest = ",\n ".join(f"{dump(key)}: {dump(value)}" for key, value in nb.items() if key != "cells")
     return f'{{\n "cells": [\n  {cells}\n ],\n {rest}\n}}\n'

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import math
 from typing import Any
-from typing import NamedTuple
 from typing import Optional
 
+from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
 from vdk.plugin.notebook.engine.secrets_mask import secret_names
 
@@ -52,7 +52,9 @@ def declare(config_builder: Any) -> None:
     )
 
 
-class RunOptions(NamedTuple):
+class RunOptions(Record):
+    __slots__ = ()
+
     report: bool
     report_directory: str  # "": the default, under VDK's temporary write directory
     temporary_directory: Optional[str]
