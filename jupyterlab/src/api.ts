@@ -109,7 +109,11 @@ export interface IRunSummary {
 export class ApiError extends Error {
   constructor(
     message: string,
-    readonly status: number
+    readonly status: number,
+    /** What the user can do about it (the deploy endpoints' `kind`), where the server says. */
+    readonly kind: string | null = null,
+    /** The Control Service's HTTP status, where it answered. */
+    readonly serviceStatus: number | null = null
   ) {
     super(message);
   }
@@ -143,13 +147,18 @@ export async function request<T>(
   }
   const body = await response.text();
   if (!response.ok) {
-    let message = `The server answered ${response.status} ${response.statusText}.`;
+    let answer: { message?: string; kind?: string; service_status?: number } = {};
     try {
-      message = JSON.parse(body).message || message;
+      answer = JSON.parse(body);
     } catch {
       // Not our JSON (a proxy's error page): the status line says enough.
     }
-    throw new ApiError(message, response.status);
+    throw new ApiError(
+      answer.message || `The server answered ${response.status} ${response.statusText}.`,
+      response.status,
+      answer.kind ?? null,
+      answer.service_status ?? null
+    );
   }
   return (text ? body : JSON.parse(body)) as T;
 }
@@ -206,4 +215,78 @@ export function createJob(
   name: string
 ): Promise<{ job: IJob; notebook: string }> {
   return request('jobs', { method: 'POST', json: { parent, name } });
+}
+
+// ---- Deploying and the deployed jobs (server/DEPLOY_API.md) ----
+
+export interface IDeployed {
+  job: string;
+  team: string;
+  version: string;
+  created: boolean;
+  url: string;
+  requirement_added: boolean;
+  message: string;
+}
+
+export interface IExecution {
+  id: string;
+  status: string;
+  status_text: string;
+  finished: boolean;
+  type: string | null;
+  start: string | null;
+  end: string | null;
+  seconds: number | null;
+  started_by: string | null;
+  logs_url?: string | null;
+  message?: string | null;
+}
+
+export interface IDeployedJob {
+  name: string;
+  team: string;
+  deployed: boolean;
+  deployment_status: string;
+  enabled: boolean | null;
+  schedule: string | null;
+  version: string | null;
+  deployed_by: string | null;
+  deployed_date: string | null;
+  last_execution: IExecution | null;
+}
+
+export function deploy(
+  path: string,
+  reason: string,
+  unsaved: string[],
+  addRequirement: boolean
+): Promise<IDeployed> {
+  return request('deploy', {
+    method: 'POST',
+    json: { path, reason, unsaved, add_requirement: addRequirement }
+  });
+}
+
+/** The jobs of `team`, or of the team in the config.ini of the job that `path` is in. */
+export function deployedJobs(
+  by: { team: string } | { path: string }
+): Promise<{ team: string; url: string; jobs: IDeployedJob[] }> {
+  const query = 'team' in by ? `team=${encodeURIComponent(by.team)}` : `path=${encodeURIComponent(by.path)}`;
+  return request(`deployed-jobs?${query}`);
+}
+
+const jobEndpoint = (team: string, name: string): string =>
+  `deployed-jobs/${encodeURIComponent(team)}/${encodeURIComponent(name)}`;
+
+export function executions(team: string, name: string): Promise<{ executions: IExecution[] }> {
+  return request(`${jobEndpoint(team, name)}/executions`);
+}
+
+export function executeNow(team: string, name: string): Promise<{ execution_id: string }> {
+  return request(`${jobEndpoint(team, name)}/executions`, { method: 'POST' });
+}
+
+export function setEnabled(team: string, name: string, enabled: boolean): Promise<unknown> {
+  return request(`${jobEndpoint(team, name)}/deployment`, { method: 'PATCH', json: { enabled } });
 }

@@ -12,20 +12,24 @@ import { runIcon, stopIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CREATE_COMMAND, createDataJob } from './createJob';
+import { DeployController } from './deploy';
 import { includeIcon, leaveOutIcon, parametersIcon, vdkIcon } from './icons';
+import { JOBS_COMMAND, JobsPanel } from './jobsPanel';
 import { JobMarkers } from './markers';
 import { showDatabaseNotice } from './notices';
 import { REPORT_DRIVE, ReportDrive } from './reportDrive';
 import { RunController } from './run';
 import { CommandIDs as TagCommands, addTagCommands } from './tags';
-import { RUN_COMMAND, VdkToolbar } from './toolbar';
+import { DEPLOY_COMMAND, RUN_COMMAND, VdkToolbar } from './toolbar';
 
 const CommandIDs = {
   run: RUN_COMMAND,
   stop: 'vdk:stop-job',
   report: 'vdk:open-report',
   log: 'vdk:show-log',
-  create: CREATE_COMMAND
+  create: CREATE_COMMAND,
+  deploy: DEPLOY_COMMAND,
+  jobs: JOBS_COMMAND
 };
 
 function activate(
@@ -45,18 +49,31 @@ function activate(
   const markers = new Map<NotebookPanel, JobMarkers>();
   const toolbars = new Map<NotebookPanel, VdkToolbar>();
   const runs = new RunController(app, docManager, tracker, panel => markers.get(panel));
+  let jobsPanel: JobsPanel | null = null;
+  /** The side panel, made on first use and put back after the user closed it. */
+  const showJobs = (by: { team: string } | { path: string }): void => {
+    if (!jobsPanel || jobsPanel.isDisposed) {
+      jobsPanel = new JobsPanel();
+      jobsPanel.title.icon = vdkIcon;
+      app.shell.add(jobsPanel, 'right', { rank: 700 });
+    }
+    app.shell.activateById(jobsPanel.id);
+    void jobsPanel.showJobsOf(by);
+  };
+  const deploys = new DeployController(tracker, team => showJobs({ team }));
 
   tracker.widgetAdded.connect((_, panel) => {
     if (panel.context.path.startsWith(REPORT_DRIVE + ':')) {
       return; // a run report: read-only, no job of its own
     }
     const marker = new JobMarkers(panel);
-    const toolbar = new VdkToolbar(commands, runs, () => panel.context.path);
+    const toolbar = new VdkToolbar(commands, runs, deploys, () => panel.context.path);
     markers.set(panel, marker);
     toolbars.set(panel, toolbar);
     if (!panel.toolbar.insertAfter('cellType', 'vdk', toolbar)) {
       panel.toolbar.addItem('vdk', toolbar);
     }
+    panel.toolbar.insertAfter('vdk', 'vdk-deploy', toolbar.deployItem);
     marker.planChanged.connect((_, plan) => {
       toolbar.onPlan(plan);
       showDatabaseNotice(plan.job?.database);
@@ -81,6 +98,11 @@ function activate(
   const jobOf = (args: ReadonlyPartialJSONObject): string | null => {
     const panel = panelFor(args);
     return (panel && markers.get(panel)?.plan?.job?.path) ?? null;
+  };
+  /** Whether the command's notebook is in a job, and `test` holds for that job's folder. */
+  const jobIs = (args: ReadonlyPartialJSONObject, test: (job: string) => boolean): boolean => {
+    const job = jobOf(args);
+    return job !== null && test(job);
   };
 
   commands.addCommand(CommandIDs.run, {
@@ -107,10 +129,7 @@ function activate(
     label: 'Stop data job',
     caption: 'Stop the running data job (as Ctrl-C); its report is still written',
     icon: stopIcon,
-    isEnabled: args => {
-      const job = jobOf(args);
-      return job !== null && runs.isRunning(job);
-    },
+    isEnabled: args => jobIs(args, job => runs.isRunning(job)),
     execute: args => runs.stop(jobOf(args) ?? '')
   });
   commands.addCommand(CommandIDs.report, {
@@ -131,7 +150,32 @@ function activate(
     icon: vdkIcon,
     execute: args => createDataJob(browser, docManager, !!args.fromContextMenu)
   });
+  commands.addCommand(CommandIDs.deploy, {
+    label: 'Deploy data job',
+    caption: 'Deploy the data job of the notebook to the Control Service, as vdk deploy does',
+    icon: vdkIcon,
+    isEnabled: args => jobIs(args, job => !deploys.isDeploying(job)),
+    execute: async args => {
+      const panel = panelFor(args);
+      const job = panel && markers.get(panel)?.plan?.job;
+      if (!job) {
+        Notification.warning('Open a notebook of a data job to deploy the job.', { autoClose: 6000 });
+        return;
+      }
+      await deploys.deploy(job);
+    }
+  });
+  commands.addCommand(CommandIDs.jobs, {
+    label: 'Show data jobs',
+    caption: "The team's deployed data jobs and their executions",
+    execute: args => {
+      const team = args.team as string | undefined;
+      // The team of the job being worked on: the current notebook's, else the file browser's folder.
+      showJobs(team ? { team } : { path: tracker.currentWidget?.context.path ?? browser.model.path });
+    }
+  });
   runs.changed.connect(notifyAll);
+  deploys.changed.connect(notifyAll);
 
   addTagCommands(commands, tracker, {
     [TagCommands.leaveOut]: leaveOutIcon,

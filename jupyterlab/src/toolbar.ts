@@ -7,9 +7,11 @@ import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
 import { IPlan } from './api';
+import { DeployController } from './deploy';
 import { RunController } from './run';
 
 export const RUN_COMMAND = 'vdk:run-job';
+export const DEPLOY_COMMAND = 'vdk:deploy-job';
 
 export type Arguments = Record<string, unknown> | null;
 
@@ -47,6 +49,7 @@ export class VdkToolbar extends Widget {
   constructor(
     private _commands: CommandRegistry,
     private _runs: RunController,
+    private _deploys: DeployController,
     private _path: () => string
   ) {
     super();
@@ -76,12 +79,25 @@ export class VdkToolbar extends Widget {
       void this._runs.openReport(this._jobPath)
     );
     this._log = button('Log', 'vdk-log-button', 'Show the output of vdk run', () => this._runs.openLog(this._jobPath));
+    this._deploy = button('Deploy', 'vdk-deploy-button', 'Deploy the data job to the Control Service (VDK Cloud)', () =>
+      void this._commands.execute(DEPLOY_COMMAND, { path: this._path() })
+    );
     this.node.append(this._run, this._args, this._status, this._stop, this._report, this._log);
-    this._runs.changed.connect((_, jobPath) => {
+    // An item of its own, after this one: where the toolbar is too narrow, JupyterLab moves it
+    // alone into the toolbar's "more" menu, and the run's status stays in view.
+    this.deployItem = new Widget({ node: document.createElement('div') });
+    this.deployItem.addClass('vdk-toolbar');
+    this.deployItem.addClass('vdk-deploy-item');
+    this.deployItem.hide();
+    this.deployItem.node.append(this._deploy);
+    const onChange = (_: unknown, jobPath: string): void => {
       if (jobPath === this._jobPath) {
         this._render();
       }
-    });
+    };
+    // With `this`: disconnected when the notebook (and so this widget) is disposed.
+    this._runs.changed.connect(onChange, this);
+    this._deploys.changed.connect(onChange, this);
   }
 
   /** The arguments to run with, or null after telling the user what is wrong with them. */
@@ -99,6 +115,7 @@ export class VdkToolbar extends Widget {
   onPlan(plan: IPlan): void {
     this._jobPath = plan.job ? plan.job.path : '';
     this.setHidden(plan.job === null);
+    this.deployItem.setHidden(plan.job === null);
     this._render();
   }
 
@@ -113,8 +130,14 @@ export class VdkToolbar extends Widget {
     this._stop.disabled = state?.phase === 'stopping';
     this._report.hidden = running || !state?.reports.length;
     this._log.hidden = !state?.runId;
+    const deploying = this._deploys.isDeploying(this._jobPath);
+    this._deploy.disabled = deploying;
+    this._deploy.textContent = deploying ? 'Deploying…' : 'Deploy';
+    this._deploy.setAttribute('aria-busy', String(deploying));
   }
 
+  /** `Deploy data job`, for the notebook's toolbar beside this widget. */
+  readonly deployItem: Widget;
   private _jobPath = '';
   private _run: HTMLButtonElement;
   private _args: HTMLInputElement;
@@ -122,4 +145,5 @@ export class VdkToolbar extends Widget {
   private _stop: HTMLButtonElement;
   private _report: HTMLButtonElement;
   private _log: HTMLButtonElement;
+  private _deploy: HTMLButtonElement;
 }

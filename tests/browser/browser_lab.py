@@ -56,6 +56,12 @@ class JupyterLab(JupyterServer):
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]
 
+    def environment(self) -> dict[str, str]:
+        # vdk-control-cli's one retry, as the Control Service tests set it (a failing service
+        # answers at once); its settings (`vdk set-default`, logins) live under the server's HOME.
+        return dict(super().environment(), VDK_CONTROL_HTTP_TOTAL_RETRIES="1",
+                    VDK_CONTROL_HTTP_CONNECT_RETRIES="0")
+
     def start(self, timeout: float = 90) -> "JupyterLab":
         super().start(timeout)
         return self

@@ -50,10 +50,15 @@ def test_palette_marks_the_parameters_cell(page, lab, job_dir):
     # A standard tag, saved in the notebook: it works without this extension too.
     panel.locator("[data-command='docmanager:save']").click()
     saved_file = job_dir / "20_transform.ipynb"
+    saved: dict = {}
     for _ in range(300):  # the save is asynchronous: wait up to 30 s for the file to change
-        saved = json.loads(saved_file.read_text())
-        if saved["cells"][1]["metadata"].get("tags"):
-            break
+        try:
+            saved = json.loads(saved_file.read_text())
+        except json.JSONDecodeError:
+            pass  # caught mid-write: Jupyter's atomic writing rewrites the file in place
+        else:
+            if saved["cells"][1]["metadata"].get("tags"):
+                break
         page.wait_for_timeout(100)
     assert saved["cells"][1]["metadata"]["tags"] == ["parameters"]
 

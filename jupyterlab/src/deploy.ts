@@ -1,0 +1,146 @@
+/**
+ * `Deploy data job`: uploads the job of a notebook to the Control Service through the server
+ * (`POST deploy`, server/DEPLOY_API.md), which checks it as `vdk run` would first and uploads
+ * nothing when it refuses. The job's notebooks with unsaved changes are saved first, with the
+ * user's consent ("Save and deploy"), since the server deploys the files on disk. One deploy of
+ * a job at a time: the command is disabled while it runs.
+ */
+import { Dialog, InputDialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISignal, Signal } from '@lumino/signaling';
+import { Widget } from '@lumino/widgets';
+
+import { ApiError, IDeployed, IJob, deploy } from './api';
+
+/** A dialog body: `text` as it is (a refused notebook's message has several lines). */
+function messageBody(text: string, className: string): Widget {
+  const body = document.createElement('pre');
+  body.className = className;
+  body.textContent = text;
+  return new Widget({ node: body });
+}
+
+export class DeployController {
+  constructor(
+    private _tracker: INotebookTracker,
+    private _showJobs: (team: string) => void
+  ) {}
+
+  /** Emitted with the job folder whenever a deploy of it starts or ends. */
+  get changed(): ISignal<this, string> {
+    return this._changed;
+  }
+
+  isDeploying(jobPath: string): boolean {
+    return this._deploying.has(jobPath);
+  }
+
+  /** Asks for the reason, saves (with consent) and deploys the job; returns when done. */
+  async deploy(job: IJob): Promise<void> {
+    if (this._deploying.has(job.path)) {
+      Notification.warning(`Data job ${job.name} is being deployed already.`, { autoClose: 6000 });
+      return;
+    }
+    const unsaved = this._unsaved(job);
+    const reason = await this._askReason(job, unsaved); // a modal dialog: no second click meanwhile
+    if (reason === null || this._deploying.has(job.path)) {
+      return;
+    }
+    this._deploying.add(job.path);
+    this._changed.emit(job.path);
+    try {
+      await this._deploy(job, reason, unsaved);
+    } finally {
+      this._deploying.delete(job.path);
+      this._changed.emit(job.path);
+    }
+  }
+
+  /** The job's open notebooks (those `vdk run` runs: at the folder's top) with unsaved changes. */
+  private _unsaved(job: IJob): NotebookPanel[] {
+    return this._tracker.filter(
+      panel => PathExt.dirname(panel.context.path) === job.path && !!panel.context.model?.dirty
+    );
+  }
+
+  private async _askReason(job: IJob, unsaved: NotebookPanel[]): Promise<string | null> {
+    const names = unsaved.map(panel => PathExt.basename(panel.context.path)).join(', ');
+    const save = unsaved.length ? ` Unsaved changes in ${names} are saved first.` : '';
+    for (;;) {
+      const answer = await InputDialog.getText({
+        title: `Deploy data job ${job.name}`,
+        label: `Uploads ${job.path} to the Control Service, which runs it on its schedule.${save} Reason for this deployment:`,
+        placeholder: 'what changed, for the deployment history',
+        okLabel: unsaved.length ? 'Save and deploy' : 'Deploy'
+      });
+      if (!answer.button.accept) {
+        return null;
+      }
+      if (answer.value?.trim()) {
+        return answer.value.trim();
+      }
+      Notification.warning('Give a reason: it is kept with the deployment.', { autoClose: 6000 });
+    }
+  }
+
+  private async _deploy(job: IJob, reason: string, unsaved: NotebookPanel[]): Promise<void> {
+    const deploying = (): string =>
+      Notification.emit(`Deploying data job ${job.name}…`, 'in-progress', { autoClose: false });
+    let progress = deploying();
+    try {
+      for (const panel of unsaved) {
+        await panel.context.save();
+      }
+      const still = unsaved.filter(panel => panel.context.model.dirty).map(panel => panel.context.path);
+      let deployed: IDeployed;
+      try {
+        deployed = await deploy(job.path, reason, still, false);
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.kind !== 'requirements') {
+          throw error;
+        }
+        Notification.dismiss(progress);
+        if (!(await this._offerRequirement(job, error.message))) {
+          return;
+        }
+        progress = deploying();
+        deployed = await deploy(job.path, reason, still, true);
+      }
+      const added = deployed.requirement_added ? ' (vdk-jupyter added to requirements.txt)' : '';
+      Notification.update({
+        id: progress,
+        type: 'success',
+        message: `Deployed data job ${deployed.job} of team ${deployed.team}, version ${deployed.version.slice(0, 8)}${added}.`,
+        autoClose: 20000,
+        actions: [{ label: 'Show data jobs', callback: () => this._showJobs(deployed.team) }]
+      });
+    } catch (error) {
+      Notification.dismiss(progress);
+      await this._refused(job, error);
+    }
+  }
+
+  private async _offerRequirement(job: IJob, message: string): Promise<boolean> {
+    const answer = await showDialog({
+      title: `Deploy data job ${job.name}`,
+      body: messageBody(message, 'vdk-deploy-message'),
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Add vdk-jupyter and deploy' })]
+    });
+    return answer.button.accept;
+  }
+
+  /** A refusal or failure, as the server words it: nothing was uploaded. */
+  private async _refused(job: IJob, error: unknown): Promise<void> {
+    const message = error instanceof ApiError ? error.message : String(error);
+    const kind = error instanceof ApiError ? error.kind : null;
+    await showDialog({
+      title: `Data job ${job.name} was not deployed`,
+      body: messageBody(message, `vdk-deploy-message vdk-deploy-refused-${kind ?? 'error'}`),
+      buttons: [Dialog.okButton({ label: 'OK' })]
+    });
+  }
+
+  private _deploying = new Set<string>();
+  private _changed = new Signal<this, string>(this);
+}

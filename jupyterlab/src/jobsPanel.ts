@@ -1,0 +1,262 @@
+/**
+ * `Show data jobs`: a side panel with a team's deployed jobs (GET deployed-jobs), a selected
+ * job's recent executions, `Execute now` and Enable/Disable (server/DEPLOY_API.md). It refreshes
+ * on demand, and by itself every few seconds while the selected job's newest execution has not
+ * finished, only while the panel is visible. Control Service errors show as one line in the panel.
+ */
+import { Widget } from '@lumino/widgets';
+
+import * as api from './api';
+import { element, executionItem, jobItem } from './jobsView';
+
+export const JOBS_COMMAND = 'vdk:show-jobs';
+const POLL_MS = 3000;
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export class JobsPanel extends Widget {
+  constructor() {
+    super();
+    this.id = 'vdk-jobs-panel';
+    this.addClass('vdk-jobs');
+    this.title.caption = 'Deployed data jobs';
+    const form = element('form', 'vdk-jobs-team');
+    const label = element('label', 'vdk-jobs-team-label', 'Team');
+    this._team.className = 'jp-mod-styled vdk-jobs-team-input';
+    this._team.setAttribute('aria-label', 'Team');
+    this._team.placeholder = 'team in config.ini';
+    this._team.spellcheck = false;
+    this._team.size = 10; // the sidebar is narrow; the field grows with it
+    this._team.onkeydown = event => event.stopPropagation();
+    label.append(this._team);
+    const refresh = element('button', 'jp-Button jp-mod-styled vdk-button', 'Refresh');
+    refresh.type = 'submit';
+    form.append(label, refresh);
+    form.onsubmit = event => {
+      event.preventDefault();
+      this.refresh();
+    };
+    this._error.setAttribute('role', 'alert');
+    this._jobs.setAttribute('aria-label', 'Data jobs');
+    this._executions.setAttribute('aria-label', 'Executions');
+    this._execute.onclick = () => void this._executeNow();
+    this._enable.onclick = () => void this._toggleEnabled();
+    const actions = element('div', 'vdk-job-actions');
+    actions.append(this._execute, this._enable);
+    this._detail.setAttribute('aria-label', 'Executions of the selected job');
+    this._detail.append(this._detailTitle, actions, this._executions, this._logsHint);
+    this.node.append(
+      element('h2', 'vdk-jobs-title', 'Deployed data jobs'),
+      form,
+      this._error,
+      this._note,
+      this._jobs,
+      this._detail
+    );
+    this._render();
+  }
+
+  /** Shows the jobs of `team`, or of the team in the config.ini of the job `path` is in. */
+  async showJobsOf(by: { team: string } | { path: string }): Promise<void> {
+    if ('team' in by) {
+      this._team.value = by.team;
+      return this.refresh();
+    }
+    const loaded = await this._load({ path: by.path }, true);
+    if (!loaded && !this._team.value) {
+      this._setError('');
+      this._note.textContent = 'Not in a data job folder: type a team and press Refresh.';
+    }
+  }
+
+  /** Reloads the jobs of the team in the field, and the selected job's executions. */
+  async refresh(): Promise<void> {
+    const team = this._team.value.trim();
+    if (!team) {
+      this._setError('Type a team (the [owner] team of a job\'s config.ini) and press Refresh.');
+      return;
+    }
+    await this._load({ team }, false);
+  }
+
+  protected onAfterShow(): void {
+    if (this._team.value.trim()) {
+      void this.refresh();
+    }
+  }
+
+  protected onAfterHide(): void {
+    this._stopPolling();
+  }
+
+  dispose(): void {
+    this._stopPolling();
+    super.dispose();
+  }
+
+  /** Loads the job list; false (after showing why, unless `quiet` and not in a job) on failure. */
+  private async _load(by: { team: string } | { path: string }, quiet: boolean): Promise<boolean> {
+    const generation = ++this._generation;
+    this._busy(true);
+    try {
+      const answer = await api.deployedJobs(by);
+      if (generation !== this._generation || this.isDisposed) {
+        return true;
+      }
+      this._team.value = answer.team;
+      this._teamShown = answer.team;
+      this._list = answer.jobs;
+      this._setError('');
+      this._note.textContent = answer.jobs.length
+        ? `${answer.jobs.length} job${answer.jobs.length === 1 ? '' : 's'} of team ${answer.team} at ${answer.url}`
+        : `Team ${answer.team} has no data jobs at ${answer.url}.`;
+      if (this._selected && !answer.jobs.some(job => job.name === this._selected)) {
+        this._selected = null;
+      }
+      this._render();
+      await this._loadExecutions();
+      return true;
+    } catch (error) {
+      if (generation === this._generation && !this.isDisposed) {
+        const notInJob = error instanceof api.ApiError && (error.kind === 'job' || error.kind === 'team');
+        if (!(quiet && notInJob)) {
+          this._setError(messageOf(error));
+        }
+      }
+      return false;
+    } finally {
+      this._busy(false);
+    }
+  }
+
+  private async _loadExecutions(): Promise<void> {
+    this._stopPolling();
+    const name = this._selected;
+    if (!name) {
+      this._recent = [];
+      this._render();
+      return;
+    }
+    const generation = this._generation;
+    try {
+      const answer = await api.executions(this._teamShown, name);
+      if (generation !== this._generation || name !== this._selected || this.isDisposed) {
+        return;
+      }
+      this._recent = answer.executions;
+      const job = this._list.find(j => j.name === name);
+      if (job && this._recent.length) {
+        // Read after the list: an execution that ended in between is shown ended in both.
+        job.last_execution = this._recent[0];
+      }
+      this._render();
+      if (this._recent.length && !this._recent[0].finished && this.isVisible) {
+        // Until the newest execution ends: the whole list too, for its "last execution".
+        this._poll = window.setTimeout(() => void this.refresh(), POLL_MS);
+      }
+    } catch (error) {
+      this._setError(messageOf(error));
+    }
+  }
+
+  private async _executeNow(): Promise<void> {
+    const name = this._selected;
+    if (!name) {
+      return;
+    }
+    this._execute.disabled = true;
+    await this._act(() => api.executeNow(this._teamShown, name));
+  }
+
+  /** Calls the service, then refreshes; a failure stays shown after the refresh. */
+  private async _act(call: () => Promise<unknown>): Promise<void> {
+    let failure = '';
+    try {
+      await call();
+    } catch (error) {
+      failure = messageOf(error);
+    }
+    await this.refresh();
+    if (failure) {
+      this._setError(failure);
+    }
+  }
+
+  private async _toggleEnabled(): Promise<void> {
+    const job = this._list.find(j => j.name === this._selected);
+    if (!job || job.enabled === null) {
+      return;
+    }
+    this._enable.disabled = true;
+    await this._act(() => api.setEnabled(this._teamShown, job.name, !job.enabled));
+  }
+
+  private _select(name: string): void {
+    this._selected = this._selected === name ? null : name;
+    this._recent = [];
+    this._render();
+    void this._loadExecutions();
+  }
+
+  private _stopPolling(): void {
+    if (this._poll !== null) {
+      window.clearTimeout(this._poll);
+      this._poll = null;
+    }
+  }
+
+  private _busy(busy: boolean): void {
+    this.node.classList.toggle('vdk-jobs-loading', busy);
+    this.node.setAttribute('aria-busy', String(busy));
+  }
+
+  private _setError(message: string): void {
+    // One line: the server words Control Service failures so; a proxy's page is cut to its first.
+    this._error.textContent = message.split('\n')[0];
+    this._error.hidden = !message;
+  }
+
+  private _render(): void {
+    this._jobs.replaceChildren(...this._list.map(job => jobItem(job, job.name === this._selected, () => this._select(job.name))));
+    const job = this._list.find(j => j.name === this._selected);
+    this._detail.hidden = !job;
+    if (!job) {
+      return;
+    }
+    this._detailTitle.textContent = `Executions of ${job.name}`;
+    const running = this._recent.length > 0 && !this._recent[0].finished;
+    this._execute.disabled = !job.deployed || running;
+    this._execute.title = job.deployed ? 'Start an execution now (as vdk execute --start)' : 'Deploy the job first';
+    this._enable.hidden = job.enabled === null;
+    this._enable.disabled = false;
+    this._enable.textContent = job.enabled ? 'Disable' : 'Enable';
+    this._enable.title = job.enabled
+      ? 'Stop scheduled executions (as vdk deploy --disable)'
+      : 'Run on its schedule again (as vdk deploy --enable)';
+    this._executions.replaceChildren(
+      ...(this._recent.length
+        ? this._recent.map(executionItem)
+        : [element('li', 'vdk-execution-none', 'No executions yet.')])
+    );
+    const withoutLink = this._recent.some(execution => !execution.logs_url);
+    this._logsHint.hidden = !withoutLink;
+    this._logsHint.textContent = `Logs: vdk execute --logs -n ${job.name} -t ${job.team}`;
+  }
+
+  private _team = document.createElement('input');
+  private _error = element('p', 'vdk-jobs-error');
+  private _note = element('p', 'vdk-jobs-note');
+  private _jobs = element('ul', 'vdk-jobs-list');
+  private _detail = element('section', 'vdk-job-detail');
+  private _detailTitle = element('h3', 'vdk-job-detail-title');
+  private _execute = element('button', 'jp-Button jp-mod-styled jp-mod-accept vdk-button', 'Execute now');
+  private _enable = element('button', 'jp-Button jp-mod-styled vdk-button', 'Disable');
+  private _executions = element('ul', 'vdk-executions');
+  private _logsHint = element('p', 'vdk-logs-hint');
+  private _list: api.IDeployedJob[] = [];
+  private _recent: api.IExecution[] = [];
+  private _selected: string | null = null;
+  private _teamShown = '';
+  private _generation = 0;
+  private _poll: number | null = null;
+}

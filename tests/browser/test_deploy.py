@@ -1,0 +1,233 @@
+"""Deploying from JupyterLab and the `Show data jobs` panel, end to end: the lab's server talks
+through vdk-control-cli to the test Control Service (tests/control_service.py), which runs what it
+received as the cloud would (tests/cloud.py) and reports the real outcome.
+
+The server is pointed at the service as a user points vdk-control-cli at one, with
+`vdk set-default -u <url>` (saved under the server's HOME and read on every request): so the same
+lab also shows what happens where no Control Service is configured.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
+
+from notebooks import code  # noqa: E402
+from test_deploy import PASSING  # noqa: E402
+from test_deploy import TEAM  # noqa: E402
+from test_deploy import deployable_job  # noqa: E402
+from test_deploy import uploaded_files  # noqa: E402
+
+from .browser_lab import screenshot  # noqa: E402
+
+EXECUTION_TIMEOUT = 600_000  # ms; the first execution of a session builds the cloud's venv
+
+
+def set_default_url(lab, url: str | None) -> None:
+    """`vdk set-default -u <url>` (or `vdk reset-default -u`) as the server's user."""
+    command = ["set-default", "-u", url] if url else ["reset-default", "-u"]
+    env = dict(os.environ, VDK_BASE_CONFIG_FOLDER=str(lab.home))
+    subprocess.run([str(pathlib.Path(sys.executable).parent / "vdk"), *command], env=env,
+                   check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def cloud_service(lab, cloud_runtime, tmp_path_factory):
+    from control_service import ControlServiceStandIn
+
+    cloud_runtime.database = tmp_path_factory.mktemp("cloud") / "warehouse.sqlite"
+    with ControlServiceStandIn(cloud_runtime.run) as service:
+        service.cloud_database = cloud_runtime.database
+        set_default_url(lab, service.url)
+        yield service
+        set_default_url(lab, None)
+
+
+@pytest.fixture
+def service(cloud_service):
+    """The module's Control Service with a clean record; nothing strays from the API document."""
+    cloud_service.requests.clear()
+    cloud_service.uploads.clear()
+    cloud_service.token = cloud_service.fail_with = None
+    cloud_service.delay = 0.0
+    yield cloud_service
+    cloud_service.token = cloud_service.fail_with = None
+    cloud_service.delay = 0.0
+    assert cloud_service.violations == [], "requests or answers that stray from the API document"
+
+
+def open_job_notebook(page, lab, path: str):
+    page.goto(lab.lab_url(path))
+    panel = page.locator(".jp-NotebookPanel:visible")
+    panel.locator(".vdk-deploy-button").wait_for()
+    return panel
+
+
+def deploy_from_toolbar(page, panel, reason: str, confirm: str | None = None) -> None:
+    """Deploy, the reason, and the dialog's OK: "Deploy", or "Save and deploy" where the
+    notebook has unsaved changes (JupyterLab may mark a notebook written here changed as it
+    opens it, adding cell ids); `confirm` insists on one."""
+    panel.locator(".vdk-deploy-button").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("input").fill(reason)
+    accept = dialog.locator("button.jp-mod-accept")
+    if confirm:
+        assert accept.inner_text() == confirm
+    accept.click()
+
+
+def refusal(page) -> str:
+    """The message of the `was not deployed` dialog; closes it."""
+    dialog = page.locator(".jp-Dialog", has_text="was not deployed")
+    text = dialog.locator(".vdk-deploy-message").inner_text()
+    dialog.get_by_role("button", name="OK").click()
+    dialog.wait_for(state="detached")
+    return text
+
+
+def edit_cell(page, panel, index: int, source: str) -> None:
+    editor = panel.locator(".jp-CodeCell").nth(index).locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(source)
+
+
+def execute_and_wait(jobs, name: str, status: str) -> str:
+    jobs.get_by_role("button", name=name, exact=True).click()
+    jobs.get_by_role("button", name="Execute now").click()
+    # No clicks from here on: the panel refreshes by itself until the execution has finished.
+    newest = jobs.locator(".vdk-execution").first
+    jobs.locator(f".vdk-execution[data-status='{status}']").wait_for(timeout=EXECUTION_TIMEOUT)
+    return newest.inner_text()
+
+
+def test_deploy_from_the_toolbar_execute_in_the_panel_and_the_rows_land(page, lab, service):
+    job = deployable_job(lab.root, PASSING, name="ui-deployed-job")
+    panel = open_job_notebook(page, lab, "ui-deployed-job/20_load.ipynb")
+    panel.locator(".vdk-deploy-button").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("input").fill("first version, from the notebook")
+    screenshot(page, "deploy-dialog")
+    dialog.locator("button.jp-mod-accept").click()
+
+    notice = page.locator(".jp-toast-message", has_text="Deployed data job ui-deployed-job")
+    notice.wait_for(timeout=120_000)
+    assert f"of team {TEAM}, version" in notice.inner_text()
+    [(name, archive)] = service.uploads
+    assert name == "ui-deployed-job"
+    uploaded = json.loads(uploaded_files(archive)["ui-deployed-job/20_load.ipynb"])
+    assert all(c.get("outputs", []) == [] for c in uploaded["cells"])  # stripped on the copy
+    assert "customer 4711" in (job / "20_load.ipynb").read_text()  # the user's file keeps them
+
+    page.get_by_role("button", name="Show data jobs").click()
+    jobs = page.locator("#vdk-jobs-panel")
+    item = jobs.locator(".vdk-job[data-job='ui-deployed-job']")
+    item.wait_for()
+    assert jobs.get_by_label("Team").input_value() == TEAM
+    assert "schedule: 11 23 5 8 1" in item.inner_text() and "enabled" in item.inner_text()
+    assert "never executed" in item.inner_text()
+
+    newest = execute_and_wait(jobs, "ui-deployed-job", "succeeded")
+    assert newest.startswith("succeeded · ") and "by manual/vdk-jupyter" in newest
+    assert jobs.locator(".vdk-execution").first.get_by_role("link", name="Logs").is_visible()
+    item.locator(".vdk-job-last[data-status='succeeded']").wait_for()
+    screenshot(page, "jobs-panel")
+    with sqlite3.connect(service.cloud_database) as db:
+        assert db.execute("SELECT amount FROM sales ORDER BY amount").fetchall() == [(0.5,), (99.5,)]
+
+    jobs.get_by_role("button", name="Disable").click()
+    jobs.get_by_role("button", name="Enable").wait_for()
+    assert "disabled" in item.inner_text()
+    assert service.jobs[(TEAM, "ui-deployed-job")].deployment["enabled"] is False
+
+
+def test_a_job_that_fails_in_the_cloud_shows_failed(page, lab, service):
+    deployable_job(lab.root, [code("raise ValueError('no rows for 2026-11-25 in the source')")],
+                   name="ui-failing-job")
+    panel = open_job_notebook(page, lab, "ui-failing-job/20_load.ipynb")
+    deploy_from_toolbar(page, panel, "fails at run time")
+    page.locator(".jp-toast-message", has_text="Deployed data job ui-failing-job").wait_for(
+        timeout=120_000)
+
+    # From the VDK menu: the team is the one in the current notebook's config.ini.
+    page.locator(".lm-MenuBar-itemLabel", has_text="VDK").click()
+    page.locator(".lm-Menu-item", has_text="Show data jobs").click()
+    jobs = page.locator("#vdk-jobs-panel")
+    jobs.locator(".vdk-job[data-job='ui-failing-job']").wait_for()
+    assert jobs.get_by_label("Team").input_value() == TEAM
+
+    newest = execute_and_wait(jobs, "ui-failing-job", "user_error")
+    assert newest.startswith("failed (user error) · ")
+    assert "ValueError" in service.execution("ui-failing-job")["log_text"]
+
+    # A Control Service failure is one line in the panel, not a dialog.
+    service.fail_with = 503
+    jobs.get_by_role("button", name="Refresh").click()
+    alert = jobs.get_by_role("alert")
+    alert.wait_for()
+    assert "HTTP 503" in alert.inner_text() and "\n" not in alert.inner_text()
+    assert page.locator(".jp-Dialog").count() == 0
+
+
+def test_refused_deploys_say_why_and_upload_nothing(page, lab, service, cloud_service):
+    job = deployable_job(lab.root, [code("def broken(:")], name="ui-refused-job")
+    panel = open_job_notebook(page, lab, "ui-refused-job/20_load.ipynb")
+
+    set_default_url(lab, None)
+    try:
+        deploy_from_toolbar(page, panel, "no service configured")
+        message = refusal(page)
+    finally:
+        set_default_url(lab, cloud_service.url)
+    assert "No Control Service is configured" in message
+    assert "VDK_CONTROL_SERVICE_REST_API_URL" in message and "broken" not in message
+
+    deploy_from_toolbar(page, panel, "broken notebook")
+    page.locator(".jp-Dialog .vdk-deploy-refused-notebook").wait_for()
+    page.locator(".jp-toast-message", has_text="Deploying").wait_for(state="detached")
+    screenshot(page, "deploy-refused")
+    message = refusal(page)
+    assert message.startswith("20_load.ipynb cannot be run.\nSyntax error in a notebook cell")
+    assert "Where: 20_load.ipynb, code cell 1" in message
+    assert service.requests == []
+
+    # Fixed in the browser, not saved: "Save and deploy", and then the service wants a login.
+    edit_cell(page, panel, 0, "total = 1")
+    service.token = "a-token-this-server-does-not-have"
+    deploy_from_toolbar(page, panel, "not logged in", confirm="Save and deploy")
+    message = refusal(page)
+    assert "(HTTP 401)" in message and "vdk login" in message and "\n" not in message
+    assert "total = 1" in (job / "20_load.ipynb").read_text()
+    assert [(r.operation, r.status) for r in service.requests] == [("dataJobRead", 401)]
+    assert service.uploads == []
+
+
+def test_missing_requirement_is_offered_and_added(page, lab, service):
+    job = deployable_job(lab.root, PASSING, name="ui-requirement-job")
+    (job / "requirements.txt").write_text("pandas\n")
+    panel = open_job_notebook(page, lab, "ui-requirement-job/20_load.ipynb")
+    deploy_from_toolbar(page, panel, "needs the plugin")
+
+    offer = page.locator(".jp-Dialog", has_text="vdk-jupyter")
+    offer.get_by_role("button", name="Add vdk-jupyter and deploy").wait_for()
+    assert service.requests == []  # refused before the service was asked
+    service.delay = 0.5  # a slow service: the deploy takes a few seconds
+    offer.get_by_role("button", name="Add vdk-jupyter and deploy").click()
+    # While it deploys: the button says so and cannot start a second deploy.
+    button = panel.locator(".vdk-deploy-button")
+    assert button.inner_text() == "Deploying…" and button.is_disabled()
+    button.click(force=True)
+    assert page.locator(".jp-Dialog").count() == 0
+    notice = page.locator(".jp-toast-message", has_text="Deployed data job ui-requirement-job")
+    notice.wait_for(timeout=120_000)
+    assert "vdk-jupyter added to requirements.txt" in notice.inner_text()
+    assert (job / "requirements.txt").read_text() == "pandas\nvdk-jupyter\n"
+    [(_, archive)] = service.uploads
+    assert uploaded_files(archive)["ui-requirement-job/requirements.txt"] == b"pandas\nvdk-jupyter\n"
