@@ -9,7 +9,9 @@ measured in each environment against the environment without any notebook plugin
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import pathlib
 import re
 import shutil
@@ -26,6 +28,7 @@ TAGS = ("vdk",)
 
 
 class Workload(NamedTuple):
+    key: str  # what --workloads names it by
     name: str
     target: float
     write: Callable[[pathlib.Path, pathlib.Path], None]  # (notebook job folder, .py job folder)
@@ -76,18 +79,18 @@ def _big(megabytes: int) -> Callable[[pathlib.Path, pathlib.Path], None]:
 
 def workloads(megabytes: int) -> list[Workload]:
     return [
-        Workload("3 cells, 100 execute_query", 1.03,
+        Workload("queries", "3 cells, 100 execute_query", 1.03,
                  _steps({"10_queries": _QUERIES}),
                  ("select n from result", [(98,)])),
-        Workload("200 plain-Python cells", 1.10,
+        Workload("cells", "200 plain-Python cells", 1.10,
                  _steps({"10_cells": job_files.many_cells(198)}),
                  # Not x's value: the old plugin runs cell 10 before cell 2 (it sorts the cells'
                  # step names as strings), so only the first cell is sure to run first.
                  ("select count(*) from result", [(1,)])),
-        Workload("20 notebooks x 5 cells", 1.05,
+        Workload("notebooks", "20 notebooks x 5 cells", 1.05,
                  _steps(_NOTEBOOKS),
                  (f"select {_NOTEBOOKS_CHECK}", [(sum(45 * k for k in range(20)),)])),
-        Workload(f"{megabytes} MB notebook of saved images", 1.40,
+        Workload("big", f"{megabytes} MB notebook of saved images", 1.40,
                  _big(megabytes), ("select count(*) from result", [(1,)])),
     ]
 
@@ -105,25 +108,30 @@ def _mib(kib: float) -> float:
 
 
 def _side(counts: dict, times: dict, nb: str, py: str) -> Side:
+    if not times[nb]:  # no timed runs
+        return Side(counts[nb] / counts[py], math.nan, math.nan)
     wall = measure.median([t.wall for t in times[nb]]) / measure.median([t.wall for t in times[py]])
     memory = _mib(measure.median([t.max_rss for t in times[nb]])
                   - measure.median([t.max_rss for t in times[py]]))
     return Side(counts[nb] / counts[py], wall, memory)
 
 
-NO_NOTEBOOKS = "job with no notebooks, plugin installed vs not"
+WORKLOADS = ("queries", "cells", "notebooks", "big", "no-notebooks")
 
 
 def compare(work: pathlib.Path, runs: int, megabytes: int, callgrind: bool,
-            chosen: Sequence[str] = ()) -> list[tuple]:
-    """(workload, target, ours: Side, old: Side) per workload, then the job without notebooks.
-    `chosen`: words of the workload names to measure (all when empty), for quicker checks."""
-    def wanted(name: str) -> bool:
-        return not chosen or any(word.lower() in name.lower() for word in chosen)
-
+            chosen: Sequence[str] = WORKLOADS) -> list[tuple]:
+    """(workload, target, ours: Side, old: Side) per workload, then the job without notebooks;
+    only the `chosen` workloads (keys of WORKLOADS). With no timed runs (`runs` 0) the wall
+    times and memory are left out (nan): instruction counts alone, for quick iteration."""
+    unknown = set(chosen) - set(WORKLOADS)
+    if unknown:
+        raise ValueError(f"unknown workloads {sorted(unknown)}: choose from {WORKLOADS}")
     envs = environments.prepare()
     results = []
-    for workload in filter(lambda w: wanted(w.name), workloads(megabytes)):
+    for workload in workloads(megabytes):
+        if workload.key not in chosen:
+            continue
         folder = work / re.sub(r"\W+", "-", workload.name)
         workload.write(folder / "notebooks", folder / "py")
         variants = {f"{env}-{kind}": (envs[env], folder / ("py" if kind == "py" else "notebooks"))
@@ -133,13 +141,15 @@ def compare(work: pathlib.Path, runs: int, megabytes: int, callgrind: bool,
                         *_measure(work, runs, callgrind, variants, workload.check,
                                   (("ours-nb", "ours-py"), ("old-nb", "old-py")))))
         shutil.rmtree(folder)
-    if wanted(NO_NOTEBOOKS):
-        job = job_files.write_job(work / "no-notebooks", "py")
-        check = ("select sum(n) from summary", [(job_files.ROWS,)])
-        print("  a job without notebooks", file=sys.stderr)
-        variants = {name: (envs[name], job) for name in ("base", "ours", "old")}
-        results.append((NO_NOTEBOOKS, 1.01, *_measure(work, runs, callgrind, variants, check,
-                                                       (("ours", "base"), ("old", "base")))))
+    if "no-notebooks" not in chosen:
+        return results
+    job = job_files.write_job(work / "no-notebooks", "py")
+    check = ("select sum(n) from summary", [(job_files.ROWS,)])
+    print("  a job without notebooks", file=sys.stderr)
+    variants = {name: (envs[name], job) for name in ("base", "ours", "old")}
+    results.append(("job with no notebooks, plugin installed vs not", 1.01,
+                    *_measure(work, runs, callgrind, variants, check,
+                              (("ours", "base"), ("old", "base")))))
     added = sorted(set(envs["ours"].distributions()) - set(envs["base"].distributions()))
     old_added = sorted(set(envs["old"].distributions()) - set(envs["base"].distributions()))
     results.append(("distributions installing the plugin adds", None, added, old_added))
@@ -152,10 +162,30 @@ def _measure(work: pathlib.Path, runs: int, callgrind: bool, variants: dict, che
         env, job = variants[name]
         return measure.vdk_run(job, work, *check, python=env.python, vdk=env.vdk, **options)[0]
 
-    times = measure.interleaved(runs, {name: (lambda name=name: run(name)) for name in variants})
+    times = measure.interleaved(runs, {name: (lambda name=name: run(name)) for name in variants},
+                                warmup=runs > 0)
     counts = {name: 1.0 for name in variants}
     if callgrind:
         for name, (env, job) in variants.items():
-            counts[name] = measure.instructions(job, work, *check, python=env.python, vdk=env.vdk)
+            counts[name] = _instructions(env, job, work, check, cached=runs == 0)
             print(f"    {name}: {counts[name]:,.0f} instructions", file=sys.stderr)
     return [_side(counts, times, *pair) for pair in pairs]
+
+
+def _instructions(env: environments.Environment, job: pathlib.Path, work: pathlib.Path,
+                  check: tuple, cached: bool) -> int:
+    """Callgrind's count for `job` in `env`. When `cached`, the counts of the environments that
+    do not change with this checkout (all but `ours`) are kept in their folder, keyed by the
+    job's files, so a quick run (--runs 0) counts only vdk-jupyter's side again."""
+    if not cached or env.name == "ours":
+        return measure.instructions(job, work, *check, python=env.python, vdk=env.vdk)
+    digest = hashlib.sha256()
+    for path in sorted(path for path in job.iterdir() if path.is_file()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    store = env.folder / "instruction-counts.json"
+    known = json.loads(store.read_text()) if store.is_file() else {}
+    key = digest.hexdigest()
+    if key not in known:
+        known[key] = measure.instructions(job, work, *check, python=env.python, vdk=env.vdk)
+        store.write_text(json.dumps(known))
+    return known[key]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import re
 import sys
 import time
 from typing import Any
@@ -26,13 +25,14 @@ from typing import Optional
 
 from vdk.plugin.notebook.engine.ipython_available import TO_DO
 from vdk.plugin.notebook.engine.ipython_available import ipython_installed
+from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
 from vdk.plugin.notebook.engine.process_state import swapped_streams
 
 # A job's stdout is usually a pipe, block-buffered: without flushing, a cell's prints reach the
 # log in 8 kB lumps, long after they happen. Flushed at the end of each cell and, within a long
 # cell, at a line end at most this often.
 FLUSH_SECONDS = 0.2
-_USES_DISPLAY = re.compile(r"\bdisplay\s*\(|\bIPython\b")
+_USES_DISPLAY = LazyPattern(r"\bdisplay\s*\(|\bIPython\b")
 
 def display(*objs: Any, **kwargs: Any) -> Any:
     """Jupyter's `display`, which notebooks call without importing it; IPython loads on use."""
@@ -279,7 +279,9 @@ class OutputCapture:
 
     def wants_shell(self, cell: Any) -> bool:
         # Without IPython, values are shown through their _repr_*_ methods (format_value).
-        return bool(_USES_DISPLAY.search(cell.cell.source)) and ipython_installed()
+        source = cell.cell.source
+        return ("display" in source or "IPython" in source) and bool(
+            _USES_DISPLAY.search(source)) and ipython_installed()
 
     def capturing(self, cell: Any, count: int, shell: Any) -> _Running:
         return _Running(self, cell, count, shell)

@@ -14,7 +14,6 @@ import logging
 import pathlib
 import re
 from types import CodeType
-from typing import NamedTuple
 from typing import Optional
 
 from vdk.plugin.notebook.engine.last_expression import compile_keeping_result
@@ -23,16 +22,18 @@ from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.cells import first_line
 from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
 from vdk.plugin.notebook.engine.magic_bodies import magic_body_syntax_error
 from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.compiler_limits import refuse_too_long_chains
 from vdk.plugin.notebook.engine.ipython_available import INSTALL
 from vdk.plugin.notebook.engine.ipython_available import TO_DO
 from vdk.plugin.notebook.engine.ipython_available import ipython_installed
-from vdk.plugin.notebook.engine.ipython_syntax import IPYTHON_SYNTAX
+from vdk.plugin.notebook.engine.ipython_syntax import ipython_syntax
 from vdk.plugin.notebook.engine.ipython_syntax import Automagic
 from vdk.plugin.notebook.engine.ipython_syntax import automagic_line
 from vdk.plugin.notebook.engine.ipython_syntax import transform
+from vdk.plugin.notebook.engine.record import Record
 
 log = logging.getLogger(__name__)
 
@@ -40,25 +41,27 @@ log = logging.getLogger(__name__)
 # at a job; and the set-up lines of the older vdk-ipython extension (`%reload_ext
 # vdk.plugin.ipython`, `%reload_VDK`, `job_input = VDK.get_initialized_job_input()`). Under vdk
 # run the notebook already has the run's job_input.
-_OWN_EXTENSION = re.compile(
+_OWN_EXTENSION = LazyPattern(
     r"^[ \t]*(%(load_ext|reload_ext)[ \t]+(vdk\.plugin\.(notebook|ipython)|vdk_ipython)[ \t]*"
     r"|%vdk(?![\w.]).*|%reload_VDK\b.*"
     r"|job_input[ \t]*=[ \t]*VDK\.get_initialized_job_input\(\)[ \t]*(#.*)?)$",
     re.MULTILINE,
 )
-_INSTALL = re.compile(
+_INSTALL = LazyPattern(
     r"^[ \t]*(%?(pip|conda|mamba|micromamba)|!.*\b(pip[\d.]*|conda|mamba|micromamba))\s+"
     r"(install|uninstall|remove)\b.*$",
     re.MULTILINE,
 )
 # A cell run by a shell (%%bash, %%sh, %%script ...): any of its lines may install.
-_SHELL_CELL = re.compile(r"\A\s*%%(bash|sh|script|system|sx)\b")
-_SHELL_INSTALL = re.compile(
+_SHELL_CELL = LazyPattern(r"\A\s*%%(bash|sh|script|system|sx)\b")
+_SHELL_INSTALL = LazyPattern(
     r"^.*\b(pip[\d.]*|conda|mamba|micromamba)\s+(install|uninstall|remove)\b.*$", re.MULTILINE
 )
 
 
-class CompiledCell(NamedTuple):
+class CompiledCell(Record):
+    __slots__ = ()
+
     cell: Cell
     filename: str
     code: Optional[CodeType]  # None for SQL cells
@@ -90,8 +93,10 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     _refuse_old_ingest_cells(path, cell, filename)
     # The extension is what gives a Jupyter kernel its job_input; under vdk run there already is
     # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
-    source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), cell.source)
-    syntax = IPYTHON_SYNTAX.search(source)
+    source = cell.source
+    if "%" in source or "VDK" in source:  # every line _OWN_EXTENSION matches has one
+        source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), source)
+    syntax = ipython_syntax(source)
     needs_ipython = syntax is not None
     try:
         refuse_too_long_chains(source)
@@ -223,6 +228,8 @@ def _refuse_old_ingest_cells(path: pathlib.Path, cell: Cell, filename: str) -> N
 
 
 def _refuse_installs(path: pathlib.Path, cell: Cell, filename: str) -> None:
+    if "install" not in cell.source and "remove" not in cell.source:  # in all _INSTALL finds
+        return
     match = _INSTALL.search(cell.source)
     if not match and _SHELL_CELL.match(cell.source):
         match = _SHELL_INSTALL.search(cell.source)

@@ -6,16 +6,18 @@ exceptions; the step runner turns them into VDK user errors, so this module stay
 """
 from __future__ import annotations
 
-from typing import NamedTuple
 from typing import Optional
 
 from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.record import Record
 
 
-class Location(NamedTuple):
+class Location(Record):
     """Where in a notebook something happened. Cell numbers count code cells from 1, as a user
     counts them down the notebook; `line` is 1-based within the cell."""
+
+    __slots__ = ()
 
     notebook: str
     cell_number: Optional[int] = None

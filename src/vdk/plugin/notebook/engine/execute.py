@@ -12,7 +12,6 @@ import traceback
 from typing import Any
 from typing import Callable
 from typing import ContextManager
-from typing import NamedTuple
 from typing import Optional
 from typing import Sequence
 
@@ -21,6 +20,7 @@ from vdk.plugin.notebook.engine.outcome import CellResult
 from vdk.plugin.notebook.engine.outcome import CellStatus
 from vdk.plugin.notebook.engine.process_state import builtins_kept
 from vdk.plugin.notebook.engine.process_state import cell_sources
+from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.runner import CellRunner
 from vdk.plugin.notebook.engine.last_expression import RESULT_NAME
 from vdk.plugin.notebook.engine.cells import first_line
@@ -67,7 +67,9 @@ class CellIO:
         pass
 
 
-class RunSummary(NamedTuple):
+class RunSummary(Record):
+    __slots__ = ()
+
     cells_run: int
     seconds: float
 

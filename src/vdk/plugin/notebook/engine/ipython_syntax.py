@@ -19,12 +19,14 @@ import keyword
 import re
 from types import CodeType
 from typing import Any
-from typing import NamedTuple
 from typing import Optional
+
+from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
+from vdk.plugin.notebook.engine.record import Record
 
 # A line that starts with a magic or !shell, also as the right side of an assignment (`x = !ls`);
 # a pasted IPython prompt; a call of get_ipython.
-IPYTHON_SYNTAX = re.compile(
+IPYTHON_SYNTAX = LazyPattern(
     r"^[ \t]*(?:[\w.,()\[\] \t]+?=[ \t]*)?[%!]|\bget_ipython\b|\A\s*In \[\d*\]: ", re.MULTILINE
 )
 # The line magics an InteractiveShell serves (aliases of shell commands included), that is what
@@ -41,8 +43,10 @@ who who_ls whos xdel xmode
 """.split())
 
 
-class Automagic(NamedTuple):
+class Automagic(Record):
     """A single-line cell IPython would run as a line magic unless `name` is defined."""
+
+    __slots__ = ()
 
     name: str
     code: CodeType  # the cell as the magic call
@@ -50,6 +54,14 @@ class Automagic(NamedTuple):
     # Why the cell is not Python (`ls -d /tmp`): raised if the name is defined when it runs, as
     # IPython would raise it.
     plain_error: Optional[SyntaxError] = None
+
+
+def ipython_syntax(source: str) -> Optional[re.Match]:
+    """Where IPYTHON_SYNTAX first matches `source`; a cell with none of the characters the
+    pattern needs is not searched (nor the pattern compiled)."""
+    if "%" in source or "!" in source or "get_ipython" in source or "In [" in source:
+        return IPYTHON_SYNTAX.search(source)
+    return None
 
 
 def transform(source: str) -> str:

@@ -14,20 +14,21 @@ from typing import Optional
 
 from vdk.plugin.notebook.engine.errors import InvalidNotebookError
 from vdk.plugin.notebook.engine.errors import Location
+from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
 
 _PYTHON = ("python", "python2", "python3")
 # Kernelspec names of well-known kernels for other languages, and the language they run.
 _KERNEL_NAMES = (
-    (re.compile(r"^(ir|irkernel|r)(\d|[-_]|$)", re.I), "R"),
-    (re.compile(r"^julia", re.I), "Julia"),
-    (re.compile(r"^(ijavascript|javascript|tslab|deno)", re.I), "JavaScript"),
-    (re.compile(r"^(bash|zsh)$", re.I), "Bash"),
-    (re.compile(r"^(ijava|java)", re.I), "Java"),
-    (re.compile(r"^(almond|scala|spylon)", re.I), "Scala"),
-    (re.compile(r"^(xcpp|cling)", re.I), "C++"),
-    (re.compile(r"^(gophernotes|gonb)", re.I), "Go"),
-    (re.compile(r"^(evcxr|rust)", re.I), "Rust"),
-    (re.compile(r"^(ruby|iruby)", re.I), "Ruby"),
+    (LazyPattern(r"^(ir|irkernel|r)(\d|[-_]|$)", re.I), "R"),
+    (LazyPattern(r"^julia", re.I), "Julia"),
+    (LazyPattern(r"^(ijavascript|javascript|tslab|deno)", re.I), "JavaScript"),
+    (LazyPattern(r"^(bash|zsh)$", re.I), "Bash"),
+    (LazyPattern(r"^(ijava|java)", re.I), "Java"),
+    (LazyPattern(r"^(almond|scala|spylon)", re.I), "Scala"),
+    (LazyPattern(r"^(xcpp|cling)", re.I), "C++"),
+    (LazyPattern(r"^(gophernotes|gonb)", re.I), "Go"),
+    (LazyPattern(r"^(evcxr|rust)", re.I), "Rust"),
+    (LazyPattern(r"^(ruby|iruby)", re.I), "Ruby"),
 )
 # A display name whose first word is a language name (IRkernel's is just "R").
 _DISPLAY_LANGUAGES = {"r": "R", "julia": "Julia", "javascript": "JavaScript", "bash": "Bash",

@@ -15,7 +15,6 @@ from vdk.plugin.notebook.engine.runner import COMPILE_FLAGS
 
 RESULT_NAME = "_vdk_cell_result_"
 _INDENT = (" ", "\t", "\f")
-_BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 # What only a statement can start with: a keyword, or an assignment to a (dotted) name.
 _STATEMENT_KEYWORDS = frozenset(
     "import from def class for while if elif else with try except finally return del pass "
@@ -63,7 +62,8 @@ def _ends_in_a_statement(source: str) -> bool:
     tail = source[start:]
     if "'" in tail or '"' in tail or ";" in tail or source[:start].rstrip("\r\n").endswith("\\"):
         return False
-    if any(tail.count(opening) != tail.count(closing) for opening, closing in _BRACKETS):
+    if (tail.count("(") != tail.count(")") or tail.count("[") != tail.count("]")
+            or tail.count("{") != tail.count("}")):
         return False
     return _starts_a_statement(line)
 

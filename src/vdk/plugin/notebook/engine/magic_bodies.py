@@ -9,12 +9,13 @@ line where it is in the cell.
 from __future__ import annotations
 
 import ast
-import re
 from typing import Callable
 from typing import Optional
 
+from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
+
 PYTHON_BODY_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
-_MAGIC_LINE = re.compile(r"^\s*%%(\w+)")
+_MAGIC_LINE = LazyPattern(r"^\s*%%(\w+)")
 
 
 def magic_body_syntax_error(

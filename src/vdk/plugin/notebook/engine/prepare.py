@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pathlib
 from typing import Any
-from typing import NamedTuple
 from typing import Optional
 from typing import Sequence
 
@@ -22,10 +21,13 @@ from vdk.plugin.notebook.engine.language import check_language
 from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.parameters import inject_parameters
 from vdk.plugin.notebook.engine.reader import read_notebook
+from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
 
 
-class PreparedNotebook(NamedTuple):
+class PreparedNotebook(Record):
+    __slots__ = ()
+
     path: pathlib.Path
     cells: list[CompiledCell]
     code_cell_count: int

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from typing import Any
-from typing import NamedTuple
 from typing import Optional
 
+from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.secrets_mask import secret_names
 from vdk.plugin.notebook.vdk_run.hooks import CELL_TIMEOUT
 from vdk.plugin.notebook.vdk_run.hooks import REPORT
@@ -16,7 +16,9 @@ from vdk.plugin.notebook.vdk_run.hooks import REPORT_OUTPUT_LIMIT
 from vdk.plugin.notebook.vdk_run.hooks import SECRET_NAMES
 
 
-class RunOptions(NamedTuple):
+class RunOptions(Record):
+    __slots__ = ()
+
     report: bool
     report_directory: str  # "": the default, under VDK's temporary write directory
     temporary_directory: Optional[str]

@@ -43,6 +43,7 @@ class _ProgressLog(CellListener):
 
     def __init__(self, notebook: PreparedNotebook):
         self._notebook = notebook
+        self._label = notebook.label
         self._total = len(notebook.cells)
 
     def cell_started(self, cell: CompiledCell, count: int) -> None:
@@ -51,7 +52,7 @@ class _ProgressLog(CellListener):
         if _ProgressLog._caller is None:
             _ProgressLog._caller = log.findCaller()
         path, line, function, _ = _ProgressLog._caller
-        args = (self._notebook.label, cell.cell.label, count, self._total)
+        args = (self._label, cell.cell.label, count, self._total)
         log.handle(log.makeRecord(log.name, logging.INFO, path, line,
                                   "%s: running %s, %d of %d", args, None, function))
 
