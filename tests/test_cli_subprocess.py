@@ -142,3 +142,32 @@ def test_a_job_without_notebooks_loads_only_the_plugins_entry_point(job, db, tmp
     assert db.events() == ["py step"]
     assert "LOADED ['vdk.plugin.notebook', 'vdk.plugin.notebook.vdk_run', " \
            "'vdk.plugin.notebook.vdk_run.hooks']" in result.stdout
+
+
+RARE_MODULES = ("vdk.plugin.notebook.engine.parameters", "vdk.plugin.notebook.engine.skim",
+                "vdk.plugin.notebook.engine.magic_bodies", "vdk.plugin.notebook.vdk_run.vdk_errors",
+                "encodings.utf_8_sig")
+
+
+def test_a_plain_notebook_run_imports_only_what_it_needs(job, db, tmp_path):
+    """Every module costs a run with notebooks to find and load: those only a notebook with
+    parameters, a large file, cell magics or an error needs are imported only then."""
+    job.sql("10_create.sql", CREATE_EVENTS.replace("TABLE", "TABLE IF NOT EXISTS"))  # run twice
+    job.notebook("20_nb.ipynb", [code(record("plain"))])
+    probe = ("import atexit, sys\n"
+             f"atexit.register(lambda: print('LOADED', [m for m in {RARE_MODULES!r} "
+             "if m in sys.modules]))\n"
+             "sys.argv[0] = 'vdk'\nfrom vdk.internal.cli_entry import main\nmain()\n")
+    env = dict(os.environ, VDK_DB_DEFAULT_TYPE="SQLITE", VDK_SQLITE_FILE=str(db.path),
+               VDK_INGEST_METHOD_DEFAULT="sqlite")
+    command = [sys.executable, "-c", probe, "run", str(job)]
+    result = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert db.events() == ["plain"]
+    assert "LOADED []" in result.stdout, result.stdout
+    with_arguments = subprocess.run(command + ["--arguments", '{"day": 1}'], env=env,
+                                    cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert with_arguments.returncode == 0, with_arguments.stdout + with_arguments.stderr
+    assert db.events() == ["plain", "plain"]
+    assert "LOADED ['vdk.plugin.notebook.engine.parameters']" in with_arguments.stdout

@@ -23,7 +23,6 @@ from vdk.plugin.notebook.engine.cells import first_line
 from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
-from vdk.plugin.notebook.engine.magic_bodies import magic_body_syntax_error
 from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.compiler_limits import refuse_too_long_chains
 from vdk.plugin.notebook.engine.ipython_available import INSTALL
@@ -188,6 +187,9 @@ def _uncompilable(path: pathlib.Path, cell: Cell, filename: str, error: Exceptio
 
 
 def _check_magic_body(path: pathlib.Path, cell: Cell, filename: str) -> None:
+    # Only cells with IPython syntax get here: plain-Python runs do not import the module.
+    from vdk.plugin.notebook.engine.magic_bodies import magic_body_syntax_error
+
     found = magic_body_syntax_error(cell.source, transform)
     if found is None:
         return

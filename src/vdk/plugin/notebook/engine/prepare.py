@@ -19,7 +19,6 @@ from vdk.plugin.notebook.engine.compiler import compile_cell
 from vdk.plugin.notebook.engine.consistency import warn_if_inconsistent
 from vdk.plugin.notebook.engine.language import check_language
 from vdk.plugin.notebook.engine.names import shown
-from vdk.plugin.notebook.engine.parameters import inject_parameters
 from vdk.plugin.notebook.engine.reader import read_notebook
 from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
@@ -62,7 +61,10 @@ def prepare_notebook(
     selected = select_cells(nb)
     warn_if_inconsistent(path, nb, selected, python_version)
     cells = [compile_cell(path, cell) for cell in selected]
-    cells = inject_parameters(path, nb, cells, arguments, secret_words)
+    if arguments:  # parameters.py is imported only by a run with arguments
+        from vdk.plugin.notebook.engine.parameters import inject_parameters
+
+        cells = inject_parameters(path, nb, cells, arguments, secret_words)
     skeleton = {"cells": [blank_cell(cell) for cell in nb["cells"]], "metadata": nb["metadata"],
                 "nbformat": 4, "nbformat_minor": nb.get("nbformat_minor", 5)}
     return PreparedNotebook(path, cells, len(numbered_code_cells(nb)), skeleton)

@@ -21,11 +21,14 @@ from vdk.plugin.notebook.engine.errors import InvalidNotebookError
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.schema import is_certainly_valid_v4
-from vdk.plugin.notebook.engine.skim import skim
 
 log = logging.getLogger(__name__)
 
 NBFORMAT_INSTALL = 'pip install "vdk-jupyter[nbformat]"'
+# From this size on, a run reads a notebook with skim.py (without decoding its saved outputs);
+# below it, skim.py is not even imported: what there is to save is small.
+SKIM_MIN_BYTES = 1_000_000
+_BOM = b"\xef\xbb\xbf"
 
 _RESTORE = (
     "Open the file in Jupyter and save it again, or restore it from version control. "
@@ -58,11 +61,13 @@ def read_notebook(path: pathlib.Path, outputs: bool = True) -> dict[str, Any]:
 def _read_checked(path: pathlib.Path, where: Location, outputs: bool = True) -> dict[str, Any]:
     try:
         data = read_file(path)
-        if not outputs:
+        if not outputs and len(data) >= SKIM_MIN_BYTES:
+            from vdk.plugin.notebook.engine.skim import skim
+
             nb = skim(data)
             if nb is not None and is_certainly_valid_v4(nb):
                 return nb
-        text = data.decode("utf-8-sig")
+        text = utf8_text(data)
         del data  # not kept beside the text of a large notebook
     except UnicodeDecodeError as e:
         raise InvalidNotebookError(
@@ -104,9 +109,16 @@ def needs_nbformat(path: pathlib.Path) -> bool:
     """Whether reading the notebook at `path` takes nbformat (an extra): format 3, or not
     certainly valid. For a deployment, which must install it then."""
     try:
-        return not is_certainly_valid_v4(json.loads(read_file(path).decode("utf-8-sig")))
+        return not is_certainly_valid_v4(json.loads(utf8_text(read_file(path))))
     except (OSError, ValueError, RecursionError):
         return False  # the reader's own error, not a missing extra
+
+
+def utf8_text(data: bytes) -> str:
+    """`data` decoded as UTF-8, a leading byte-order mark dropped: what
+    `data.decode("utf-8-sig")` gives, errors (and their positions) included, without looking up
+    that codec, whose first use imports a module (about 750,000 instructions a run)."""
+    return str(memoryview(data)[3:] if data.startswith(_BOM) else data, "utf-8")
 
 
 def read_file(path: pathlib.Path) -> bytes:

@@ -17,15 +17,16 @@ import contextlib
 import datetime
 import os
 import pathlib
-import re
 import stat
 import tempfile
 from typing import Optional
 
+from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
 from vdk.plugin.notebook.engine.names import shown
 
 REPORTS_FOLDER = "vdk-notebook-reports"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = LazyPattern(r"[^A-Za-z0-9._-]+")
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -34,8 +35,14 @@ class ReportFolderError(Exception):
     """The report folder is not safe to write to: what is wrong and what to do."""
 
 
+def _safe(name: str) -> str:
+    """`name` with each run of characters other than letters, digits, `.`, `_` and `-` replaced
+    by `_`; the regular expression is compiled only for a name that has such characters."""
+    return name if _SAFE.issuperset(name) else _UNSAFE.sub("_", name)
+
+
 def _user_id() -> str:
-    return str(os.geteuid()) if hasattr(os, "geteuid") else _UNSAFE.sub("_", os.getlogin())
+    return str(os.geteuid()) if hasattr(os, "geteuid") else _safe(os.getlogin())
 
 
 class ReportFolder:
@@ -47,7 +54,7 @@ class ReportFolder:
         self.base = (pathlib.Path(directory).expanduser() if directory else pathlib.Path(
             temporary_directory or tempfile.gettempdir()) / f"{REPORTS_FOLDER}-{_user_id()}"
         ).absolute()
-        self.job = _UNSAFE.sub("_", job_name) or "job"
+        self.job = _safe(job_name) or "job"
         self.started = started or datetime.datetime.now(datetime.timezone.utc).strftime(
             "%Y%m%dT%H%M%S.%fZ")
         self.path: Optional[pathlib.Path] = None  # this run's folder, once created

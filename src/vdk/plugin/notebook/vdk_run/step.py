@@ -27,7 +27,6 @@ from vdk.plugin.notebook.engine.process_state import working_directory
 from vdk.plugin.notebook.engine.report import NotebookReport
 from vdk.plugin.notebook.engine.report import ReportOptions
 from vdk.plugin.notebook.vdk_run.signals import sigterm_as_interrupt
-from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +126,8 @@ class NotebookStep:
             raise
         except NotebookError as e:
             log.error("%s: failed.\n%s", notebook.label, e.message())
+            from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError  # only on failure
+
             raise NotebookStepError(e) from None
         except BaseException as e:  # noqa: B902 - not a cell's: the run itself broke; recorded
             if report is not None:

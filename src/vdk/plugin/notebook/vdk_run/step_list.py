@@ -23,8 +23,6 @@ from vdk.plugin.notebook.engine.report_folder import ReportFolderError
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 from vdk.plugin.notebook.vdk_run.step import STEP_TYPE
 from vdk.plugin.notebook.vdk_run.step import NotebookStep
-from vdk.plugin.notebook.vdk_run.vdk_errors import InvalidOptionError
-from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +87,8 @@ class _Refused:
         self.error = error
 
     def __call__(self, step: Step, job_input: object) -> bool:
+        from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError  # only on failure
+
         raise NotebookStepError(self.error)
 
 
@@ -99,6 +99,8 @@ class _RefusedOption:
         self.error = error
 
     def __call__(self, step: Step, job_input: object) -> bool:
+        from vdk.plugin.notebook.vdk_run.vdk_errors import InvalidOptionError  # only on failure
+
         raise InvalidOptionError(self.error)
 
 

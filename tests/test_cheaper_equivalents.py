@@ -1,0 +1,41 @@
+"""Cheaper ways the engine does what a library call did, checked to give the very same results,
+errors included (the figures are in the README's Performance section)."""
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from vdk.plugin.notebook.engine import report_folder
+from vdk.plugin.notebook.engine.reader import utf8_text
+
+BOM = codecs.BOM_UTF8
+TEXTS = [
+    b"", b"{}", BOM, BOM + b"{}", BOM + BOM + b"x", b"x" + BOM, BOM[:2], BOM[:2] + b"x",
+    "caf\u00e9 \U0001f600".encode(), BOM + "caf\u00e9".encode(), b"ab\xffc", BOM + b"ab\xffc",
+    BOM + b"\xc3", b"\xc3", b"ok \xed\xa0\x80 surrogate", BOM + "\u00e9".encode("latin-1"),
+]
+
+
+@pytest.mark.parametrize("data", TEXTS, ids=range(len(TEXTS)))
+def test_utf8_text_decodes_as_the_utf_8_sig_codec(data):
+    try:
+        expected = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        with pytest.raises(UnicodeDecodeError) as caught:
+            utf8_text(data)
+        assert (caught.value.start, caught.value.end, caught.value.reason) == (
+            e.start, e.end, e.reason)
+    else:
+        assert utf8_text(data) == expected
+
+
+NAMES = ["nb", "my-job_1.2", "", "a b", "a  b", "caf\u00e9", "../../etc", "a/b\\c", "\n",
+         "job\x00x", "Z9._-", "\U0001f600job\U0001f600", "-" * 70, "a!@#b$%^c"]
+
+
+@pytest.mark.parametrize("name", NAMES, ids=range(len(NAMES)))
+def test_a_job_name_becomes_the_same_folder_name_as_with_the_regular_expression(name):
+    import re
+
+    assert report_folder._safe(name) == re.sub(r"[^A-Za-z0-9._-]+", "_", name)
