@@ -39,3 +39,30 @@ def test_a_job_name_becomes_the_same_folder_name_as_with_the_regular_expression(
     import re
 
     assert report_folder._safe(name) == re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+@pytest.mark.parametrize("change", ["rebind", "rebind to an equal object", "add", "delete",
+                                    "delete and add back", "nothing"])
+def test_builtins_are_left_exactly_as_they_were(change):
+    """builtins_kept skips its restore only when nothing changed; whatever a cell did to the
+    builtins module is undone, down to the identity of each object."""
+    import builtins
+
+    from vdk.plugin.notebook.engine.process_state import builtins_kept
+
+    before = dict(vars(builtins))
+    with builtins_kept():
+        if change == "rebind":
+            builtins.len = lambda value: 0
+        elif change == "rebind to an equal object":
+            vars(builtins)["__debug__"] = 1  # == True, but another object
+        elif change == "add":
+            builtins.display = print
+        elif change in ("delete", "delete and add back"):
+            saved = builtins.input
+            del builtins.input
+            if change == "delete and add back":
+                builtins.input = saved
+    after = vars(builtins)
+    assert set(after) == set(before)
+    assert all(after[name] is value for name, value in before.items())

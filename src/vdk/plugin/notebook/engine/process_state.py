@@ -12,6 +12,7 @@ import builtins
 import contextlib
 import linecache
 import logging
+import operator
 import os
 import signal
 import sys
@@ -105,15 +106,22 @@ def cell_sources(sources: Iterable[tuple[str, str]]) -> Iterator[None]:
             linecache.cache.pop(filename, None)
 
 
-@contextlib.contextmanager
-def builtins_kept() -> Iterator[None]:
+class builtins_kept:  # noqa: N801 - used as the other context managers here are
     """The builtins module as it was: IPython's shell adds `__IPYTHON__` and `display` to it
-    for good, and a cell may assign to `builtins` itself."""
-    saved = dict(vars(builtins))
-    try:
-        yield
-    finally:
-        current = vars(builtins)
+    for good, and a cell may assign to `builtins` itself. Left as it is when every name is
+    still bound to the very same object (the usual case, checked in C), which spares looking
+    up each of its ~160 names twice for every notebook."""
+
+    __slots__ = ("_saved",)
+
+    def __enter__(self) -> None:
+        self._saved = dict(vars(builtins))
+
+    def __exit__(self, *exc_info: Any) -> None:
+        current, saved = vars(builtins), self._saved
+        if len(current) == len(saved) and all(map(operator.is_, current, saved)) and all(
+                map(operator.is_, current.values(), saved.values())):
+            return  # the same names in the same order, bound to the same objects
         for name in [name for name in current if name not in saved]:
             del current[name]
         current.update(saved)
