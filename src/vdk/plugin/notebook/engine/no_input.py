@@ -32,13 +32,17 @@ def _refuse(function: str) -> Any:
     return refuse
 
 
+_REFUSE_INPUT = _refuse("input")
+_REFUSE_GETPASS = _refuse("getpass")
+
+
 @contextlib.contextmanager
 def input_refused() -> Iterator[None]:
     """builtins.input and getpass.getpass raise InputNotAvailableError while cells run."""
     import builtins
     import getpass
 
-    with attribute_replaced(builtins, "input", _refuse("input")), attribute_replaced(
-        getpass, "getpass", _refuse("getpass")
+    with attribute_replaced(builtins, "input", _REFUSE_INPUT), attribute_replaced(
+        getpass, "getpass", _REFUSE_GETPASS
     ):
         yield

@@ -61,15 +61,21 @@ def working_directory(folder: str) -> Iterator[None]:
         os.chdir(saved)
 
 
-@contextlib.contextmanager
-def attribute_replaced(owner: Any, name: str, value: Any) -> Iterator[None]:
-    """`owner.name` set to `value` (builtins.input, say), the original put back afterwards."""
-    saved = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, saved)
+class attribute_replaced:  # noqa: N801 - used as the other context managers here are
+    """`owner.name` set to `value` (builtins.input, say), the original put back afterwards.
+    A class: entered twice for every notebook (see swapped_streams)."""
+
+    __slots__ = ("_owner", "_name", "_value", "_saved")
+
+    def __init__(self, owner: Any, name: str, value: Any):
+        self._owner, self._name, self._value = owner, name, value
+
+    def __enter__(self) -> None:
+        self._saved = getattr(self._owner, self._name)
+        setattr(self._owner, self._name, self._value)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        setattr(self._owner, self._name, self._saved)
 
 
 class swapped_streams:  # noqa: N801 - used as the other context managers here are
@@ -127,14 +133,20 @@ class builtins_kept:  # noqa: N801 - used as the other context managers here are
         current.update(saved)
 
 
-@contextlib.contextmanager
-def signal_handler(signum: int, handler: Any) -> Iterator[None]:
-    """`handler` for `signum`; only in the main thread, where Python allows it."""
-    previous = signal.signal(signum, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signum, previous)
+class signal_handler:  # noqa: N801 - used as the other context managers here are
+    """`handler` for `signum`; only in the main thread, where Python allows it. A class:
+    entered for every notebook (see swapped_streams)."""
+
+    __slots__ = ("_signum", "_handler", "_previous")
+
+    def __init__(self, signum: int, handler: Any):
+        self._signum, self._handler = signum, handler
+
+    def __enter__(self) -> None:
+        self._previous = signal.signal(self._signum, self._handler)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        signal.signal(self._signum, self._previous)
 
 
 @contextlib.contextmanager
