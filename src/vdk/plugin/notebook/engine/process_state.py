@@ -23,42 +23,59 @@ from typing import Iterator
 from typing import Optional
 
 
-@contextlib.contextmanager
-def importable_folder(folder: str) -> Iterator[None]:
+class importable_folder:  # noqa: N801 - a class, as swapped_streams: entered for every notebook
     """`folder` first on sys.path: cells import the job's own modules as a .py step does."""
-    sys.path.insert(0, folder)
-    try:
-        yield
-    finally:
+
+    __slots__ = ("_folder",)
+
+    def __init__(self, folder: str):
+        self._folder = folder
+
+    def __enter__(self) -> None:
+        sys.path.insert(0, self._folder)
+
+    def __exit__(self, *exc_info: Any) -> None:
         with contextlib.suppress(ValueError):
-            sys.path.remove(folder)
+            sys.path.remove(self._folder)
 
 
-@contextlib.contextmanager
-def main_module(module: types.ModuleType) -> Iterator[None]:
+_MISSING = object()
+
+
+class main_module:  # noqa: N801 - a class, as swapped_streams: entered for every notebook
     """`module` as `__main__`, as in Jupyter: classes defined in a cell pickle, and
     `if __name__ == "__main__":` blocks run."""
-    missing = object()
-    saved = sys.modules.get("__main__", missing)
-    sys.modules["__main__"] = module
-    try:
-        yield
-    finally:
-        if saved is missing:
+
+    __slots__ = ("_module", "_saved")
+
+    def __init__(self, module: types.ModuleType):
+        self._module = module
+
+    def __enter__(self) -> None:
+        self._saved = sys.modules.get("__main__", _MISSING)
+        sys.modules["__main__"] = self._module
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._saved is _MISSING:
             sys.modules.pop("__main__", None)
         else:
-            sys.modules["__main__"] = saved
+            sys.modules["__main__"] = self._saved
 
 
-@contextlib.contextmanager
-def working_directory(folder: str) -> Iterator[None]:
+class working_directory:  # noqa: N801 - a class, as swapped_streams: entered for every notebook
     """`folder` as the working directory, as Jupyter runs a notebook in its own folder."""
-    saved = os.getcwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(saved)
+
+    __slots__ = ("_folder", "_saved")
+
+    def __init__(self, folder: str):
+        self._folder = folder
+
+    def __enter__(self) -> None:
+        self._saved = os.getcwd()
+        os.chdir(self._folder)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        os.chdir(self._saved)
 
 
 class attribute_replaced:  # noqa: N801 - used as the other context managers here are

@@ -9,10 +9,9 @@ Only in the main thread, where Python lets a handler be set (vdk run runs steps 
 """
 from __future__ import annotations
 
-import contextlib
 import signal
 import threading
-from typing import Iterator
+from typing import Any
 
 from vdk.plugin.notebook.engine.process_state import signal_handler
 
@@ -24,16 +23,23 @@ class Terminated(KeyboardInterrupt):
         super().__init__("the job was stopped with SIGTERM while the cell ran")
 
 
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+class sigterm_as_interrupt:  # noqa: N801 - a context manager, as process_state's
     """Within the block, SIGTERM raises Terminated where the code is, as SIGINT raises
-    KeyboardInterrupt; the previous handler is back afterwards."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    KeyboardInterrupt; the previous handler is back afterwards. A class: entered for every
+    notebook, and a generator's context manager costs several times more."""
 
-    def terminate(signum, frame):
-        raise Terminated()
+    __slots__ = ("_handler",)
 
-    with signal_handler(signal.SIGTERM, terminate):
-        yield
+    def __enter__(self) -> None:
+        self._handler = None
+        if threading.current_thread() is threading.main_thread():
+            self._handler = signal_handler(signal.SIGTERM, _terminate)
+            self._handler.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._handler is not None:
+            self._handler.__exit__(*exc_info)
