@@ -71,7 +71,7 @@ class NotebookReport(CellListener):
         self._notebook = notebook
         self._options = options
         self._job_name = job_name
-        self._cells = [blank_cell(cell) for cell in notebook.skeleton["cells"]]
+        self._cells = [_fresh_copy(cell) for cell in notebook.skeleton["cells"]]
         self._by_number: dict[int, int] = {}  # code cell number -> index in self._cells
         self._injected_index = 0
         code_indices = [index for index, cell in enumerate(self._cells)
@@ -272,6 +272,16 @@ def _write_html(notebook_json: str, folder_fd: int, path: pathlib.Path) -> None:
         log.error("The HTML report could not be written to %s: %s", shown(path), e)
         return
     log.info("HTML report written to %s", shown(path))
+
+
+def _fresh_copy(cell: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a skeleton cell (already blank: prepare.blank_cell) that the run may change
+    (outputs, metadata) without changing the skeleton; cheaper than blank_cell again."""
+    cell = cell.copy()
+    cell["metadata"] = cell["metadata"].copy()
+    if "outputs" in cell:
+        cell["outputs"] = []
+    return cell
 
 
 def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
