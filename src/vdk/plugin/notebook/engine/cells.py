@@ -59,6 +59,10 @@ class Cell(Record):
 def first_line(source: str) -> tuple[int, str]:
     """The first non-blank line and its number: where IPython, and so Jupyter, looks for a cell
     magic such as `%%vdksql`, and where the non-vdk marker goes."""
+    end = source.find("\n")
+    line = source if end < 0 else source[:end]
+    if line.strip():  # the usual case, without splitting the whole cell
+        return 1, line
     for number, line in enumerate(source.split("\n"), start=1):
         if line.strip():
             return number, line
@@ -119,7 +123,8 @@ def decide_cells(nb: dict) -> list[Decision]:
     for number, cell, tags in code_cells:
         source = source_text(cell["source"])
         _, first = first_line(source)
-        skip_tag = next((tag for tag in sorted(tags & SKIP_TAGS)), None)
+        skipping = tags & SKIP_TAGS
+        skip_tag = min(skipping) if skipping else None
         if skip_tag or ("non-vdk" in first and _SKIP_FIRST_LINE.match(first)):
             decisions.append(Decision(number, None, f"tag {skip_tag}" if skip_tag else "marker"))
             continue

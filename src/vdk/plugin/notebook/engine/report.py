@@ -21,7 +21,10 @@ import math
 import os
 import pathlib
 import time
+from json.encoder import c_make_encoder  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
+from typing import Callable
 from typing import Optional
 
 from vdk.plugin.notebook.engine.capture import OutputCapture
@@ -68,7 +71,7 @@ class NotebookReport(CellListener):
         self._notebook = notebook
         self._options = options
         self._job_name = job_name
-        self._cells = [blank_cell(cell) for cell in notebook.skeleton["cells"]]
+        self._cells = [_fresh_copy(cell) for cell in notebook.skeleton["cells"]]
         self._by_number: dict[int, int] = {}  # code cell number -> index in self._cells
         self._injected_index = 0
         code_indices = [index for index, cell in enumerate(self._cells)
@@ -185,16 +188,28 @@ class NotebookReport(CellListener):
 
 
 # What json.dumps(value, ensure_ascii=False) makes a new encoder for at every call.
-_dump = json.JSONEncoder(ensure_ascii=False).encode
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_dump = _ENCODER.encode
 
 
 def to_json(nb: dict[str, Any]) -> str:
     """The notebook as JSON, one cell per line: json's C encoder only serves unindented output,
     and an indented 1,000-cell report costs several times more to write."""
     dump = _dump
-    cells = ",\n  ".join(dump(cell) for cell in nb["cells"])
+    cells = ",\n  ".join(map(_one_encoder(), nb["cells"]))
     rest = ",\n ".join(f"{dump(key)}: {dump(value)}" for key, value in nb.items() if key != "cells")
     return f'{{\n "cells": [\n  {cells}\n ],\n {rest}\n}}\n'
+
+
+def _one_encoder() -> Callable[[Any], str]:
+    """What _dump does, with json's C encoder made once for all the cells of a report instead
+    of once per cell (the setup in JSONEncoder.iterencode costs more than encoding a small
+    cell). Its circular-reference markers are fresh for each report."""
+    if c_make_encoder is None:  # a Python without the _json accelerator
+        return _dump
+    encode = c_make_encoder({}, _ENCODER.default, encode_basestring, None, ": ", ", ", False,
+                            False, True)
+    return lambda value: "".join(encode(value, 0))
 
 
 def write_atomically(path: pathlib.Path, text: str) -> None:
@@ -257,6 +272,16 @@ def _write_html(notebook_json: str, folder_fd: int, path: pathlib.Path) -> None:
         log.error("The HTML report could not be written to %s: %s", shown(path), e)
         return
     log.info("HTML report written to %s", shown(path))
+
+
+def _fresh_copy(cell: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a skeleton cell (already blank: prepare.blank_cell) that the run may change
+    (outputs, metadata) without changing the skeleton; cheaper than blank_cell again."""
+    cell = cell.copy()
+    cell["metadata"] = cell["metadata"].copy()
+    if "outputs" in cell:
+        cell["outputs"] = []
+    return cell
 
 
 def _error_output(error: BaseException, filename: str) -> dict[str, Any]:

@@ -83,9 +83,38 @@ def _types_ok(node: dict, typed_keys: tuple) -> bool:
     return all(key not in node or isinstance(node[key], kind) for key, kind in typed_keys)
 
 
+# The keys of a code cell as Jupyter saves it, with ids (4.5 on) and without.
+_CODE_KEYS = (frozenset(_CELL_KEYS["code"][0]), frozenset(_CELL_KEYS["code"][0] | {"id"}))
+
+
 def _cell_ok(cell: Any, has_ids: bool) -> bool:
     if not isinstance(cell, dict):
         return False
+    if cell.get("cell_type") == "code" and cell.keys() == _CODE_KEYS[has_ids]:
+        return _code_cell_ok(cell, has_ids)
+    return _any_cell_ok(cell, has_ids)
+
+
+def _code_cell_ok(cell: dict, has_ids: bool) -> bool:
+    """_any_cell_ok for a code cell with the keys it must have, in fewer steps: a notebook has
+    hundreds, mostly with metadata that is empty or only tags."""
+    if has_ids and not (isinstance(cell["id"], str) and _ID.fullmatch(cell["id"])):
+        return False
+    source = cell["source"]
+    if not (isinstance(source, str) or _multiline_ok(source)):
+        return False
+    meta = cell["metadata"]
+    if meta.__class__ is not dict or (meta and (meta.keys() != {"tags"} or not _tags_ok(meta))):
+        if not _cell_metadata_ok(cell):
+            return False
+    count = cell["execution_count"]
+    if count is not None and not (type(count) is int and count >= 0):
+        return False
+    outputs = cell["outputs"]
+    return isinstance(outputs, list) and (not outputs or all(map(_output_ok, outputs)))
+
+
+def _any_cell_ok(cell: dict, has_ids: bool) -> bool:
     kind = cell.get("cell_type")
     keys = _CELL_KEYS.get(kind) if isinstance(kind, str) else None  # a list is not hashable
     if keys is None:
@@ -113,14 +142,8 @@ def _cell_metadata_ok(cell: dict) -> bool:
     meta = cell["metadata"]
     if not isinstance(meta, dict) or not _types_ok(meta, (("jupyter", dict), ("name", str))):
         return False
-    if "tags" in meta:
-        tags = meta["tags"]
-        if not (
-            isinstance(tags, list)
-            and all(isinstance(t, str) and t and "," not in t for t in tags)
-            and len(set(tags)) == len(tags)
-        ):
-            return False
+    if "tags" in meta and not _tags_ok(meta):
+        return False
     if "name" in meta and not _NAME.search(meta["name"]):
         return False
     kind = cell["cell_type"]
@@ -136,6 +159,15 @@ def _cell_metadata_ok(cell: dict) -> bool:
     if "scrolled" in meta and not (type(meta["scrolled"]) is bool or meta["scrolled"] == "auto"):
         return False
     return _types_ok(meta, (("collapsed", bool),))
+
+
+def _tags_ok(meta: dict) -> bool:
+    tags = meta["tags"]
+    return (
+        isinstance(tags, list)
+        and all(isinstance(t, str) and t and "," not in t for t in tags)
+        and len(set(tags)) == len(tags)
+    )
 
 
 def _output_ok(output: Any) -> bool:
