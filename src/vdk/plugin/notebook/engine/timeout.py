@@ -25,6 +25,7 @@ A cell that uses SIGALRM itself (signal.alarm) conflicts with the limit.
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 import sys
 import threading
@@ -116,6 +117,20 @@ def _alarm(seconds: float, cell_filename: Optional[str]) -> Iterator[None]:
                 sys.settrace(saved_trace)
 
 
+def _frame_of(thread_id: int) -> Optional[types.FrameType]:
+    """The thread's current frame. A garbage collection started inside sys._current_frames()
+    can deadlock the process before Python 3.12 (CPython gh-106883: it holds the runtime's
+    thread-list lock while a finalizer may need it; seen here, the suite hung), so collection
+    waits until the frames are taken, as CPython's own fix does."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return sys._current_frames().get(thread_id)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @contextlib.contextmanager
 def _async_raise(seconds: float, cell_filename: Optional[str]) -> Iterator[None]:
     thread_id = threading.get_ident()
@@ -129,7 +144,7 @@ def _async_raise(seconds: float, cell_filename: Optional[str]) -> Iterator[None]
             with lock:
                 if ended.is_set():
                     return
-                if _in_cell(sys._current_frames().get(thread_id), cell_filename):
+                if _in_cell(_frame_of(thread_id), cell_filename):
                     ctypes.pythonapi.PyThreadState_SetAsyncExc(
                         ctypes.c_ulong(thread_id), ctypes.py_object(CellTimeout)
                     )
