@@ -9,8 +9,7 @@ import pytest
 pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
 
 from IPython.core.error import UsageError  # noqa: E402
-from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
-from traitlets.config import Config  # noqa: E402
+from ipython_shell import shell_with_extension  # noqa: E402
 
 from test_deploy import PASSING  # noqa: E402
 from test_deploy import deployable_job  # noqa: E402
@@ -24,12 +23,7 @@ def job_folder(tmp_path):
 @pytest.fixture
 def shell(job_folder, monkeypatch):
     monkeypatch.chdir(job_folder)
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = InteractiveShell(config=config)
-    shell.run_line_magic("load_ext", "vdk.plugin.notebook")
-    yield shell
-    shell.run_line_magic("unload_ext", "vdk.plugin.notebook")
+    yield from shell_with_extension()
 
 
 def cell(shell, source: str, capsys) -> str:

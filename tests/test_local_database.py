@@ -9,8 +9,7 @@ import pathlib
 import sqlite3
 
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
+from ipython_shell import shell_with_extension
 
 from vdk.plugin.notebook.jupyter.local_database import local_database
 
@@ -27,12 +26,7 @@ def fresh_machine(job, tmp_path, monkeypatch):
 
 @pytest.fixture
 def shell(fresh_machine):
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = InteractiveShell(config=config)
-    shell.run_line_magic("load_ext", "vdk.plugin.notebook")
-    yield shell
-    shell.run_line_magic("unload_ext", "vdk.plugin.notebook")
+    yield from shell_with_extension()
 
 
 def run(shell, source: str):
