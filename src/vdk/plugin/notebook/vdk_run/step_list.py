@@ -14,6 +14,7 @@ from vdk.internal.builtin_plugins.run.job_context import JobContext
 from vdk.internal.builtin_plugins.run.step import Step
 
 from vdk.plugin.notebook.vdk_run import options
+from vdk.plugin.notebook.engine.code_cache import job_code_cache
 from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
@@ -42,19 +43,25 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
     report = _report_options(run_options, job_dir, context.name)
     arguments: Any = context.job_args.get_arguments() if context.job_args else None
     python_version = configured_python_version(job_dir)
-    for path in notebooks:
-        try:
-            prepared = prepare_notebook(path, arguments, python_version, run_options.secret_words)
-        except NotebookError as e:
-            log.error("%s cannot be run.\n%s", shown(path.name), e.message())
-            # As the job's first step, it fails before any other step runs, and vdk-core reports
-            # it as any failed step (run summary, user error). Raised from initialize_job
-            # instead, it would come with vdk-core's advice to check VDK's own plugins.
-            steps.insert(0, Step(shown(path.name), STEP_TYPE, _Refused(e), path, job_dir))
-            return
-        runner = NotebookStep(prepared, report, run_options.cell_timeout, context.name)
-        step = Step(shown(path.name), STEP_TYPE, runner, path, job_dir)
-        steps.insert(_position(steps, step), step)
+    codes = job_code_cache(run_options.temporary_directory, job_dir)
+    try:
+        for path in notebooks:
+            try:
+                prepared = prepare_notebook(path, arguments, python_version,
+                                            run_options.secret_words, codes.compile)
+            except NotebookError as e:
+                log.error("%s cannot be run.\n%s", shown(path.name), e.message())
+                # As the job's first step, it fails before any other step runs, and vdk-core
+                # reports it as any failed step (run summary, user error). Raised from
+                # initialize_job instead, it would come with vdk-core's advice to check VDK's own
+                # plugins.
+                steps.insert(0, Step(shown(path.name), STEP_TYPE, _Refused(e), path, job_dir))
+                return
+            runner = NotebookStep(prepared, report, run_options.cell_timeout, context.name)
+            step = Step(shown(path.name), STEP_TYPE, runner, path, job_dir)
+            steps.insert(_position(steps, step), step)
+    finally:
+        codes.save()  # the cells compiled so far, even when a later notebook is refused
 
 
 def _report_options(
