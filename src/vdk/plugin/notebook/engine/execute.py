@@ -52,6 +52,9 @@ def cell_status(
     return CellStatus.FAILED
 
 
+_NOTHING = contextlib.nullcontext()
+
+
 class CellIO:
     """What happens to a cell's output while it runs. This default leaves stdout alone and
     drops the value of a cell's last expression, as a script would; capture.OutputCapture keeps
@@ -61,7 +64,7 @@ class CellIO:
         return False
 
     def capturing(self, cell: CompiledCell, count: int, shell: Any) -> ContextManager[None]:
-        return contextlib.nullcontext()
+        return _NOTHING  # reusable: not a new object for every cell
 
     def show(self, value: Any) -> None:
         pass
@@ -122,14 +125,22 @@ def _run_all(
 ) -> None:
     shell = None
     history = History(namespace)
+    timed = not (not cell_timeout or cell_timeout <= 0)  # as time_limit() decides
+    no_limit = time_limit(None)
+    ok = CellStatus.OK
+    new_result = tuple.__new__  # CellResult(...) without Record.__new__'s checks: five fields
+    perf_counter = time.perf_counter
     for count, cell in enumerate(cells, start=1):
         for listener in listeners:
             listener.cell_started(cell, count)
-        cell_start = time.perf_counter()
+        cell_start = perf_counter()
         error: Optional[BaseException] = None
         try:
             history.cell_starting(count, cell.cell.source)
-            code, needs_ipython, shows_result = choose_code(cell, namespace)
+            if cell.automagic is None:  # choose_code's answer, without the call
+                code, needs_ipython, shows_result = cell.code, cell.needs_ipython, cell.shows_result
+            else:
+                code, needs_ipython, shows_result = choose_code(cell, namespace)
             if shell is None and code is not None and (
                 needs_ipython or cell_io.wants_shell(cell)
             ):
@@ -138,9 +149,12 @@ def _run_all(
                 shell = bind_shell(namespace)
                 shells.append(shell)
                 history.publish()
+            # Without a limit, the same no-op context manager for every cell, not a call of
+            # time_limit() each time; the cell's code runs in this frame (no frame more in a
+            # traceback that does not start at the cell's own frame: a failed SQL query).
             with cell_io.capturing(cell, count, shell), time_limit(
                 cell_timeout, cell.filename if code is not None else None
-            ):
+            ) if timed else no_limit:
                 value = None
                 if code is None:
                     value = run_sql(cell.cell.body)
@@ -157,15 +171,15 @@ def _run_all(
                     cell_io.show(value)
         except BaseException as e:  # noqa: B902 - every outcome of user code is reported
             error = e
-        seconds = time.perf_counter() - cell_start
-        status = cell_status(cell, error, passthrough)
-        result = CellResult(cell, count, seconds, error, status)
+        seconds = perf_counter() - cell_start
+        status = ok if error is None else cell_status(cell, error, passthrough)
+        result = new_result(CellResult, (cell, count, seconds, error, status))
         for listener in listeners:
             listener.cell_finished(result)
-        if status.run_goes_on:
+        if status is ok or status.run_goes_on:
             continue
         if status in (CellStatus.STOPPED, CellStatus.INTERRUPTED):
-            raise error
+            raise error  # type: ignore[misc]
         raise _cell_failure(notebook, cell, error, cell_timeout) from None
 
 
