@@ -154,11 +154,11 @@ class _Tee:
     Not an io.TextIOBase: its finaliser would close and flush on every cell; anything else a
     stream has comes from the original."""
 
-    def __init__(self, original: Any, name: str, outputs: CellOutputs):
+    def __init__(self, original: Any, name: str, outputs: CellOutputs, now: float):
         self._original = original
         self._name = name
         self._outputs = outputs
-        self._flushed = time.monotonic()
+        self._flushed = now  # time.monotonic() as the cell starts: both tees' from one call
         self.closed = False
 
     def close(self) -> None:
@@ -225,27 +225,34 @@ class _Running:
 
     def __enter__(self) -> None:
         self.capture.running = self
-        self.log = self.stdout = sys.stdout
-        self.stderr = sys.stderr
+        self.log = self.stdout = stdout = sys.stdout
+        self.stderr = stderr = sys.stderr
         if self.shell is not None:
             self.saved_publisher = self.shell.display_pub
             self.publisher = self.shell.display_pub = _Publisher(self)
             self.shell.vdk_shown_error = self.shown_error
+        now = time.monotonic()
         self.streams = swapped_streams(
-            _Tee(self.stdout, "stdout", self.outputs), _Tee(self.stderr, "stderr", self.outputs)
+            _Tee(stdout, "stdout", self.outputs, now), _Tee(stderr, "stderr", self.outputs, now)
         )
         self.streams.__enter__()
 
     def __exit__(self, *exc_info: Any) -> None:
         try:
-            _flush_figures(self)
+            if "matplotlib.pyplot" in sys.modules:  # else no figure to render: no call
+                _flush_figures(self)
         finally:
             self.streams.__exit__(None, None, None)
-            _flush(self.stdout, self.stderr)
-            if self.shell is not None and self.shell.display_pub is self.publisher:
-                self.shell.display_pub = self.saved_publisher
-            if self.shell is not None:
-                self.shell.vdk_shown_error = None
+            for stream in (self.stdout, self.stderr):  # _flush(), inlined: for every cell
+                try:
+                    stream.flush()
+                except (OSError, ValueError):  # a closed or broken log stream: see _flush
+                    pass
+            shell = self.shell
+            if shell is not None:
+                if shell.display_pub is self.publisher:
+                    shell.display_pub = self.saved_publisher
+                shell.vdk_shown_error = None
             self.capture.running = None
             self.capture.deliver(self.cell, self.outputs.finish())
 

@@ -82,7 +82,10 @@ class NotebookReport(CellListener):
         for compiled in notebook.cells:
             if compiled.cell.injected:
                 self._insert_injected(compiled)
-        self._selected = {self._index(compiled) for compiled in notebook.cells}
+        # id of each CompiledCell of the run -> its index in self._cells, looked up twice per
+        # cell (the outputs, the outcome) instead of working it out each time.
+        self._index_of = {id(compiled): self._index(compiled) for compiled in notebook.cells}
+        self._selected = set(self._index_of.values())
         self._ran: set[int] = set()
         self._started_at: dict[int, float] = {}
         self._failure: Optional[tuple[int, CompiledCell, CellStatus, BaseException]] = None
@@ -110,24 +113,32 @@ class NotebookReport(CellListener):
         self._started_at[count] = time.time()
 
     def _outputs(self, cell: CompiledCell, outputs: list) -> None:
-        self._cells[self._index(cell)]["outputs"] = outputs
+        index = self._index_of.get(id(cell))  # one of the notebook's own cells, the object
+        self._cells[self._index(cell) if index is None else index]["outputs"] = outputs
 
     def cell_finished(self, result: CellResult) -> None:
         cell, count, seconds, error, status = result
-        index = self._index(cell)
+        index = self._index_of.get(id(cell))
+        if index is None:
+            index = self._index(cell)
         target = self._cells[index]
         target["execution_count"] = count
-        if error is not None and status is not CellStatus.STOPPED:
-            target["outputs"].append(_error_output(error, cell.filename))
-        if status.is_failure and self._failure is None:
-            self._failure = (index, cell, status, error)
-        self._stopped = self._stopped or status is CellStatus.STOPPED
-        started = self._started_at.pop(count, time.time() - seconds)
+        if error is not None:  # else the status is OK: no failure, not stopped
+            if status is not CellStatus.STOPPED:
+                target["outputs"].append(_error_output(error, cell.filename))
+            if status.is_failure and self._failure is None:
+                self._failure = (index, cell, status, error)
+            self._stopped = self._stopped or status is CellStatus.STOPPED
+        started = self._started_at.pop(count, None)
+        if started is None:
+            started = time.time() - seconds
         start, end = _iso(started), _iso(started + seconds)
-        target["metadata"]["vdk"] = {
-            "status": status.value, "duration": round(seconds, 6), "start": start, "end": end,
+        metadata = target["metadata"]
+        metadata["vdk"] = {
+            # _value_: status.value without the enum property's Python-level call
+            "status": status._value_, "duration": round(seconds, 6), "start": start, "end": end,
         }
-        target["metadata"]["execution"] = {"iopub.execute_input": start, "shell.execute_reply": end}
+        metadata["execution"] = {"iopub.execute_input": start, "shell.execute_reply": end}
         self._ran.add(index)
 
     def run_broke(self, error: BaseException) -> None:
