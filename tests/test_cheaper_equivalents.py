@@ -66,3 +66,56 @@ def test_builtins_are_left_exactly_as_they_were(change):
     after = vars(builtins)
     assert set(after) == set(before)
     assert all(after[name] is value for name, value in before.items())
+
+
+def _handler(signum, frame):
+    pass
+
+
+@pytest.mark.parametrize("before", ["default", "ignore", "a function"])
+def test_a_signal_handler_is_set_and_given_back_as_signal_signal_does(before):
+    """signal_handler calls the C signal function without signal.py's enum conversions: what
+    is installed, what signal.getsignal reports and what is put back are the same."""
+    import signal
+
+    from vdk.plugin.notebook.engine.process_state import signal_handler
+
+    previous = {"default": signal.SIG_DFL, "ignore": signal.SIG_IGN, "a function": _handler}
+    saved = signal.signal(signal.SIGUSR1, previous[before])
+    try:
+        expected_before = signal.getsignal(signal.SIGUSR1)
+        with signal_handler(signal.SIGUSR1, signal.SIG_IGN):
+            assert signal.getsignal(signal.SIGUSR1) is signal.SIG_IGN
+        with signal_handler(signal.SIGUSR1, _handler):
+            assert signal.getsignal(signal.SIGUSR1) is _handler
+        after = signal.getsignal(signal.SIGUSR1)
+        assert after == expected_before and type(after) is type(expected_before)
+    finally:
+        signal.signal(signal.SIGUSR1, saved)
+
+
+class _Refusing:
+    """An object whose attribute `locked` cannot be set."""
+
+    value = "original"
+    locked = "locked"
+
+    def __setattr__(self, name, value):
+        if name == "locked":
+            raise AttributeError("locked")
+        object.__setattr__(self, name, value)
+
+
+def test_attributes_are_replaced_and_given_back_as_nested_withs_would():
+    """attributes_replaced, one object for several attributes: set in order, put back in the
+    reverse order, and what was set is given back when a later one cannot be set."""
+    from vdk.plugin.notebook.engine.process_state import attributes_replaced
+
+    first, second = _Refusing(), _Refusing()
+    with attributes_replaced((first, "value", 1), (second, "value", 2)):
+        assert (first.value, second.value) == (1, 2)
+        raising = attributes_replaced((first, "value", 3), (second, "locked", 4))
+        with pytest.raises(AttributeError):
+            raising.__enter__()
+        assert first.value == 1  # given back at once
+    assert (vars(first)["value"], vars(second)["value"]) == ("original", "original")

@@ -26,9 +26,9 @@ class History:
     def publish(self) -> None:
         """(Re)place In, Out and the underscores: an IPython shell bound to the namespace later
         puts its own, empty, history there."""
-        names = dict(zip(("_", "__", "___"), self._unders))
+        under, under2, under3 = self._unders
         self._namespace.update(In=self._inputs, Out=self._outputs, _ih=self._inputs,
-                               _oh=self._outputs, **names)
+                               _oh=self._outputs, _=under, __=under2, ___=under3)
 
     def cell_starting(self, count: int, source: str) -> None:
         """As IPython's store_inputs: `_i` is the previous cell's input, `_iN` this one's."""

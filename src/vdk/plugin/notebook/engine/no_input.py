@@ -7,11 +7,9 @@ StdinNotImplementedError; this raises the same kind of error with what to do ins
 """
 from __future__ import annotations
 
-import contextlib
 from typing import Any
-from typing import Iterator
 
-from vdk.plugin.notebook.engine.process_state import attribute_replaced
+from vdk.plugin.notebook.engine.process_state import attributes_replaced
 
 
 class InputNotAvailableError(RuntimeError):
@@ -36,13 +34,11 @@ _REFUSE_INPUT = _refuse("input")
 _REFUSE_GETPASS = _refuse("getpass")
 
 
-@contextlib.contextmanager
-def input_refused() -> Iterator[None]:
+def input_refused() -> attributes_replaced:
     """builtins.input and getpass.getpass raise InputNotAvailableError while cells run."""
     import builtins
     import getpass
 
-    with attribute_replaced(builtins, "input", _REFUSE_INPUT), attribute_replaced(
-        getpass, "getpass", _REFUSE_GETPASS
-    ):
-        yield
+    return attributes_replaced(
+        (builtins, "input", _REFUSE_INPUT), (getpass, "getpass", _REFUSE_GETPASS)
+    )

@@ -8,6 +8,7 @@ passing notebooks and checks that the process is left as it was found.
 """
 from __future__ import annotations
 
+import _signal
 import builtins
 import contextlib
 import linecache
@@ -35,8 +36,10 @@ class importable_folder:  # noqa: N801 - a class, as swapped_streams: entered fo
         sys.path.insert(0, self._folder)
 
     def __exit__(self, *exc_info: Any) -> None:
-        with contextlib.suppress(ValueError):
+        try:
             sys.path.remove(self._folder)
+        except ValueError:  # a cell took it out itself
+            pass
 
 
 _MISSING = object()
@@ -78,21 +81,32 @@ class working_directory:  # noqa: N801 - a class, as swapped_streams: entered fo
         os.chdir(self._saved)
 
 
-class attribute_replaced:  # noqa: N801 - used as the other context managers here are
-    """`owner.name` set to `value` (builtins.input, say), the original put back afterwards.
-    A class: entered twice for every notebook (see swapped_streams)."""
+class attributes_replaced:  # noqa: N801 - used as the other context managers here are
+    """Each `owner.name` set to `value` (builtins.input, say), in order, and the originals put
+    back in the reverse order afterwards. A class: entered for every notebook (see
+    swapped_streams); one object for all the attributes, not one each."""
 
-    __slots__ = ("_owner", "_name", "_value", "_saved")
+    __slots__ = ("_changes", "_saved")
 
-    def __init__(self, owner: Any, name: str, value: Any):
-        self._owner, self._name, self._value = owner, name, value
+    def __init__(self, *changes: tuple[Any, str, Any]):
+        self._changes = changes
 
     def __enter__(self) -> None:
-        self._saved = getattr(self._owner, self._name)
-        setattr(self._owner, self._name, self._value)
+        self._saved = saved = []
+        try:
+            for owner, name, value in self._changes:
+                original = getattr(owner, name)
+                setattr(owner, name, value)
+                saved.append((owner, name, original))
+        except BaseException:  # what was set is given back, as nested `with`s would
+            self.__exit__()
+            raise
 
     def __exit__(self, *exc_info: Any) -> None:
-        setattr(self._owner, self._name, self._saved)
+        saved = self._saved
+        while saved:
+            owner, name, value = saved.pop()
+            setattr(owner, name, value)
 
 
 class swapped_streams:  # noqa: N801 - used as the other context managers here are
@@ -113,20 +127,27 @@ class swapped_streams:  # noqa: N801 - used as the other context managers here a
         sys.stdout, sys.stderr = self._saved
 
 
-@contextlib.contextmanager
-def cell_sources(sources: Iterable[tuple[str, str]]) -> Iterator[None]:
+class cell_sources:  # noqa: N801 - a class, as swapped_streams: entered for every notebook
     """Each (file name, source) registered in linecache, so tracebacks through a cell show its
     lines; removed afterwards, so a long-lived process does not keep every notebook's text."""
-    added = []
-    for filename, source in sources:
-        if filename not in linecache.cache:
-            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-            added.append(filename)
-    try:
-        yield
-    finally:
-        for filename in added:
-            linecache.cache.pop(filename, None)
+
+    __slots__ = ("_sources", "_added")
+
+    def __init__(self, sources: Iterable[tuple[str, str]]):
+        self._sources = sources
+
+    def __enter__(self) -> None:
+        cache = linecache.cache
+        self._added = added = []
+        for filename, source in self._sources:
+            if filename not in cache:
+                cache[filename] = (len(source), None, source.splitlines(True), filename)
+                added.append(filename)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        pop = linecache.cache.pop
+        for filename in self._added:
+            pop(filename, None)
 
 
 class builtins_kept:  # noqa: N801 - used as the other context managers here are
@@ -160,35 +181,20 @@ class signal_handler:  # noqa: N801 - used as the other context managers here ar
         self._signum, self._handler = signum, handler
 
     def __enter__(self) -> None:
-        self._previous = signal.signal(self._signum, self._handler)
+        self._previous = _set_handler(self._signum, self._handler)
 
     def __exit__(self, *exc_info: Any) -> None:
-        signal.signal(self._signum, self._previous)
+        _set_handler(self._signum, self._previous)
 
 
-@contextlib.contextmanager
-def logger_level(name: str, level: Optional[int]) -> Iterator[None]:
-    """The level of logger `name` set to `level` (None: left alone)."""
-    logger = logging.getLogger(name)
-    saved = logger.level
-    if level is not None:
-        logger.setLevel(level)
-    try:
-        yield
-    finally:
-        logger.setLevel(saved)
-
-
-@contextlib.contextmanager
-def environment_variables(values: dict[str, str]) -> Iterator[None]:
-    """`values` set in os.environ, and the previous values (or their absence) restored."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def _set_handler(signum: int, handler: Any) -> Any:
+    """signal.signal(signum, handler), for a function or a plain int (SIG_DFL, SIG_IGN as the C
+    module has them) without signal.py's wrapper: it converts handlers to and from
+    signal.Handlers members, and for a function (ours, and ours again when the previous one is
+    put back) that raises and catches a TypeError and a ValueError, most of the cost of a
+    notebook step's signal handling. Anything else (a Handlers member, say) goes through the
+    wrapper. Either way the same handler is installed, and the previous one returned is put
+    back as the same handler."""
+    if type(handler) is types.FunctionType or type(handler) is int:
+        return _signal.signal(signum, handler)
+    return signal.signal(signum, handler)
