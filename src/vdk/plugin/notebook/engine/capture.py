@@ -212,9 +212,11 @@ class _Publisher:
         self._running.outputs.clear(wait)
 
 
-class _Running:
+class _Running(swapped_streams):
     """The capture of one running cell (a context manager around it): tees stdout and stderr,
-    stands in for the shell's display publisher, renders figures and delivers at the end."""
+    stands in for the shell's display publisher, renders figures and delivers at the end.
+    The streams are swapped as swapped_streams swaps them (a subclass: one object less for
+    every cell)."""
 
     def __init__(self, capture: "OutputCapture", cell: Any, count: int, shell: Any):
         self.capture = capture
@@ -232,17 +234,17 @@ class _Running:
             self.publisher = self.shell.display_pub = _Publisher(self)
             self.shell.vdk_shown_error = self.shown_error
         now = time.monotonic()
-        self.streams = swapped_streams(
+        self._streams = (
             _Tee(stdout, "stdout", self.outputs, now), _Tee(stderr, "stderr", self.outputs, now)
         )
-        self.streams.__enter__()
+        swapped_streams.__enter__(self)
 
     def __exit__(self, *exc_info: Any) -> None:
         try:
             if "matplotlib.pyplot" in sys.modules:  # else no figure to render: no call
                 _flush_figures(self)
         finally:
-            self.streams.__exit__(None, None, None)
+            swapped_streams.__exit__(self, None, None, None)
             for stream in (self.stdout, self.stderr):  # _flush(), inlined: for every cell
                 try:
                     stream.flush()

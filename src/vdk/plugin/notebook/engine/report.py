@@ -84,7 +84,11 @@ class NotebookReport(CellListener):
                 self._insert_injected(compiled)
         # id of each CompiledCell of the run -> its index in self._cells, looked up twice per
         # cell (the outputs, the outcome) instead of working it out each time.
-        self._index_of = {id(compiled): self._index(compiled) for compiled in notebook.cells}
+        by_number, injected_at = self._by_number, self._injected_index  # self._index, inlined
+        self._index_of = {
+            id(compiled): injected_at if compiled.cell.injected else by_number[compiled.cell.number]
+            for compiled in notebook.cells
+        }
         self._selected = set(self._index_of.values())
         self._ran: set[int] = set()
         self._started_at: dict[int, float] = {}
