@@ -119,3 +119,32 @@ def test_attributes_are_replaced_and_given_back_as_nested_withs_would():
             raising.__enter__()
         assert first.value == 1  # given back at once
     assert (vars(first)["value"], vars(second)["value"]) == ("original", "original")
+
+
+BUILT_IN_VALUES = [0, 1.5, 2j, True, "s", b"b", None, range(3), [1, "a"], (1,), {"k": [1]},
+                   {1, 2}, frozenset({3})]
+
+
+@pytest.mark.parametrize("value", BUILT_IN_VALUES, ids=range(len(BUILT_IN_VALUES)))
+def test_a_built_in_value_is_formatted_as_when_its_repr_methods_were_looked_up(value):
+    """format_value skips looking up `_repr_*_` methods on values of built-in types, which
+    have none: the bundle is the same as with every method looked up."""
+    from vdk.plugin.notebook.engine import display_values
+
+    looked_up = [name for name, _ in display_values.REPR_METHODS] + ["_repr_mimebundle_"]
+    assert not any(hasattr(value, name) for name in looked_up)
+    assert type(value) in display_values._NO_REPR_METHODS
+    errors = []
+    data, metadata = display_values.format_value(value, errors.append)
+    assert (data, metadata, errors) == ({"text/plain": display_values.plain_text(value)}, {}, [])
+
+
+def test_a_subclass_of_a_built_in_type_still_has_its_repr_methods_looked_up():
+    from vdk.plugin.notebook.engine.display_values import format_value
+
+    class Rows(list):
+        def _repr_html_(self):
+            return "<table></table>"
+
+    data, _ = format_value(Rows([1]), print)
+    assert data == {"text/html": "<table></table>", "text/plain": "[1]"}
