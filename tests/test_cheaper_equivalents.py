@@ -148,3 +148,21 @@ def test_a_subclass_of_a_built_in_type_still_has_its_repr_methods_looked_up():
 
     data, _ = format_value(Rows([1]), print)
     assert data == {"text/html": "<table></table>", "text/plain": "[1]"}
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, (1 << 20) - 1, 1 << 20, 3 * (1 << 20) + 7])
+def test_a_notebook_file_is_read_as_a_buffered_file_reads_it(size, tmp_path):
+    from vdk.plugin.notebook.engine.reader import read_file
+
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(bytes(index % 251 for index in range(size)))
+    with open(path, "rb") as file:
+        assert read_file(path) == file.read()
+
+
+def test_a_regular_file_that_reports_no_size_is_read_whole():
+    from vdk.plugin.notebook.engine.reader import read_file
+
+    with open("/proc/self/mounts", "rb") as file:  # a regular file whose st_size is 0
+        expected = file.read()
+    assert expected and read_file("/proc/self/mounts") == expected

@@ -44,6 +44,7 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
     arguments: Any = context.job_args.get_arguments() if context.job_args else None
     python_version = configured_python_version(job_dir)
     codes = job_code_cache(run_options.temporary_directory, job_dir)
+    after = 0  # the notebooks come sorted by name: each goes after the one before
     try:
         for path in notebooks:
             try:
@@ -59,7 +60,9 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
                 return
             runner = NotebookStep(prepared, report, run_options.cell_timeout, context.name)
             step = Step(shown(path.name), STEP_TYPE, runner, path, job_dir)
-            steps.insert(_position(steps, step), step)
+            after = _position(steps, step, after)
+            steps.insert(after, step)
+            after += 1
     finally:
         codes.save()  # the cells compiled so far, even when a later notebook is refused
 
@@ -111,10 +114,14 @@ class _RefusedOption:
         raise InvalidOptionError(self.error)
 
 
-def _position(steps: list[Step], new: Step) -> int:
-    """Before the first file step of the same job that sorts after `new`, as vdk-core sorts."""
-    for index, step in enumerate(steps):
-        if (step.job_dir == new.job_dir and step.file_path is not None
-                and step.file_path.name > new.file_path.name):
+def _position(steps: list[Step], new: Step, start: int = 0) -> int:
+    """Before the first file step of the same job that sorts after `new`, as vdk-core sorts;
+    looked for from `start`, where the notebook sorted before `new` went (none of the steps
+    before it sorts after `new`)."""
+    name, job_dir = new.file_path.name, new.job_dir
+    for index in range(start, len(steps)):
+        step = steps[index]
+        if (step.file_path is not None and step.file_path.name > name
+                and step.job_dir == job_dir):
             return index
     return len(steps)
