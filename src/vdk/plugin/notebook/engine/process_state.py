@@ -198,3 +198,31 @@ def _set_handler(signum: int, handler: Any) -> Any:
     if type(handler) is types.FunctionType or type(handler) is int:
         return _signal.signal(signum, handler)
     return signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def logger_level(name: str, level: Optional[int]) -> Iterator[None]:
+    """The level of logger `name` set to `level` (None: left alone)."""
+    logger = logging.getLogger(name)
+    saved = logger.level
+    if level is not None:
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
+
+
+@contextlib.contextmanager
+def environment_variables(values: dict[str, str]) -> Iterator[None]:
+    """`values` set in os.environ, and the previous values (or their absence) restored."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
