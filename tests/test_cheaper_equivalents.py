@@ -66,3 +66,46 @@ def test_builtins_are_left_exactly_as_they_were(change):
     after = vars(builtins)
     assert set(after) == set(before)
     assert all(after[name] is value for name, value in before.items())
+
+
+# The schema's patterns: the empty string, line breaks anywhere (a trailing one is where `$` also
+# matches), other line separators `.` does match, lengths 64 and 65, non-ASCII letters and digits.
+SCHEMA_TEXTS = [
+    "", "\n", "\n\n", "a", "a\n", "a\n\n", "\na", "a\nb", "a\r", "a\rb", "a\u2028b", " ", "\t",
+    "-", "_", "a" * 63, "a" * 64, "a" * 65, "a" * 64 + "\n", "\u00e9", "caf\u00e9", "\u0661",
+    "\uff11", "\U0001f600", "x y", "a.b", "cell-1_A9", "a\x00", "application/json",
+    "application/json\n", "application/json\n\n", "application/json ", " application/json",
+    "Application/json", "application/JSON", "application/jsonx", "application/xjson",
+    "application/+json", "application/vnd.api+json", "application/vnd+api+json",
+    "application/a b+json", "application/a\n+json", "application/a+json\n", "application/a+\njson",
+    "application/\u00e9+json", "application/a+json+", "application/json+json", "application/",
+    "application/son", "applicationjson", "text/plain", "image/png", "application/+json\n",
+    "application/x-ipynb+json", "application/a\r+json", "application/vnd.jupyter.widget-view+json",
+]
+
+
+@pytest.mark.parametrize("text", SCHEMA_TEXTS, ids=range(len(SCHEMA_TEXTS)))
+def test_the_schema_checks_give_what_the_schemas_regular_expressions_give(text):
+    import re
+
+    from vdk.plugin.notebook.engine import schema
+
+    assert schema.id_ok(text) == bool(re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", text))
+    assert schema.name_ok(text) == bool(re.search(r"^.+$", text))
+    assert schema.json_mime_ok(text) == bool(re.match(r"^application/(.*\+)?json$", text))
+
+
+def test_the_schema_checks_agree_with_the_regular_expressions_on_random_texts():
+    """Texts made of the characters the patterns care about, in every mix."""
+    import random
+    import re
+
+    from vdk.plugin.notebook.engine import schema
+
+    pieces = ["application/", "json", "+", "\n", "a", "Z", "9", "_", "-", ".", " ", "\u00e9", "/"]
+    rng = random.Random(11)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(6)))
+        assert schema.id_ok(text) == bool(re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", text)), text
+        assert schema.name_ok(text) == bool(re.search(r"^.+$", text)), text
+        assert schema.json_mime_ok(text) == bool(re.match(r"^application/(.*\+)?json$", text)), text
