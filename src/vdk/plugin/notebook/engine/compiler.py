@@ -24,7 +24,6 @@ from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
 from vdk.plugin.notebook.engine.names import shown
-from vdk.plugin.notebook.engine.compiler_limits import refuse_too_long_chains
 from vdk.plugin.notebook.engine.ipython_available import INSTALL
 from vdk.plugin.notebook.engine.ipython_available import TO_DO
 from vdk.plugin.notebook.engine.ipython_available import ipython_installed
@@ -56,6 +55,11 @@ _SHELL_CELL = LazyPattern(r"\A\s*%%(bash|sh|script|system|sx)\b")
 _SHELL_INSTALL = LazyPattern(
     r"^.*\b(pip[\d.]*|conda|mamba|micromamba)\s+(install|uninstall|remove)\b.*$", re.MULTILINE
 )
+
+
+# compiler_limits.py is imported only for a cell this long: a shorter one cannot hold a chain it
+# refuses (a test checks the figure is the one compiler_limits checks first).
+LONG_CELL = 5_000
 
 
 class CompiledCell(Record):
@@ -98,7 +102,10 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
     syntax = ipython_syntax(source)
     needs_ipython = syntax is not None
     try:
-        refuse_too_long_chains(source)
+        if len(source) >= LONG_CELL:
+            from vdk.plugin.notebook.engine.compiler_limits import refuse_too_long_chains
+
+            refuse_too_long_chains(source)
         if syntax is not None:
             source = _transform(source, path, cell, filename, syntax.start())
             _check_magic_body(path, cell, filename)

@@ -30,9 +30,15 @@ from vdk.plugin.notebook.engine.errors import error_text
 from vdk.plugin.notebook.engine.history import History
 from vdk.plugin.notebook.engine.ipython_syntax import choose_code
 from vdk.plugin.notebook.engine.no_input import input_refused
-from vdk.plugin.notebook.engine.timeout import CellTimeout
-from vdk.plugin.notebook.engine.timeout import describe_seconds
-from vdk.plugin.notebook.engine.timeout import time_limit
+
+# timeout.py is imported only by a run with a time limit (none by default) or a failed cell: a
+# run without one gets the context time_limit gives then, and no cell can time out.
+_NO_LIMIT = contextlib.nullcontext()
+
+
+def _no_time_limit(seconds: Optional[float], cell_filename: Optional[str] = None
+                   ) -> ContextManager[None]:
+    return _NO_LIMIT
 
 
 def cell_status(
@@ -43,6 +49,8 @@ def cell_status(
     if isinstance(error, passthrough):
         # A request to stop (skip_remaining_steps), even in a raises-exception cell.
         return CellStatus.STOPPED
+    from vdk.plugin.notebook.engine.timeout import CellTimeout  # only for a cell that raised
+
     if isinstance(error, CellTimeout):
         return CellStatus.TIMED_OUT
     if isinstance(error, KeyboardInterrupt):
@@ -122,6 +130,9 @@ def _run_all(
 ) -> None:
     shell = None
     history = History(namespace)
+    time_limit = _no_time_limit
+    if cell_timeout and cell_timeout > 0:  # as timeout.time_limit decides there is a limit
+        from vdk.plugin.notebook.engine.timeout import time_limit
     for count, cell in enumerate(cells, start=1):
         for listener in listeners:
             listener.cell_started(cell, count)
@@ -172,6 +183,9 @@ def _run_all(
 def _cell_failure(
     notebook: str, cell: CompiledCell, error: BaseException, limit: Optional[float] = None
 ) -> CellFailedError:
+    from vdk.plugin.notebook.engine.timeout import CellTimeout
+    from vdk.plugin.notebook.engine.timeout import describe_seconds
+
     line = _deepest_line(error, cell)
     if isinstance(error, CellTimeout):
         return CellFailedError(
