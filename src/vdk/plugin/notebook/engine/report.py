@@ -163,20 +163,21 @@ class NotebookReport(CellListener):
         }
         return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 
-    def save(self) -> Optional[pathlib.Path]:
-        """Write the report and log where; a report that cannot be written is logged, never
-        raised, so it cannot hide the outcome of the job itself."""
+    def save(self) -> Optional[str]:
+        """Write the report and log where (returned); a report that cannot be written is logged,
+        never raised, so it cannot hide the outcome of the job itself."""
         folder, name = self._options.folder, self._notebook.name
         folder_fd = None
         try:
             text = to_json(self.executed())
             folder_fd = folder.open()
             write_in(folder_fd, name, text)
-            path = folder.path / name
+            # str(folder.path / name), without making a path object for every notebook
+            path = f"{folder.path_text}{os.sep}{name}"
             log.info("%s: executed notebook with outputs written to %s", self._notebook.label,
                      shown(path))
             if self._options.html:
-                _write_html(text, folder_fd, path.with_suffix(".html"))
+                _write_html(text, folder_fd, pathlib.Path(path).with_suffix(".html"))
             return path
         except Exception as e:  # noqa: B902 - see docstring
             log.error("%s: the executed notebook could not be written to %s: %s",
