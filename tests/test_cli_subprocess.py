@@ -147,6 +147,7 @@ def test_a_job_without_notebooks_loads_only_the_plugins_entry_point(job, db, tmp
 RARE_MODULES = ("vdk.plugin.notebook.engine.parameters", "vdk.plugin.notebook.engine.skim",
                 "vdk.plugin.notebook.engine.magic_bodies", "vdk.plugin.notebook.vdk_run.vdk_errors",
                 "vdk.plugin.notebook.engine.timeout", "vdk.plugin.notebook.engine.compiler_limits",
+                "vdk.plugin.notebook.engine.ipython_available",
                 "encodings.utf_8_sig")
 
 

@@ -24,9 +24,6 @@ from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
 from vdk.plugin.notebook.engine.names import shown
-from vdk.plugin.notebook.engine.ipython_available import INSTALL
-from vdk.plugin.notebook.engine.ipython_available import TO_DO
-from vdk.plugin.notebook.engine.ipython_available import ipython_installed
 from vdk.plugin.notebook.engine.ipython_syntax import ipython_syntax
 from vdk.plugin.notebook.engine.ipython_syntax import Automagic
 from vdk.plugin.notebook.engine.ipython_syntax import automagic_line
@@ -124,6 +121,8 @@ def _transform(source: str, path: pathlib.Path, cell: Cell, filename: str, start
     try:
         return transform(source)
     except ImportError as e:  # an optional dependency: see ipython_available.py
+        from vdk.plugin.notebook.engine.ipython_available import TO_DO
+
         raise CellFailedError(
             f"The cell uses IPython syntax (magics or !shell commands), which needs IPython, and "
             f"IPython cannot be imported ({e}).",
@@ -137,6 +136,10 @@ def _compile_ipython(
     path: pathlib.Path, cell: Cell, filename: str, source: str, transformed: bool,
     error: SyntaxError,
 ) -> CompiledCell:
+    # Only a cell that is not Python gets here: plain-Python runs do not import the module.
+    from vdk.plugin.notebook.engine.ipython_available import INSTALL
+    from vdk.plugin.notebook.engine.ipython_available import ipython_installed
+
     if not transformed and ipython_installed():  # without IPython, a syntax error is one
         plain, source = source, transform(source)
         try:
