@@ -42,6 +42,8 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
     report = _report_options(run_options, job_dir, context.name)
     arguments: Any = context.job_args.get_arguments() if context.job_args else None
     python_version = configured_python_version(job_dir)
+    # Where the previous notebook went: the next one, later in name order, goes after it.
+    start, previous = 0, ""
     for path in notebooks:
         try:
             prepared = prepare_notebook(path, arguments, python_version, run_options.secret_words)
@@ -53,8 +55,11 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
             steps.insert(0, Step(shown(path.name), STEP_TYPE, _Refused(e), path, job_dir))
             return
         runner = NotebookStep(prepared, report, run_options.cell_timeout, context.name)
-        step = Step(shown(path.name), STEP_TYPE, runner, path, job_dir)
-        steps.insert(_position(steps, step), step)
+        name = path.name
+        step = Step(shown(name), STEP_TYPE, runner, path, job_dir)
+        start = _position(steps, step, name, start if name > previous else 0)
+        steps.insert(start, step)
+        start, previous = start + 1, name
 
 
 def _report_options(
@@ -104,10 +109,16 @@ class _RefusedOption:
         raise InvalidOptionError(self.error)
 
 
-def _position(steps: list[Step], new: Step) -> int:
-    """Before the first file step of the same job that sorts after `new`, as vdk-core sorts."""
-    for index, step in enumerate(steps):
-        if (step.job_dir == new.job_dir and step.file_path is not None
-                and step.file_path.name > new.file_path.name):
+def _position(steps: list[Step], new: Step, name: str, start: int = 0) -> int:
+    """Before the first file step of the same job that sorts after `new` (file `name`), as
+    vdk-core sorts. The search begins at `start`, past a notebook of this job that sorts before
+    `new` (and the steps before it): none of those sorted after that notebook, so none sorts
+    after `new` either. Notebooks come in name order, so each is placed without going through
+    the steps before the last one placed again."""
+    job_dir = new.job_dir
+    for index in range(start, len(steps)):
+        step = steps[index]
+        if (step.job_dir == job_dir and step.file_path is not None
+                and step.file_path.name > name):
             return index
     return len(steps)
