@@ -109,3 +109,37 @@ def test_the_schema_checks_agree_with_the_regular_expressions_on_random_texts():
         assert schema.id_ok(text) == bool(re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", text)), text
         assert schema.name_ok(text) == bool(re.search(r"^.+$", text)), text
         assert schema.json_mime_ok(text) == bool(re.match(r"^application/(.*\+)?json$", text)), text
+
+
+REPORT_TEXTS = ["", "{}\n", "caf\u00e9 \U0001f600\r\n\u2028 end", "x" * 3_000_000 + "\u00e9\n",
+                "ok \ud800 lone surrogate", "\n" * 10, "a\x00b"]
+
+
+@pytest.mark.parametrize("text", REPORT_TEXTS, ids=range(len(REPORT_TEXTS)))
+def test_a_report_file_holds_what_a_utf_8_text_file_would(tmp_path, text):
+    """write_in writes the encoded text with os.write instead of a text file object: the same
+    bytes, and the same error (with no file left) for a text that cannot be encoded."""
+    import os
+
+    from vdk.plugin.notebook.engine.report import write_in
+
+    expected = tmp_path / "expected.ipynb"
+    try:
+        with open(expected, "w", encoding="utf-8") as file:
+            file.write(text)
+    except UnicodeEncodeError as e:
+        error = e
+    else:
+        error = None
+    folder_fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        if error is None:
+            write_in(folder_fd, "report.ipynb", text)
+            assert (tmp_path / "report.ipynb").read_bytes() == expected.read_bytes()
+        else:
+            with pytest.raises(UnicodeEncodeError) as caught:
+                write_in(folder_fd, "report.ipynb", text)
+            assert str(caught.value) == str(error)
+            assert not (tmp_path / "report.ipynb").exists()
+    finally:
+        os.close(folder_fd)

@@ -231,8 +231,7 @@ def write_in(folder_fd: int, name: str, text: str) -> None:
         _write_renaming(folder_fd, name, text)
         return
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", closefd=False) as file:
-            file.write(text)
+        _write_all(fd, text.encode("utf-8"))
         try:
             os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder_fd, follow_symlinks=True)
         except FileExistsError:  # written before in this run: replaced via a (whole) temporary
@@ -241,6 +240,15 @@ def write_in(folder_fd: int, name: str, text: str) -> None:
             os.replace(temporary, name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """`data` written to `fd` whole (os.write may write part of it). What a text file opened
+    with encoding utf-8 writes on Linux (newlines stay `\n`; a text that cannot be encoded
+    raises before anything is written), without building a text file object per report."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _write_renaming(folder_fd: int, name: str, text: str) -> None:
