@@ -172,8 +172,7 @@ class NotebookReport(CellListener):
             text = to_json(self.executed())
             folder_fd = folder.open()
             write_in(folder_fd, name, text)
-            # str(folder.path / name), without making a path object for every notebook
-            path = f"{folder.path_text}{os.sep}{name}"
+            path = f"{folder.path_text}{os.sep}{name}"  # str(folder.path / name), no Path made
             log.info("%s: executed notebook with outputs written to %s", self._notebook.label,
                      shown(path))
             if self._options.html:

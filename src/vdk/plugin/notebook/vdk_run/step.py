@@ -90,8 +90,7 @@ class NotebookStep:
                 notebook.label, notebook.code_cell_count,
             )
             return False
-        label = notebook.label  # made from the path at each use: made once here
-        injected = notebook.injected_cells
+        label, injected = notebook.label, notebook.injected_cells  # label: made once, not per use
         log.info(
             "%s: starting, %d of %d code cells to run%s",
             label, len(notebook.cells) - injected, notebook.code_cell_count,
