@@ -14,6 +14,7 @@ import logging
 import pathlib
 import re
 from types import CodeType
+from typing import Callable
 from typing import Optional
 
 from vdk.plugin.notebook.engine.last_expression import compile_keeping_result
@@ -57,6 +58,9 @@ _SHELL_INSTALL = LazyPattern(
 # compiler_limits.py is imported only for a cell this long: a shorter one cannot hold a chain it
 # refuses (a test checks the figure is the one compiler_limits checks first).
 LONG_CELL = 5_000
+# How a cell's text becomes code: compile_keeping_result, or the same through a cache
+# (code_cache.CodeCache.compile).
+CompileSource = Callable[[str, str, str], "tuple[CodeType, bool]"]
 
 
 class CompiledCell(Record):
@@ -84,7 +88,9 @@ def cell_filename(path: pathlib.Path, cell: Cell) -> str:
     return f"{shown(path)} [code cell {cell.number}]"
 
 
-def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
+def compile_cell(
+    path: pathlib.Path, cell: Cell, compile_source: CompileSource = compile_keeping_result
+) -> CompiledCell:
     """Compile one selected cell, or raise CellFailedError saying where and why."""
     filename = cell_filename(path, cell)
     if cell.is_sql:
@@ -106,15 +112,15 @@ def compile_cell(path: pathlib.Path, cell: Cell) -> CompiledCell:
         if syntax is not None:
             source = _transform(source, path, cell, filename, syntax.start())
             _check_magic_body(path, cell, filename)
-        code, shows_result = compile_keeping_result(source, filename, cell.source)
+        code, shows_result = compile_source(source, filename, cell.source)
     except (RecursionError, MemoryError, UnicodeError, ValueError) as e:
         raise _uncompilable(path, cell, filename, e) from None
     except SyntaxError as e:
         # Not Python: maybe IPython syntax the cheap check does not look for (`obj?`, `>>>`
         # prompts, an indented cell, automagic `ls -d /tmp`), transformed as IPython would.
-        return _compile_ipython(path, cell, filename, source, needs_ipython, e)
+        return _compile_ipython(path, cell, filename, source, needs_ipython, e, compile_source)
     return CompiledCell(cell, filename, code, needs_ipython, shows_result,
-                        _automagic(path, cell, filename, source))
+                        _automagic(path, cell, filename, source, compile_source))
 
 
 def _transform(source: str, path: pathlib.Path, cell: Cell, filename: str, start: int) -> str:
@@ -134,7 +140,7 @@ def _transform(source: str, path: pathlib.Path, cell: Cell, filename: str, start
 
 def _compile_ipython(
     path: pathlib.Path, cell: Cell, filename: str, source: str, transformed: bool,
-    error: SyntaxError,
+    error: SyntaxError, compile_source: CompileSource,
 ) -> CompiledCell:
     # Only a cell that is not Python gets here: plain-Python runs do not import the module.
     from vdk.plugin.notebook.engine.ipython_available import INSTALL
@@ -143,14 +149,14 @@ def _compile_ipython(
     if not transformed and ipython_installed():  # without IPython, a syntax error is one
         plain, source = source, transform(source)
         try:
-            code, shows_result = compile_keeping_result(source, filename, cell.source)
+            code, shows_result = compile_source(source, filename, cell.source)
         except SyntaxError as e:
             if source.rstrip("\n") != plain.rstrip("\n"):  # IPython syntax, with an error
                 error = e
         else:
             return CompiledCell(cell, filename, code, True, shows_result,
-                                _automagic(path, cell, filename, source))
-    magic = _automagic(path, cell, filename, source, error)
+                                _automagic(path, cell, filename, source, compile_source))
+    magic = _automagic(path, cell, filename, source, compile_source, error)
     if magic is not None:
         return CompiledCell(cell, filename, magic.code, True, magic.shows_result, magic)
     line = error.lineno if error.lineno and error.lineno <= len(cell.source.splitlines()) else None
@@ -166,7 +172,7 @@ def _compile_ipython(
 
 
 def _automagic(
-    path: pathlib.Path, cell: Cell, filename: str, source: str,
+    path: pathlib.Path, cell: Cell, filename: str, source: str, compile_source: CompileSource,
     error: Optional[SyntaxError] = None,
 ) -> Optional[Automagic]:
     """A single-line cell such as `pwd` or `ls -d /tmp`, compiled as the magic call too: whether
@@ -175,7 +181,7 @@ def _automagic(
     if found is None:
         return None
     name, call = found
-    code, shows_result = compile_keeping_result(call, filename, cell.source)
+    code, shows_result = compile_source(call, filename, cell.source)
     return Automagic(name, code, shows_result, error)
 
 

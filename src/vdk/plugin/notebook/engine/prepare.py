@@ -15,7 +15,9 @@ from typing import Sequence
 from vdk.plugin.notebook.engine.cells import numbered_code_cells
 from vdk.plugin.notebook.engine.cells import select_cells
 from vdk.plugin.notebook.engine.compiler import CompiledCell
+from vdk.plugin.notebook.engine.compiler import CompileSource
 from vdk.plugin.notebook.engine.compiler import compile_cell
+from vdk.plugin.notebook.engine.last_expression import compile_keeping_result
 from vdk.plugin.notebook.engine.consistency import warn_if_inconsistent
 from vdk.plugin.notebook.engine.language import check_language
 from vdk.plugin.notebook.engine.names import shown
@@ -52,15 +54,17 @@ class PreparedNotebook(Record):
 def prepare_notebook(
     path: pathlib.Path, arguments: Any = None, python_version: Optional[str] = None,
     secret_words: Sequence[str] = DEFAULT_SECRET_NAMES,
+    compile_source: CompileSource = compile_keeping_result,
 ) -> PreparedNotebook:
     """Read and check `path`, compile the cells that run and inject `arguments` (the parsed
     --arguments JSON); raise NotebookError if it cannot run. `python_version` is the one the
-    job deploys with, for a warning when the notebook was last run with another."""
+    job deploys with, for a warning when the notebook was last run with another;
+    `compile_source` compiles each cell (a code_cache.CodeCache keeps them between runs)."""
     nb = read_notebook(path, outputs=False)  # the saved outputs are dropped below
     check_language(path, nb["metadata"])
     selected = select_cells(nb)
     warn_if_inconsistent(path, nb, selected, python_version)
-    cells = [compile_cell(path, cell) for cell in selected]
+    cells = [compile_cell(path, cell, compile_source) for cell in selected]
     if arguments:  # parameters.py is imported only by a run with arguments
         from vdk.plugin.notebook.engine.parameters import inject_parameters
 

@@ -23,9 +23,11 @@ import pathlib
 import time
 from json.encoder import c_make_encoder  # type: ignore[attr-defined]
 from json.encoder import encode_basestring
+from typing import IO
 from typing import Any
 from typing import Callable
 from typing import Optional
+from typing import Union
 
 from vdk.plugin.notebook.engine.capture import OutputCapture
 from vdk.plugin.notebook.engine.cells import ONLY_TAG
@@ -222,7 +224,7 @@ def write_atomically(path: pathlib.Path, text: str) -> None:
         os.close(folder_fd)
 
 
-def write_in(folder_fd: int, name: str, text: str) -> None:
+def write_in(folder_fd: int, name: str, text: Union[str, bytes]) -> None:
     """Write `text` as file `name` of the open folder `folder_fd`, appearing only when whole."""
     try:
         fd = os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o600, dir_fd=folder_fd)
@@ -230,7 +232,7 @@ def write_in(folder_fd: int, name: str, text: str) -> None:
         _write_renaming(folder_fd, name, text)
         return
     try:
-        _write_all(fd, text.encode("utf-8"))
+        _write_all(fd, text if isinstance(text, bytes) else text.encode("utf-8"))
         try:
             os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder_fd, follow_symlinks=True)
         except FileExistsError:  # written before in this run: replaced via a (whole) temporary
@@ -244,17 +246,23 @@ def write_in(folder_fd: int, name: str, text: str) -> None:
 def _write_all(fd: int, data: bytes) -> None:
     """`data` written to `fd` whole (os.write may write part of it). What a text file opened
     with encoding utf-8 writes on Linux (newlines stay `\n`; a text that cannot be encoded
-    raises before anything is written), without building a text file object per report."""
+    raises before anything is written), without building a file object per report."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
 
 
-def _write_renaming(folder_fd: int, name: str, text: str) -> None:
+def _file(fd: int, text: Union[str, bytes]) -> IO[Any]:
+    if isinstance(text, bytes):
+        return os.fdopen(fd, "wb")
+    return os.fdopen(fd, "w", encoding="utf-8")
+
+
+def _write_renaming(folder_fd: int, name: str, text: Union[str, bytes]) -> None:
     temporary = f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=folder_fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
+        with _file(fd, text) as file:
             file.write(text)
         os.replace(temporary, name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
     except BaseException:

@@ -52,7 +52,7 @@ def _safe(name: str) -> str:
     return name if _SAFE.issuperset(name) else _UNSAFE.sub("_", name)
 
 
-def _user_id() -> str:
+def user_id() -> str:
     return str(os.geteuid()) if hasattr(os, "geteuid") else _safe(os.getlogin())
 
 
@@ -63,7 +63,7 @@ class ReportFolder:
                  started: Optional[str] = None):
         self.private = not directory  # the default per-user folder: checked strictly
         self.base = (pathlib.Path(directory).expanduser() if directory else pathlib.Path(
-            temporary_directory or tempfile.gettempdir()) / f"{REPORTS_FOLDER}-{_user_id()}"
+            temporary_directory or tempfile.gettempdir()) / f"{REPORTS_FOLDER}-{user_id()}"
         ).absolute()
         self.job = _safe(job_name) or "job"
         self.started = started or datetime.datetime.now(datetime.timezone.utc).strftime(
@@ -123,7 +123,7 @@ class ReportFolder:
         try:
             with contextlib.suppress(FileExistsError):
                 os.mkdir(self.job, 0o700, dir_fd=base_fd)
-            return self._open_owned(self.job, base_fd, self.job_folder)
+            return _open_owned(self.job, base_fd, self.job_folder)
         finally:
             os.close(base_fd)
 
@@ -131,28 +131,35 @@ class ReportFolder:
         if not self.private:
             self.base.mkdir(parents=True, exist_ok=True)
             return os.open(self.base, _DIRECTORY)
-        self.base.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(self.base, 0o700)
-        fd = self._open_owned(str(self.base), None, self.base)
-        if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
-            os.fchmod(fd, 0o700)  # ours, so tightening it is safe (an old umask made it 0755)
-        return fd
+        return open_private_folder(self.base)
 
-    def _open_owned(self, name: str, dir_fd: Optional[int], shown: pathlib.Path) -> int:
-        """Open folder `name` without following a link, and check it is this user's."""
-        try:
-            fd = os.open(name, _DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
-        except OSError as e:
-            if os.path.islink(shown):
-                raise ReportFolderError(_refusal(shown, "is a symbolic link (to "
-                                                 f"{os.readlink(shown)}), which is not followed"))
-            raise ReportFolderError(_refusal(shown, f"cannot be opened as a folder: {e.strerror}"))
-        owner = os.fstat(fd).st_uid
-        if hasattr(os, "geteuid") and owner != os.geteuid():
-            os.close(fd)
-            raise ReportFolderError(_refusal(shown, f"is owned by another user ({_user_name(owner)})"))
-        return fd
+
+def open_private_folder(folder: pathlib.Path) -> int:
+    """A descriptor of `folder` (absolute), created with mode 0700 if missing; ReportFolderError
+    if it is a link or not this user's. For any per-user folder in a shared temp folder."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
+    fd = _open_owned(str(folder), None, folder)
+    if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+        os.fchmod(fd, 0o700)  # ours, so tightening it is safe (an old umask made it 0755)
+    return fd
+
+
+def _open_owned(name: str, dir_fd: Optional[int], shown: pathlib.Path) -> int:
+    """Open folder `name` without following a link, and check it is this user's."""
+    try:
+        fd = os.open(name, _DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
+    except OSError as e:
+        if os.path.islink(shown):
+            raise ReportFolderError(_refusal(shown, "is a symbolic link (to "
+                                             f"{os.readlink(shown)}), which is not followed"))
+        raise ReportFolderError(_refusal(shown, f"cannot be opened as a folder: {e.strerror}"))
+    owner = os.fstat(fd).st_uid
+    if hasattr(os, "geteuid") and owner != os.geteuid():
+        os.close(fd)
+        raise ReportFolderError(_refusal(shown, f"is owned by another user ({_user_name(owner)})"))
+    return fd
 
 
 def _close_all(held: dict[str, int]) -> None:

@@ -14,6 +14,7 @@ from vdk.internal.builtin_plugins.run.job_context import JobContext
 from vdk.internal.builtin_plugins.run.step import Step
 
 from vdk.plugin.notebook.vdk_run import options
+from vdk.plugin.notebook.engine.code_cache import job_code_cache
 from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
@@ -42,24 +43,28 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
     report = _report_options(run_options, job_dir, context.name)
     arguments: Any = context.job_args.get_arguments() if context.job_args else None
     python_version = configured_python_version(job_dir)
-    # Where the previous notebook went: the next one, later in name order, goes after it.
-    start, previous = 0, ""
-    for path in notebooks:
-        try:
-            prepared = prepare_notebook(path, arguments, python_version, run_options.secret_words)
-        except NotebookError as e:
-            log.error("%s cannot be run.\n%s", shown(path.name), e.message())
-            # As the job's first step, it fails before any other step runs, and vdk-core reports
-            # it as any failed step (run summary, user error). Raised from initialize_job
-            # instead, it would come with vdk-core's advice to check VDK's own plugins.
-            steps.insert(0, Step(shown(path.name), STEP_TYPE, _Refused(e), path, job_dir))
-            return
-        runner = NotebookStep(prepared, report, run_options.cell_timeout, context.name)
-        name = path.name
-        step = Step(shown(name), STEP_TYPE, runner, path, job_dir)
-        start = _position(steps, step, name, start if name > previous else 0)
-        steps.insert(start, step)
-        start, previous = start + 1, name
+    codes = job_code_cache(run_options.temporary_directory, job_dir)
+    after = 0  # the notebooks come sorted by name: each goes after the one before
+    try:
+        for path in notebooks:
+            try:
+                prepared = prepare_notebook(path, arguments, python_version,
+                                            run_options.secret_words, codes.compile)
+            except NotebookError as e:
+                log.error("%s cannot be run.\n%s", shown(path.name), e.message())
+                # As the job's first step, it fails before any other step runs, and vdk-core
+                # reports it as any failed step (run summary, user error). Raised from
+                # initialize_job instead, it would come with vdk-core's advice to check VDK's own
+                # plugins.
+                steps.insert(0, Step(shown(path.name), STEP_TYPE, _Refused(e), path, job_dir))
+                return
+            runner = NotebookStep(prepared, report, run_options.cell_timeout, context.name)
+            step = Step(shown(path.name), STEP_TYPE, runner, path, job_dir)
+            after = _position(steps, step, after)
+            steps.insert(after, step)
+            after += 1
+    finally:
+        codes.save()  # the cells compiled so far, even when a later notebook is refused
 
 
 def _report_options(
@@ -109,16 +114,14 @@ class _RefusedOption:
         raise InvalidOptionError(self.error)
 
 
-def _position(steps: list[Step], new: Step, name: str, start: int = 0) -> int:
-    """Before the first file step of the same job that sorts after `new` (file `name`), as
-    vdk-core sorts. The search begins at `start`, past a notebook of this job that sorts before
-    `new` (and the steps before it): none of those sorted after that notebook, so none sorts
-    after `new` either. Notebooks come in name order, so each is placed without going through
-    the steps before the last one placed again."""
-    job_dir = new.job_dir
+def _position(steps: list[Step], new: Step, start: int = 0) -> int:
+    """Before the first file step of the same job that sorts after `new`, as vdk-core sorts;
+    looked for from `start`, where the notebook sorted before `new` went (none of the steps
+    before it sorts after `new`)."""
+    name, job_dir = new.file_path.name, new.job_dir
     for index in range(start, len(steps)):
         step = steps[index]
-        if (step.job_dir == job_dir and step.file_path is not None
-                and step.file_path.name > name):
+        if (step.file_path is not None and step.file_path.name > name
+                and step.job_dir == job_dir):
             return index
     return len(steps)
