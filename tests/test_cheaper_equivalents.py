@@ -143,3 +143,21 @@ def test_a_report_file_holds_what_a_utf_8_text_file_would(tmp_path, text):
             assert not (tmp_path / "report.ipynb").exists()
     finally:
         os.close(folder_fd)
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, (1 << 20) - 1, 1 << 20, 3 * (1 << 20) + 7])
+def test_a_notebook_file_is_read_as_a_buffered_file_reads_it(size, tmp_path):
+    from vdk.plugin.notebook.engine.reader import read_file
+
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(bytes(index % 251 for index in range(size)))
+    with open(path, "rb") as file:
+        assert read_file(path) == file.read()
+
+
+def test_a_regular_file_that_reports_no_size_is_read_whole():
+    from vdk.plugin.notebook.engine.reader import read_file
+
+    with open("/proc/self/mounts", "rb") as file:  # a regular file whose st_size is 0
+        expected = file.read()
+    assert expected and read_file("/proc/self/mounts") == expected

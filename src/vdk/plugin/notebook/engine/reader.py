@@ -29,6 +29,7 @@ NBFORMAT_INSTALL = 'pip install "vdk-jupyter[nbformat]"'
 # below it, skim.py is not even imported: what there is to save is small.
 SKIM_MIN_BYTES = 1_000_000
 _BOM = b"\xef\xbb\xbf"
+_CHUNK = 1 << 20
 
 _RESTORE = (
     "Open the file in Jupyter and save it again, or restore it from version control. "
@@ -127,10 +128,15 @@ def read_file(path: pathlib.Path) -> bytes:
     job, nor a device fill its memory."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):
             raise OSError(errno.EINVAL, "it is not a regular file")
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            return file.read()
+        # Read with os.read, in as many reads as it takes: a buffered file object costs more
+        # to set up than reading a small notebook does.
+        parts = [os.read(fd, found.st_size or _CHUNK)]  # size 0: maybe not known
+        while parts[-1]:
+            parts.append(os.read(fd, _CHUNK))
+        return parts[0] if len(parts) == 2 else b"".join(parts)
     finally:
         os.close(fd)
 
