@@ -140,3 +140,15 @@ def test_nothing_is_written_under_dont_write_bytecode(job, run_job, db, tmp_path
     events_job(job, record("ran"))
     assert run_job(job).exit_code == 0
     assert not cache_folder(tmp_path).exists() or list(cache_folder(tmp_path).iterdir()) == []
+
+
+def test_code_kept_without_optimisation_is_not_run_under_python_O(job, db, tmp_path, monkeypatch):
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    monkeypatch.delenv("PYTHONOPTIMIZE", raising=False)
+    events_job(job, "assert False, 'asserts are on'", record("ran"))
+    result, output, _ = run_vdk(job, db, tmp_path)
+    assert result.returncode != 0 and "AssertionError: asserts are on" in output
+    monkeypatch.setenv("PYTHONOPTIMIZE", "1")  # python -O: asserts are not compiled in
+    result, output, _ = run_vdk(job, db, tmp_path)
+    assert result.returncode == 0, output
+    assert db.events() == ["ran"]

@@ -9,13 +9,13 @@ whose text or place changed misses and is compiled again, and only the cells of 
 kept, so the file does not grow.
 
 What it must never do is run stale or foreign code. So the file records the Python version's
-bytecode magic number and the size and modification time of the modules that decide how a cell
-is compiled; a mismatch, or anything unreadable, counts as no file. marshal data can hold any code,
-so the folder is a per-user one under VDK's temporary write directory, created 0700 and checked as
-the report folder is (report_folder.open_private_folder); a folder that fails the check is not
-used. As with `.pyc` files, `python -B` or PYTHONDONTWRITEBYTECODE stops writing, and a cell whose
-compiling warns (a SyntaxWarning, say) is not kept, so the warning shows on every run. A cache that
-cannot be read or written costs a compile and nothing else: it never fails a job.
+bytecode magic number, the -O level and the size and modification time of the modules that decide
+how a cell is compiled; a mismatch, or anything unreadable, counts as no file. marshal data can
+hold any code, so the folder is a per-user one under VDK's temporary write directory, created 0700
+and checked as the report folder is (report_folder.open_private_folder); a folder that fails the
+check is not used. As with `.pyc` files, `python -B` or PYTHONDONTWRITEBYTECODE stops writing, and
+a cell whose compiling warns (a SyntaxWarning, say) is not kept, so the warning shows on every run.
+A cache that cannot be read or written costs a compile and nothing else: it never fails a job.
 """
 from __future__ import annotations
 
@@ -48,7 +48,9 @@ Key = tuple[str, str, str]  # what compile_keeping_result is given: source, file
 def _stamp() -> tuple:
     """What the cached code depends on besides its key."""
     stats = [os.stat(module) for module in (last_expression.__file__, runner.__file__)]
-    return (_FORMAT, MAGIC_NUMBER) + tuple((found.st_size, found.st_mtime_ns) for found in stats)
+    # -O drops asserts from what compile() makes, as Python keeps .opt-1.pyc files apart.
+    return (_FORMAT, MAGIC_NUMBER, sys.flags.optimize) + tuple(
+        (found.st_size, found.st_mtime_ns) for found in stats)
 
 
 def job_code_cache(temporary_directory: Optional[str], job_dir: pathlib.Path) -> "CodeCache":
