@@ -150,6 +150,83 @@ def test_a_subclass_of_a_built_in_type_still_has_its_repr_methods_looked_up():
     assert data == {"text/html": "<table></table>", "text/plain": "[1]"}
 
 
+# The schema's patterns: the empty string, line breaks anywhere (a trailing one is where `$` also
+# matches), other line separators `.` does match, lengths 64 and 65, non-ASCII letters and digits.
+SCHEMA_TEXTS = [
+    "", "\n", "\n\n", "a", "a\n", "a\n\n", "\na", "a\nb", "a\r", "a\rb", "a\u2028b", " ", "\t",
+    "-", "_", "a" * 63, "a" * 64, "a" * 65, "a" * 64 + "\n", "\u00e9", "caf\u00e9", "\u0661",
+    "\uff11", "\U0001f600", "x y", "a.b", "cell-1_A9", "a\x00", "application/json",
+    "application/json\n", "application/json\n\n", "application/json ", " application/json",
+    "Application/json", "application/JSON", "application/jsonx", "application/xjson",
+    "application/+json", "application/vnd.api+json", "application/vnd+api+json",
+    "application/a b+json", "application/a\n+json", "application/a+json\n", "application/a+\njson",
+    "application/\u00e9+json", "application/a+json+", "application/json+json", "application/",
+    "application/son", "applicationjson", "text/plain", "image/png", "application/+json\n",
+    "application/x-ipynb+json", "application/a\r+json", "application/vnd.jupyter.widget-view+json",
+]
+
+
+@pytest.mark.parametrize("text", SCHEMA_TEXTS, ids=range(len(SCHEMA_TEXTS)))
+def test_the_schema_checks_give_what_the_schemas_regular_expressions_give(text):
+    import re
+
+    from vdk.plugin.notebook.engine import schema
+
+    assert schema.id_ok(text) == bool(re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", text))
+    assert schema.name_ok(text) == bool(re.search(r"^.+$", text))
+    assert schema.json_mime_ok(text) == bool(re.match(r"^application/(.*\+)?json$", text))
+
+
+def test_the_schema_checks_agree_with_the_regular_expressions_on_random_texts():
+    """Texts made of the characters the patterns care about, in every mix."""
+    import random
+    import re
+
+    from vdk.plugin.notebook.engine import schema
+
+    pieces = ["application/", "json", "+", "\n", "a", "Z", "9", "_", "-", ".", " ", "\u00e9", "/"]
+    rng = random.Random(11)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(6)))
+        assert schema.id_ok(text) == bool(re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", text)), text
+        assert schema.name_ok(text) == bool(re.search(r"^.+$", text)), text
+        assert schema.json_mime_ok(text) == bool(re.match(r"^application/(.*\+)?json$", text)), text
+
+
+REPORT_TEXTS = ["", "{}\n", "caf\u00e9 \U0001f600\r\n\u2028 end", "x" * 3_000_000 + "\u00e9\n",
+                "ok \ud800 lone surrogate", "\n" * 10, "a\x00b"]
+
+
+@pytest.mark.parametrize("text", REPORT_TEXTS, ids=range(len(REPORT_TEXTS)))
+def test_a_report_file_holds_what_a_utf_8_text_file_would(tmp_path, text):
+    """write_in writes the encoded text with os.write instead of a text file object: the same
+    bytes, and the same error (with no file left) for a text that cannot be encoded."""
+    import os
+
+    from vdk.plugin.notebook.engine.report import write_in
+
+    expected = tmp_path / "expected.ipynb"
+    try:
+        with open(expected, "w", encoding="utf-8") as file:
+            file.write(text)
+    except UnicodeEncodeError as e:
+        error = e
+    else:
+        error = None
+    folder_fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        if error is None:
+            write_in(folder_fd, "report.ipynb", text)
+            assert (tmp_path / "report.ipynb").read_bytes() == expected.read_bytes()
+        else:
+            with pytest.raises(UnicodeEncodeError) as caught:
+                write_in(folder_fd, "report.ipynb", text)
+            assert str(caught.value) == str(error)
+            assert not (tmp_path / "report.ipynb").exists()
+    finally:
+        os.close(folder_fd)
+
+
 @pytest.mark.parametrize("size", [0, 1, 4096, (1 << 20) - 1, 1 << 20, 3 * (1 << 20) + 7])
 def test_a_notebook_file_is_read_as_a_buffered_file_reads_it(size, tmp_path):
     from vdk.plugin.notebook.engine.reader import read_file

@@ -312,26 +312,16 @@ def test_a_write_interrupted_midway_leaves_the_previous_file_whole(tmp_path, mon
 
     target = tmp_path / "run" / "nb.ipynb"
     report.write_atomically(target, json.dumps({"version": "old"}))
-    real_fdopen = os.fdopen
+    real_write = os.write
 
-    class Interrupting:
-        def __init__(self, file):
-            self.file = file
+    def interrupting(fd, data):  # half the report written, then Ctrl-C
+        real_write(fd, bytes(data[: len(data) // 2]))
+        raise KeyboardInterrupt
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.file.close()
-
-        def write(self, text):
-            self.file.write(text[: len(text) // 2])
-            self.file.flush()
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(report.os, "fdopen", lambda *a, **k: Interrupting(real_fdopen(*a, **k)))
+    monkeypatch.setattr(report.os, "write", interrupting)
     with pytest.raises(KeyboardInterrupt):
         report.write_atomically(target, json.dumps({"version": "new", "padding": "x" * 10000}))
+    monkeypatch.undo()
     assert json.loads(target.read_text()) == {"version": "old"}
     assert [p.name for p in target.parent.iterdir()] == ["nb.ipynb"]
 

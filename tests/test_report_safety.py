@@ -92,6 +92,46 @@ def test_two_runs_starting_in_the_same_microsecond_get_folders_of_their_own(tmp_
     assert (second.path / "nb.ipynb").read_text() == "second run"
 
 
+def _write(folder, name: str, text: str) -> None:
+    from vdk.plugin.notebook.engine.report import write_in
+
+    fd = folder.open()
+    try:
+        write_in(fd, name, text)
+    finally:
+        os.close(fd)
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("swapped", ["after the check at job start", "after the first report"])
+def test_a_link_swapped_in_for_the_job_folder_during_the_run_does_not_redirect_reports(
+        tmp_path, swapped):
+    """The run's folder is reached through the descriptors checked once (report_folder.py): a
+    link put in place of the job folder later leads nothing elsewhere; reports stay in the
+    folder the run checked and created, and the descriptors are closed when the run lets go."""
+    from vdk.plugin.notebook.engine.report_folder import ReportFolder
+
+    before = _open_descriptors()
+    folder = ReportFolder(str(tmp_path / "reports"), None, "my-job")
+    folder.check()
+    if swapped == "after the first report":
+        _write(folder, "a.ipynb", "first")
+    job_folder, elsewhere = tmp_path / "reports" / "my-job", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    job_folder.rename(tmp_path / "moved")
+    job_folder.symlink_to(elsewhere)
+    _write(folder, "b.ipynb", "second")
+    assert list(elsewhere.iterdir()) == []
+    (run,) = (tmp_path / "moved").iterdir()
+    assert run.name == folder.path.name and oct(run.stat().st_mode & 0o777) == "0o700"
+    assert (run / "b.ipynb").read_text() == "second"
+    del folder
+    assert _open_descriptors() == before
+
+
 def test_a_run_killed_while_writing_a_report_leaves_no_file_behind(tmp_path):
     """The writing process is killed by the kernel midway (SIGXFSZ: past its file size limit)."""
     folder = tmp_path / "run"

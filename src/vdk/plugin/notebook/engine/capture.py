@@ -23,8 +23,6 @@ from typing import Any
 from typing import Callable
 from typing import Optional
 
-from vdk.plugin.notebook.engine.ipython_available import TO_DO
-from vdk.plugin.notebook.engine.ipython_available import ipython_installed
 from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
 from vdk.plugin.notebook.engine.process_state import swapped_streams
 
@@ -39,6 +37,8 @@ def display(*objs: Any, **kwargs: Any) -> Any:
     try:
         from IPython.display import display as ipython_display
     except ImportError as e:  # an optional dependency: see ipython_available.py
+        from vdk.plugin.notebook.engine.ipython_available import TO_DO
+
         raise ModuleNotFoundError(
             f"display() is IPython's, and IPython cannot be imported ({e}). {TO_DO}",
             name="IPython",
@@ -289,8 +289,12 @@ class OutputCapture:
     def wants_shell(self, cell: Any) -> bool:
         # Without IPython, values are shown through their _repr_*_ methods (format_value).
         source = cell.cell.source
-        return ("display" in source or "IPython" in source) and bool(
-            _USES_DISPLAY.search(source)) and ipython_installed()
+        if not (("display" in source or "IPython" in source) and _USES_DISPLAY.search(source)):
+            return False
+        # Only for a cell that displays: plain-Python runs do not import the module.
+        from vdk.plugin.notebook.engine.ipython_available import ipython_installed
+
+        return ipython_installed()
 
     def capturing(self, cell: Any, count: int, shell: Any) -> _Running:
         return _Running(self, cell, count, shell)

@@ -25,10 +25,6 @@ from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
 from vdk.plugin.notebook.engine.names import shown
-from vdk.plugin.notebook.engine.compiler_limits import refuse_too_long_chains
-from vdk.plugin.notebook.engine.ipython_available import INSTALL
-from vdk.plugin.notebook.engine.ipython_available import TO_DO
-from vdk.plugin.notebook.engine.ipython_available import ipython_installed
 from vdk.plugin.notebook.engine.ipython_syntax import ipython_syntax
 from vdk.plugin.notebook.engine.ipython_syntax import Automagic
 from vdk.plugin.notebook.engine.ipython_syntax import automagic_line
@@ -59,6 +55,9 @@ _SHELL_INSTALL = LazyPattern(
 )
 
 
+# compiler_limits.py is imported only for a cell this long: a shorter one cannot hold a chain it
+# refuses (a test checks the figure is the one compiler_limits checks first).
+LONG_CELL = 5_000
 # How a cell's text becomes code: compile_keeping_result, or the same through a cache
 # (code_cache.CodeCache.compile).
 CompileSource = Callable[[str, str, str], "tuple[CodeType, bool]"]
@@ -106,7 +105,10 @@ def compile_cell(
     syntax = ipython_syntax(source)
     needs_ipython = syntax is not None
     try:
-        refuse_too_long_chains(source)
+        if len(source) >= LONG_CELL:
+            from vdk.plugin.notebook.engine.compiler_limits import refuse_too_long_chains
+
+            refuse_too_long_chains(source)
         if syntax is not None:
             source = _transform(source, path, cell, filename, syntax.start())
             _check_magic_body(path, cell, filename)
@@ -125,6 +127,8 @@ def _transform(source: str, path: pathlib.Path, cell: Cell, filename: str, start
     try:
         return transform(source)
     except ImportError as e:  # an optional dependency: see ipython_available.py
+        from vdk.plugin.notebook.engine.ipython_available import TO_DO
+
         raise CellFailedError(
             f"The cell uses IPython syntax (magics or !shell commands), which needs IPython, and "
             f"IPython cannot be imported ({e}).",
@@ -138,6 +142,10 @@ def _compile_ipython(
     path: pathlib.Path, cell: Cell, filename: str, source: str, transformed: bool,
     error: SyntaxError, compile_source: CompileSource,
 ) -> CompiledCell:
+    # Only a cell that is not Python gets here: plain-Python runs do not import the module.
+    from vdk.plugin.notebook.engine.ipython_available import INSTALL
+    from vdk.plugin.notebook.engine.ipython_available import ipython_installed
+
     if not transformed and ipython_installed():  # without IPython, a syntax error is one
         plain, source = source, transform(source)
         try:

@@ -13,7 +13,7 @@ import tokenize
 
 # Python 3.11 gives up at about 3,000 chained binary operators; below that, every version compiles.
 MAX_CHAIN = 2_500
-_LONG_CELL = 2 * MAX_CHAIN  # characters: each term takes at least an operator and an operand
+LONG_CELL = 2 * MAX_CHAIN  # characters: each term takes at least an operator and an operand
 _BINARY = frozenset("+ - * / // % @ ** << >> & | ^".split())
 _RESET = frozenset(", ; : = ( ) [ ] { }".split())
 
@@ -21,7 +21,7 @@ _RESET = frozenset(", ; : = ( ) [ ] { }".split())
 def refuse_too_long_chains(source: str) -> None:
     """Raise RecursionError if `source` chains more binary operators in a row than every
     supported Python can compile."""
-    if len(source) < _LONG_CELL:
+    if len(source) < LONG_CELL:
         return
     chain = 0
     try:

@@ -30,9 +30,15 @@ from vdk.plugin.notebook.engine.errors import error_text
 from vdk.plugin.notebook.engine.history import History
 from vdk.plugin.notebook.engine.ipython_syntax import choose_code
 from vdk.plugin.notebook.engine.no_input import input_refused
-from vdk.plugin.notebook.engine.timeout import CellTimeout
-from vdk.plugin.notebook.engine.timeout import describe_seconds
-from vdk.plugin.notebook.engine.timeout import time_limit
+
+# timeout.py is imported only by a run with a time limit (none by default) or a failed cell: a
+# run without one gets the context time_limit gives then, and no cell can time out.
+_NO_LIMIT = contextlib.nullcontext()
+
+
+def _no_time_limit(seconds: Optional[float], cell_filename: Optional[str] = None
+                   ) -> ContextManager[None]:
+    return _NO_LIMIT
 
 
 def cell_status(
@@ -43,6 +49,8 @@ def cell_status(
     if isinstance(error, passthrough):
         # A request to stop (skip_remaining_steps), even in a raises-exception cell.
         return CellStatus.STOPPED
+    from vdk.plugin.notebook.engine.timeout import CellTimeout  # only for a cell that raised
+
     if isinstance(error, CellTimeout):
         return CellStatus.TIMED_OUT
     if isinstance(error, KeyboardInterrupt):
@@ -50,9 +58,6 @@ def cell_status(
     if cell.cell.may_raise and isinstance(error, Exception):
         return CellStatus.EXPECTED_ERROR
     return CellStatus.FAILED
-
-
-_NOTHING = contextlib.nullcontext()
 
 
 class CellIO:
@@ -64,7 +69,7 @@ class CellIO:
         return False
 
     def capturing(self, cell: CompiledCell, count: int, shell: Any) -> ContextManager[None]:
-        return _NOTHING  # reusable: not a new object for every cell
+        return _NO_LIMIT  # a reusable nullcontext: not a new object for every cell
 
     def show(self, value: Any) -> None:
         pass
@@ -125,8 +130,11 @@ def _run_all(
 ) -> None:
     shell = None
     history = History(namespace)
-    timed = not (not cell_timeout or cell_timeout <= 0)  # as time_limit() decides
-    no_limit = time_limit(None)
+    timed = not (not cell_timeout or cell_timeout <= 0)  # as timeout.time_limit decides
+    time_limit = _no_time_limit
+    if timed:
+        from vdk.plugin.notebook.engine.timeout import time_limit
+    no_limit = _NO_LIMIT
     ok = CellStatus.OK
     new_result = tuple.__new__  # CellResult(...) without Record.__new__'s checks: five fields
     perf_counter = time.perf_counter
@@ -186,6 +194,9 @@ def _run_all(
 def _cell_failure(
     notebook: str, cell: CompiledCell, error: BaseException, limit: Optional[float] = None
 ) -> CellFailedError:
+    from vdk.plugin.notebook.engine.timeout import CellTimeout
+    from vdk.plugin.notebook.engine.timeout import describe_seconds
+
     line = _deepest_line(error, cell)
     if isinstance(error, CellTimeout):
         return CellFailedError(

@@ -180,20 +180,20 @@ class NotebookReport(CellListener):
         }
         return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 
-    def save(self) -> Optional[pathlib.Path]:
-        """Write the report and log where; a report that cannot be written is logged, never
-        raised, so it cannot hide the outcome of the job itself."""
+    def save(self) -> Optional[str]:
+        """Write the report and log where (returned); a report that cannot be written is logged,
+        never raised, so it cannot hide the outcome of the job itself."""
         folder, name = self._options.folder, self._notebook.name
         folder_fd = None
         try:
             text = to_json(self.executed())
             folder_fd = folder.open()
             write_in(folder_fd, name, text)
-            path = folder.path / name
+            path = f"{folder.path_text}{os.sep}{name}"  # str(folder.path / name), no Path made
             log.info("%s: executed notebook with outputs written to %s", self._notebook.label,
                      shown(path))
             if self._options.html:
-                _write_html(text, folder_fd, path.with_suffix(".html"))
+                _write_html(text, folder_fd, pathlib.Path(path).with_suffix(".html"))
             return path
         except Exception as e:  # noqa: B902 - see docstring
             log.error("%s: the executed notebook could not be written to %s: %s",
@@ -247,8 +247,7 @@ def write_in(folder_fd: int, name: str, text: Union[str, bytes]) -> None:
         _write_renaming(folder_fd, name, text)
         return
     try:
-        with _file(fd, text, closefd=False) as file:
-            file.write(text)
+        _write_all(fd, text if isinstance(text, bytes) else text.encode("utf-8"))
         try:
             os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder_fd, follow_symlinks=True)
         except FileExistsError:  # written before in this run: replaced via a (whole) temporary
@@ -259,10 +258,19 @@ def write_in(folder_fd: int, name: str, text: Union[str, bytes]) -> None:
         os.close(fd)
 
 
-def _file(fd: int, text: Union[str, bytes], closefd: bool = True) -> IO[Any]:
+def _write_all(fd: int, data: bytes) -> None:
+    """`data` written to `fd` whole (os.write may write part of it). What a text file opened
+    with encoding utf-8 writes on Linux (newlines stay `\n`; a text that cannot be encoded
+    raises before anything is written), without building a file object per report."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _file(fd: int, text: Union[str, bytes]) -> IO[Any]:
     if isinstance(text, bytes):
-        return os.fdopen(fd, "wb", closefd=closefd)
-    return os.fdopen(fd, "w", encoding="utf-8", closefd=closefd)
+        return os.fdopen(fd, "wb")
+    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 def _write_renaming(folder_fd: int, name: str, text: Union[str, bytes]) -> None:

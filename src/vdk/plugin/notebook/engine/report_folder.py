@@ -10,6 +10,16 @@ folder must be this user's too, and each run gets a folder of its own, created e
 runs starting in the same microsecond get `<time>` and `<time>-2`, never the same folder.
 Everything below the base is reached through open folder descriptors (openat), so a link swapped
 in after the check is not followed either.
+
+The chain is walked and checked once per run, not once per notebook: the job folder's descriptor,
+checked at job start, is kept until the run's folder is made in it, and the run folder's
+descriptor, opened through that chain, is kept for every later report of the run. A descriptor
+is the folder itself, not its name: whatever happens to the names above it later (a link or
+another user's folder put in place of the base or the job folder, a rename), writes through it
+still land in the folder this run created exclusively, mode 0700, inside a folder checked to be
+this user's, which is what walking the chain again would have made sure of, at the cost of
+eight system calls, three exceptions and several path objects per notebook. The descriptors are
+closed when the ReportFolder is released (or at exit).
 """
 from __future__ import annotations
 
@@ -19,6 +29,7 @@ import os
 import pathlib
 import stat
 import tempfile
+import weakref
 from typing import Optional
 
 from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
@@ -58,7 +69,12 @@ class ReportFolder:
         self.started = started or datetime.datetime.now(datetime.timezone.utc).strftime(
             "%Y%m%dT%H%M%S.%fZ")
         self.path: Optional[pathlib.Path] = None  # this run's folder, once created
+        self.path_text = ""  # str(self.path), for messages, once created
         self._name: Optional[str] = None
+        # The checked job folder (from check() until the run folder is made) and the run folder,
+        # kept open: see the module's docstring.
+        self._held: dict[str, int] = {}
+        weakref.finalize(self, _close_all, self._held)
 
     @property
     def job_folder(self) -> pathlib.Path:
@@ -66,20 +82,31 @@ class ReportFolder:
 
     def check(self) -> None:
         """Create and check the base and job folders now (at job start), so a folder someone
-        else owns is reported before any step runs; ReportFolderError if unsafe."""
-        os.close(self._open_job_folder())
+        else owns is reported before any step runs; ReportFolderError if unsafe. The job
+        folder's descriptor is kept for open()."""
+        job_fd = self._open_job_folder()
+        _close_all(self._held)
+        self._held["job"] = job_fd
 
     def open(self) -> int:
         """A new descriptor of this run's folder (the caller closes it), the folder created
-        exclusively on the first call; reopened each time through the checked chain."""
-        job_fd = self._open_job_folder()
-        try:
-            if self._name is None:
-                self._name = self._make_run_folder(job_fd)
-                self.path = self.job_folder / self._name
-            return os.open(self._name, _DIRECTORY | _NOFOLLOW, dir_fd=job_fd)
-        finally:
-            os.close(job_fd)
+        exclusively on the first call, in the job folder check() kept or else opened now through
+        the checked chain; later calls duplicate the descriptor of that first opening."""
+        run_fd = self._held.get("run")
+        if run_fd is None:
+            job_fd = self._held.pop("job", None)
+            if job_fd is None:
+                job_fd = self._open_job_folder()
+            try:
+                if self._name is None:
+                    self._name = self._make_run_folder(job_fd)
+                    self.path = self.job_folder / self._name
+                    self.path_text = str(self.path)
+                run_fd = os.open(self._name, _DIRECTORY | _NOFOLLOW, dir_fd=job_fd)
+            finally:
+                os.close(job_fd)
+            self._held["run"] = run_fd
+        return os.dup(run_fd)
 
     def _make_run_folder(self, job_fd: int) -> str:
         for attempt in range(1, 1000):
@@ -133,6 +160,11 @@ def _open_owned(name: str, dir_fd: Optional[int], shown: pathlib.Path) -> int:
         os.close(fd)
         raise ReportFolderError(_refusal(shown, f"is owned by another user ({_user_name(owner)})"))
     return fd
+
+
+def _close_all(held: dict[str, int]) -> None:
+    while held:
+        os.close(held.popitem()[1])
 
 
 def _refusal(folder: pathlib.Path, why: str) -> str:

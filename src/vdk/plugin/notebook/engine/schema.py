@@ -8,12 +8,13 @@ tests compare the two on a catalogue of broken notebooks.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
-_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")  # fullmatch: `$` would let a trailing newline in
-_NAME = re.compile(r"^.+$")  # the schema's pattern, searched as jsonschema does
-_JSON_MIME = re.compile(r"^application/(.*\+)?json$")
+# The schema's three patterns are checked with string operations that give the same answers
+# (tests/test_cheaper_equivalents.py compares them with the regular expressions on many inputs):
+# compiling the expressions cost more than the rest of this module's import, at every run.
+_ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+_JSON_MIME_START = "application/"
 _CELL_KEYS = {
     "code": ({"cell_type", "metadata", "source", "outputs", "execution_count"}, {"id"}),
     "markdown": ({"cell_type", "metadata", "source"}, {"id", "attachments"}),
@@ -78,6 +79,31 @@ def _language_info_ok(info: Any) -> bool:
     )
 
 
+def id_ok(cell_id: str) -> bool:
+    """`re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", cell_id)`: fullmatch, since `$` would let a
+    trailing newline in."""
+    return 0 < len(cell_id) <= 64 and _ID_CHARACTERS.issuperset(cell_id)
+
+
+def name_ok(name: str) -> bool:
+    """`re.search(r"^.+$", name)`, as jsonschema applies the schema's pattern: at least one
+    character and no line break, except one at the very end (where `$` also matches)."""
+    if name.endswith("\n"):
+        name = name[:-1]
+    return bool(name) and "\n" not in name
+
+
+def json_mime_ok(key: str) -> bool:
+    """`re.match(r"^application/(.*\\+)?json$", key)`: `application/json` or
+    `application/<anything without a line break>+json`, maybe with one trailing newline."""
+    if key.endswith("\n"):
+        key = key[:-1]
+    if not (key.startswith(_JSON_MIME_START) and key.endswith("json")):
+        return False
+    middle = key[len(_JSON_MIME_START):-4]
+    return not middle or (middle.endswith("+") and "\n" not in middle)
+
+
 def _types_ok(node: dict, typed_keys: tuple) -> bool:
     """Each key, when present, holds a value of its type (present but None is wrong)."""
     return all(key not in node or isinstance(node[key], kind) for key, kind in typed_keys)
@@ -98,7 +124,7 @@ def _cell_ok(cell: Any, has_ids: bool) -> bool:
 def _code_cell_ok(cell: dict, has_ids: bool) -> bool:
     """_any_cell_ok for a code cell with the keys it must have, in fewer steps: a notebook has
     hundreds, mostly with metadata that is empty or only tags."""
-    if has_ids and not (isinstance(cell["id"], str) and _ID.fullmatch(cell["id"])):
+    if has_ids and not (isinstance(cell["id"], str) and id_ok(cell["id"])):
         return False
     source = cell["source"]
     if not (isinstance(source, str) or _multiline_ok(source)):
@@ -125,7 +151,7 @@ def _any_cell_ok(cell: dict, has_ids: bool) -> bool:
         return False
     if has_ids != ("id" in cell):  # required from 4.5 on, unknown before
         return False
-    if has_ids and not (isinstance(cell["id"], str) and _ID.fullmatch(cell["id"])):
+    if has_ids and not (isinstance(cell["id"], str) and id_ok(cell["id"])):
         return False
     if not _multiline_ok(cell["source"]) or not _cell_metadata_ok(cell):
         return False
@@ -144,7 +170,7 @@ def _cell_metadata_ok(cell: dict) -> bool:
         return False
     if "tags" in meta and not _tags_ok(meta):
         return False
-    if "name" in meta and not _NAME.search(meta["name"]):
+    if "name" in meta and not name_ok(meta["name"]):
         return False
     kind = cell["cell_type"]
     if kind == "raw":
@@ -200,7 +226,7 @@ def _output_ok(output: Any) -> bool:
 
 def _mimebundle_ok(bundle: Any) -> bool:
     return isinstance(bundle, dict) and all(
-        _JSON_MIME.match(key) or _multiline_ok(value) for key, value in bundle.items()
+        json_mime_ok(key) or _multiline_ok(value) for key, value in bundle.items()
     )
 
 

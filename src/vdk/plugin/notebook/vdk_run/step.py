@@ -40,9 +40,9 @@ class _ProgressLog(CellListener):
     # (finding it walks the stack; the record and the line are the same).
     _caller: Optional[tuple] = None
 
-    def __init__(self, notebook: PreparedNotebook):
+    def __init__(self, notebook: PreparedNotebook, label: str):
         self._notebook = notebook
-        self._label = notebook.label
+        self._label = label
         self._total = len(notebook.cells)
 
     def cell_started(self, cell: CompiledCell, count: int) -> None:
@@ -59,7 +59,7 @@ class _ProgressLog(CellListener):
         if result.status is CellStatus.EXPECTED_ERROR:
             log.warning(
                 "%s: %s raised %s: %s (expected: the cell is tagged raises-exception)",
-                self._notebook.label, result.cell.cell.label, type(result.error).__name__,
+                self._label, result.cell.cell.label, type(result.error).__name__,
                 error_text(result.error),
             )
 
@@ -90,14 +90,14 @@ class NotebookStep:
                 notebook.label, notebook.code_cell_count,
             )
             return False
-        injected = notebook.injected_cells
+        label, injected = notebook.label, notebook.injected_cells  # label: made once, not per use
         log.info(
             "%s: starting, %d of %d code cells to run%s",
-            notebook.label, len(notebook.cells) - injected, notebook.code_cell_count,
+            label, len(notebook.cells) - injected, notebook.code_cell_count,
             ", plus the injected-parameters cell" if injected else "",
         )
         module = _main_module(job_input)
-        listeners: list[CellListener] = [_ProgressLog(notebook), *self.extra_listeners]
+        listeners: list[CellListener] = [_ProgressLog(notebook, label), *self.extra_listeners]
         report = None
         if self.report is not None:
             report = NotebookReport(notebook, self.report, self.job_name)
@@ -109,7 +109,7 @@ class NotebookStep:
                 str(notebook.path.parent.absolute())
             ), sigterm_as_interrupt():
                 summary = run_cells(
-                    notebook.label,
+                    label,
                     notebook.cells,
                     module.__dict__,
                     run_sql=lambda sql: _run_sql(job_input, sql),
@@ -121,11 +121,11 @@ class NotebookStep:
         except SkipRemainingStepsException:
             log.info(
                 "%s: skip_remaining_steps() called; the remaining cells and steps are skipped.",
-                notebook.label,
+                label,
             )
             raise
         except NotebookError as e:
-            log.error("%s: failed.\n%s", notebook.label, e.message())
+            log.error("%s: failed.\n%s", label, e.message())
             from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError  # only on failure
 
             raise NotebookStepError(e) from None
@@ -136,7 +136,7 @@ class NotebookStep:
         finally:
             if report is not None:
                 report.save()
-        log.info("%s: finished, %d cells in %.3f s", notebook.label, summary.cells_run, summary.seconds)
+        log.info("%s: finished, %d cells in %.3f s", label, summary.cells_run, summary.seconds)
         return True
 
 
