@@ -245,11 +245,7 @@ class _Running(swapped_streams):
                 _flush_figures(self)
         finally:
             swapped_streams.__exit__(self, None, None, None)
-            for stream in (self.stdout, self.stderr):  # _flush(), inlined: for every cell
-                try:
-                    stream.flush()
-                except (OSError, ValueError):  # a closed or broken log stream: see _flush
-                    pass
+            _flush(self.stdout, self.stderr)
             shell = self.shell
             if shell is not None:
                 if shell.display_pub is self.publisher:

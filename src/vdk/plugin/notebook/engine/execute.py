@@ -31,14 +31,9 @@ from vdk.plugin.notebook.engine.history import History
 from vdk.plugin.notebook.engine.ipython_syntax import choose_code
 from vdk.plugin.notebook.engine.no_input import input_refused
 
-# timeout.py is imported only by a run with a time limit (none by default) or a failed cell: a
-# run without one gets the context time_limit gives then, and no cell can time out.
-_NO_LIMIT = contextlib.nullcontext()
-
-
-def _no_time_limit(seconds: Optional[float], cell_filename: Optional[str] = None
-                   ) -> ContextManager[None]:
-    return _NO_LIMIT
+# One no-op context manager for every cell that needs one (no output capture, no time limit),
+# instead of a new one each time.
+_NOTHING = contextlib.nullcontext()
 
 
 def cell_status(
@@ -69,7 +64,7 @@ class CellIO:
         return False
 
     def capturing(self, cell: CompiledCell, count: int, shell: Any) -> ContextManager[None]:
-        return _NO_LIMIT  # a reusable nullcontext: not a new object for every cell
+        return _NOTHING
 
     def show(self, value: Any) -> None:
         pass
@@ -130,11 +125,11 @@ def _run_all(
 ) -> None:
     shell = None
     history = History(namespace)
-    timed = not (not cell_timeout or cell_timeout <= 0)  # as timeout.time_limit decides
-    time_limit = _no_time_limit
+    # timeout.py is imported only by a run with a time limit (none by default) or a failed cell.
+    timed = bool(cell_timeout and cell_timeout > 0)  # as timeout.time_limit decides
     if timed:
         from vdk.plugin.notebook.engine.timeout import time_limit
-    no_limit = _NO_LIMIT
+    nothing = _NOTHING
     ok = CellStatus.OK
     new_result = tuple.__new__  # CellResult(...) without Record.__new__'s checks: five fields
     perf_counter = time.perf_counter
@@ -162,7 +157,7 @@ def _run_all(
             # traceback that does not start at the cell's own frame: a failed SQL query).
             with cell_io.capturing(cell, count, shell), time_limit(
                 cell_timeout, cell.filename if code is not None else None
-            ) if timed else no_limit:
+            ) if timed else nothing:
                 value = None
                 if code is None:
                     value = run_sql(cell.cell.body)

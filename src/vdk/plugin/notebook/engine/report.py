@@ -84,11 +84,7 @@ class NotebookReport(CellListener):
                 self._insert_injected(compiled)
         # id of each CompiledCell of the run -> its index in self._cells, looked up twice per
         # cell (the outputs, the outcome) instead of working it out each time.
-        by_number, injected_at = self._by_number, self._injected_index  # self._index, inlined
-        self._index_of = {
-            id(compiled): injected_at if compiled.cell.injected else by_number[compiled.cell.number]
-            for compiled in notebook.cells
-        }
+        self._index_of = {id(compiled): self._position(compiled) for compiled in notebook.cells}
         self._selected = set(self._index_of.values())
         self._ran: set[int] = set()
         self._started_at: dict[int, float] = {}
@@ -108,23 +104,25 @@ class NotebookReport(CellListener):
         self._by_number = {n: i + (i >= position) for n, i in self._by_number.items()}
         self._injected_index = position
 
-    def _index(self, compiled: CompiledCell) -> int:
+    def _position(self, compiled: CompiledCell) -> int:
         if compiled.cell.injected:
             return self._injected_index
         return self._by_number[compiled.cell.number]
+
+    def _index(self, compiled: CompiledCell) -> int:
+        """Where `compiled` is in self._cells: found by the object for the notebook's own cells."""
+        index = self._index_of.get(id(compiled))
+        return self._position(compiled) if index is None else index
 
     def cell_started(self, cell: CompiledCell, count: int) -> None:
         self._started_at[count] = time.time()
 
     def _outputs(self, cell: CompiledCell, outputs: list) -> None:
-        index = self._index_of.get(id(cell))  # one of the notebook's own cells, the object
-        self._cells[self._index(cell) if index is None else index]["outputs"] = outputs
+        self._cells[self._index(cell)]["outputs"] = outputs
 
     def cell_finished(self, result: CellResult) -> None:
         cell, count, seconds, error, status = result
-        index = self._index_of.get(id(cell))
-        if index is None:
-            index = self._index(cell)
+        index = self._index(cell)
         target = self._cells[index]
         target["execution_count"] = count
         if error is not None:  # else the status is OK: no failure, not stopped
