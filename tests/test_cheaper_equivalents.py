@@ -243,3 +243,45 @@ def test_a_regular_file_that_reports_no_size_is_read_whole():
     with open("/proc/self/mounts", "rb") as file:  # a regular file whose st_size is 0
         expected = file.read()
     assert expected and read_file("/proc/self/mounts") == expected
+
+
+def _python_version_findings_as_before(notebook, metadata, configured=None):
+    """consistency.python_version_findings as it was: each version parsed at every use, this
+    Python's version formatted and parsed too."""
+    import sys
+
+    from vdk.plugin.notebook.engine.consistency import _major_minor
+
+    saved = (metadata.get("language_info") or {}).get("version")
+    if not isinstance(saved, str) or not _major_minor(saved):
+        return []
+    findings = []
+    running = "{}.{}.{}".format(*sys.version_info[:3])
+    if _major_minor(saved) != _major_minor(running):
+        findings.append(("running", saved, running))
+    if configured and _major_minor(configured) and _major_minor(configured) != _major_minor(saved):
+        findings.append(("configured", saved, configured))
+    return findings
+
+
+def _versions():
+    import sys
+
+    this = "{}.{}".format(*sys.version_info[:2])
+    return [None, "", "3", "x.y", " 3.9", "3.9", "3.9.1", this, this + ".0", this + "rc1",
+            " " + this, "3.12.1", "2.7.18", "10.0", 3.9]
+
+
+@pytest.mark.parametrize("configured", _versions()[:-1], ids=range(len(_versions()) - 1))
+def test_the_python_version_warnings_are_those_of_the_earlier_code(configured):
+    from vdk.plugin.notebook.engine.consistency import python_version_findings
+
+    for saved in _versions():
+        metadata = {"language_info": {"name": "python", "version": saved}}
+        found = python_version_findings("nb.ipynb", metadata, configured)
+        expected = _python_version_findings_as_before("nb.ipynb", metadata, configured)
+        assert [(("running" if "this run uses" in f else "configured")) for f in found] == [
+            kind for kind, _, _ in expected], (saved, configured)
+        for message, (_, saved_text, other) in zip(found, expected):
+            assert f"Python {saved_text}" in message and str(other) in message
+    assert python_version_findings("nb.ipynb", {}, configured) == []

@@ -81,17 +81,19 @@ def python_version_findings(
     """The notebook's last kernel ran another Python (major.minor) than this run, or than the
     one the job's config.ini deploys it with."""
     saved = (metadata.get("language_info") or {}).get("version")
-    if not isinstance(saved, str) or not _major_minor(saved):
+    saved_major_minor = _major_minor(saved) if isinstance(saved, str) else None
+    if not saved_major_minor:
         return []
     findings = []
-    running = "{}.{}.{}".format(*sys.version_info[:3])
-    if _major_minor(saved) != _major_minor(running):
+    if saved_major_minor != tuple(sys.version_info[:2]):
+        running = "{}.{}.{}".format(*sys.version_info[:3])
         findings.append(
             f"{notebook} was last run in Jupyter with Python {saved}, but this run uses Python "
             f"{running}. Code and packages can behave differently between Python versions; "
             "run the notebook in Jupyter with the job's Python version to check it."
         )
-    if configured and _major_minor(configured) and _major_minor(configured) != _major_minor(saved):
+    configured_major_minor = _major_minor(configured) if configured else None
+    if configured_major_minor and configured_major_minor != saved_major_minor:
         findings.append(
             f"{notebook} was last run in Jupyter with Python {saved}, but the job's config.ini "
             f"sets python_version = {configured}, the version it runs with when deployed. Use "
