@@ -212,11 +212,9 @@ class _Publisher:
         self._running.outputs.clear(wait)
 
 
-class _Running(swapped_streams):
+class _Running:
     """The capture of one running cell (a context manager around it): tees stdout and stderr,
-    stands in for the shell's display publisher, renders figures and delivers at the end.
-    The streams are swapped as swapped_streams swaps them (a subclass: one object less for
-    every cell)."""
+    stands in for the shell's display publisher, renders figures and delivers at the end."""
 
     def __init__(self, capture: "OutputCapture", cell: Any, count: int, shell: Any):
         self.capture = capture
@@ -234,17 +232,17 @@ class _Running(swapped_streams):
             self.publisher = self.shell.display_pub = _Publisher(self)
             self.shell.vdk_shown_error = self.shown_error
         now = time.monotonic()
-        self._streams = (
+        self.streams = swapped_streams(
             _Tee(stdout, "stdout", self.outputs, now), _Tee(stderr, "stderr", self.outputs, now)
         )
-        swapped_streams.__enter__(self)
+        self.streams.__enter__()
 
     def __exit__(self, *exc_info: Any) -> None:
         try:
             if "matplotlib.pyplot" in sys.modules:  # else no figure to render: no call
                 _flush_figures(self)
         finally:
-            swapped_streams.__exit__(self, None, None, None)
+            self.streams.__exit__(None, None, None)
             _flush(self.stdout, self.stderr)
             shell = self.shell
             if shell is not None:

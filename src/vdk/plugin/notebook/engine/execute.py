@@ -131,7 +131,6 @@ def _run_all(
         from vdk.plugin.notebook.engine.timeout import time_limit
     nothing = _NOTHING
     ok = CellStatus.OK
-    new_result = tuple.__new__  # CellResult(...) without Record.__new__'s checks: five fields
     perf_counter = time.perf_counter
     for count, cell in enumerate(cells, start=1):
         for listener in listeners:
@@ -140,10 +139,7 @@ def _run_all(
         error: Optional[BaseException] = None
         try:
             history.cell_starting(count, cell.cell.source)
-            if cell.automagic is None:  # choose_code's answer, without the call
-                code, needs_ipython, shows_result = cell.code, cell.needs_ipython, cell.shows_result
-            else:
-                code, needs_ipython, shows_result = choose_code(cell, namespace)
+            code, needs_ipython, shows_result = choose_code(cell, namespace)
             if shell is None and code is not None and (
                 needs_ipython or cell_io.wants_shell(cell)
             ):
@@ -176,7 +172,7 @@ def _run_all(
             error = e
         seconds = perf_counter() - cell_start
         status = ok if error is None else cell_status(cell, error, passthrough)
-        result = new_result(CellResult, (cell, count, seconds, error, status))
+        result = CellResult(cell, count, seconds, error, status)
         for listener in listeners:
             listener.cell_finished(result)
         if status is ok or status.run_goes_on:

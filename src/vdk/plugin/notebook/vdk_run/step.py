@@ -41,7 +41,6 @@ class _ProgressLog(CellListener):
     _caller: Optional[tuple] = None
 
     def __init__(self, notebook: PreparedNotebook, label: str):
-        self._notebook = notebook
         self._label = label
         self._total = len(notebook.cells)
 
