@@ -10,7 +10,7 @@ except ImportError:  # setuptools < 70.1: wheel's (pyproject.toml's build requir
 HERE = pathlib.Path(__file__).parent
 
 # --- JupyterLab front end: the prebuilt extension (built by scripts/build-labextension.sh) ---
-LABEXTENSION = HERE / "src/vdk/plugin/notebook/jupyter/labextension"
+LABEXTENSION = HERE / "src/vdk/plugin/notebook/labextension"
 LABEXTENSION_DEST = "share/jupyter/labextensions/vdk-jupyter"
 
 
@@ -83,10 +83,11 @@ setuptools.setup(
         "test": ["pytest", "ipython>=7.23", "nbformat>=5.1", "vdk-sqlite", "vdk-test-utils", "nbclient",
                  "ipykernel", "matplotlib", "pandas", "openapi-core", "playwright"],
     },
-    entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks"]},
+    entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks",
+                                      "notebook-commands = vdk.plugin.notebook.cli.plugin"]},
     # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,
     # so installing the package into a Jupyter server's environment makes the kernel appear.
-    # The Jupyter server extension (vdk.plugin.notebook.jupyter.server) is enabled by this config
+    # The Jupyter server extension (vdk.plugin.notebook.server) is enabled by this config
     # file, which Jupyter reads from <prefix>/etc/jupyter/jupyter_server_config.d.
     data_files=[
         ("share/jupyter/kernels/vdk", ["share/jupyter/kernels/vdk/kernel.json"]),

@@ -29,7 +29,7 @@ from notebooks import markdown  # noqa: E402
 from notebooks import notebook  # noqa: E402
 from notebooks import write  # noqa: E402
 
-from vdk.plugin.notebook.jupyter.local_database import local_database  # noqa: E402
+from vdk.plugin.notebook.job.local_database import local_database  # noqa: E402
 
 
 class QuietServer(JupyterServer):
@@ -90,7 +90,7 @@ def report(server: JupyterServer, args: argparse.Namespace) -> None:
         plans.append(timed(lambda: server.api("POST", "plan", body)))
         statuses.append(timed(lambda: server.request("GET", "api/status")))
     plan_ms, status_ms = statistics.median(plans) * 1000, statistics.median(statuses) * 1000
-    from vdk.plugin.notebook.jupyter.server.plan import plan
+    from vdk.plugin.notebook.server.plan import plan
 
     inside = statistics.median(timed(lambda: plan(server.root.resolve(), body)) for _ in range(args.plans))
     print(f"(a) POST plan, 50-cell notebook: median {plan_ms:.1f} ms (95th percentile "

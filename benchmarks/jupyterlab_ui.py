@@ -27,7 +27,7 @@ sys.path[0:1] = [str(HERE.parent / "tests")]
 from browser.browser_lab import JupyterLab, launch_chromium, missing_prerequisite  # noqa: E402
 from notebooks import code, write  # noqa: E402
 
-from vdk.plugin.notebook.jupyter.local_database import local_database  # noqa: E402
+from vdk.plugin.notebook.job.local_database import local_database  # noqa: E402
 
 # Clicks Run data job and resolves with the milliseconds until the toolbar shows the result.
 RUN_AND_WAIT = """async () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the JupyterLab front end (jupyterlab/, TypeScript) into
-# src/vdk/plugin/notebook/jupyter/labextension/, the prebuilt extension that setup.py ships in
+# src/vdk/plugin/notebook/labextension/, the prebuilt extension that setup.py ships in
 # the wheel (share/jupyter/labextensions/vdk-jupyter), so users need no Node.js.
 # Needs Node.js 20 and npm, and JupyterLab in $VENV (default .venv) for `jupyter labextension build`.
 set -euo pipefail
@@ -26,4 +26,4 @@ npx build-labextension --core-path "$core" . >build.log 2>&1 || {
   exit 1
 }
 rm -f build.log
-cp install.json ../src/vdk/plugin/notebook/jupyter/labextension/install.json
+cp install.json ../src/vdk/plugin/notebook/labextension/install.json

@@ -36,6 +36,6 @@ if [[ ",$EXTRAS," == *",jupyter,"* ]]; then
   VENV="$VENV" bash scripts/build-labextension.sh
   labextensions="$VENV/share/jupyter/labextensions"
   mkdir -p "$labextensions"
-  ln -sfn "$PWD/src/vdk/plugin/notebook/jupyter/labextension" "$labextensions/vdk-jupyter"
+  ln -sfn "$PWD/src/vdk/plugin/notebook/labextension" "$labextensions/vdk-jupyter"
 fi
 # --- end of the JupyterLab front end ---

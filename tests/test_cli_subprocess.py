@@ -96,7 +96,7 @@ def test_a_broken_notebook_exits_1_before_any_step(job, db, tmp_path):
 
 
 def test_vdk_help_lists_start_jupyter_and_its_help_shows_its_options(tmp_path):
-    """`vdk start-jupyter` is registered without importing its module (hooks.py)."""
+    """`vdk start-jupyter` is registered without importing its module (cli/plugin.py)."""
     listing = vdk("--help", env_extra={}, cwd=tmp_path)
     assert listing.returncode == 0, listing.stderr
     assert "  start-jupyter  Start JupyterLab in a data job folder (JOB_DIR, default:..." in (
@@ -113,7 +113,7 @@ def test_vdk_help_lists_start_jupyter_and_its_help_shows_its_options(tmp_path):
 
 def test_vdk_config_help_lists_the_options_with_their_defaults(tmp_path):
     from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
-    from vdk.plugin.notebook.vdk_run.hooks import DEFAULT_SECRET_WORDS
+    from vdk.plugin.notebook.vdk_run.option_keys import DEFAULT_SECRET_WORDS
 
     assert DEFAULT_SECRET_WORDS == ",".join(DEFAULT_SECRET_NAMES)
     result = vdk("config-help", env_extra={}, cwd=tmp_path)
@@ -126,7 +126,9 @@ def test_vdk_config_help_lists_the_options_with_their_defaults(tmp_path):
             "credential." in text)
 
 
-def test_a_job_without_notebooks_loads_only_the_plugins_entry_point(job, db, tmp_path):
+def test_a_job_without_notebooks_loads_only_the_plugins_entry_points(job, db, tmp_path):
+    """The two plugin modules vdk-core loads (vdk_run/hooks.py, cli/plugin.py) and the small
+    modules they import at the top; nothing of running notebooks."""
     job.sql("10_create.sql", CREATE_EVENTS)
     job.py("20_insert.py", record("py step"))
     job.file("notes.txt", "not a step")
@@ -140,11 +142,16 @@ def test_a_job_without_notebooks_loads_only_the_plugins_entry_point(job, db, tmp
                             cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     assert db.events() == ["py step"]
-    assert "LOADED ['vdk.plugin.notebook', 'vdk.plugin.notebook.vdk_run', " \
-           "'vdk.plugin.notebook.vdk_run.hooks']" in result.stdout
+    assert "LOADED ['vdk.plugin.notebook', 'vdk.plugin.notebook.cli', " \
+           "'vdk.plugin.notebook.cli.plugin', 'vdk.plugin.notebook.engine', " \
+           "'vdk.plugin.notebook.engine.secrets_mask', 'vdk.plugin.notebook.job', " \
+           "'vdk.plugin.notebook.job.notebooks', 'vdk.plugin.notebook.job.run_events', " \
+           "'vdk.plugin.notebook.vdk_run', 'vdk.plugin.notebook.vdk_run.hooks', " \
+           "'vdk.plugin.notebook.vdk_run.option_keys', " \
+           "'vdk.plugin.notebook.vdk_run.standalone']" in result.stdout
 
 
-RARE_MODULES = ("vdk.plugin.notebook.engine.parameters", "vdk.plugin.notebook.engine.skim",
+RARE_MODULES = ("vdk.plugin.notebook.engine.parameters",
                 "vdk.plugin.notebook.engine.magic_bodies", "vdk.plugin.notebook.vdk_run.vdk_errors",
                 "vdk.plugin.notebook.engine.timeout", "vdk.plugin.notebook.engine.compiler_limits",
                 "vdk.plugin.notebook.engine.ipython_available",

@@ -1,4 +1,4 @@
-"""The deploy endpoints of the Jupyter server (jupyter/server/DEPLOY_API.md), called as JupyterLab calls
+"""The deploy endpoints of the Jupyter server (docs/deploy-api.md), called as JupyterLab calls
 them, on a real `jupyter server` subprocess with a token, against the test Control Service."""
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from test_deploy import PASSING  # noqa: E402
 from test_deploy import TEAM  # noqa: E402
 from test_deploy import deployable_job  # noqa: E402
 
-EXTENSION = "vdk.plugin.notebook.jupyter.server"
+EXTENSION = "vdk.plugin.notebook.server"
 
 
 class Server:

@@ -144,9 +144,10 @@ def test_new_job_in_jupyterlab_on_localhost_with_a_token_stopped_by_ctrl_c(tmp_p
 def _start_jupyter(*args: str):
     from vdk.plugin.test_utils.util_funcs import CliEntryBasedTestRunner
 
+    from vdk.plugin.notebook.cli import plugin as commands
     from vdk.plugin.notebook.vdk_run import hooks as plugin
 
-    return CliEntryBasedTestRunner(plugin).invoke(["start-jupyter", *args])
+    return CliEntryBasedTestRunner(plugin, commands).invoke(["start-jupyter", *args])
 
 
 def test_without_jupyterlab_the_command_says_what_to_install(tmp_path, monkeypatch):
@@ -213,7 +214,7 @@ def test_the_package_installs_the_vdk_kernelspec(tmp_path):
     # ... and the config file that enables the Jupyter server extension, where Jupyter reads it.
     enabling = prefix / "etc" / "jupyter" / "jupyter_server_config.d" / "vdk_jupyter.json"
     assert json.loads(enabling.read_text())["ServerApp"]["jpserver_extensions"] == {
-        "vdk.plugin.notebook.jupyter.server": True}
+        "vdk.plugin.notebook.server": True}
 
 
 @needs_jupyterlab
@@ -223,13 +224,13 @@ def test_jupyter_lists_the_server_extension_enabled_and_ok():
         check=True, capture_output=True, text=True,
     )
     listing = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)
-    assert "vdk.plugin.notebook.jupyter.server enabled" in listing, listing
-    assert "vdk.plugin.notebook.jupyter.server  OK" in listing, listing
+    assert "vdk.plugin.notebook.server enabled" in listing, listing
+    assert "vdk.plugin.notebook.server  OK" in listing, listing
 
 
 @needs_jupyterlab
 def test_as_root_without_allow_root_the_command_names_the_flag(tmp_path, monkeypatch):
-    from vdk.plugin.notebook.jupyter import start
+    from vdk.plugin.notebook.cli import start_jupyter as start
 
     monkeypatch.setattr(start, "_is_root", lambda: True)
     monkeypatch.chdir(tmp_path)
@@ -260,7 +261,7 @@ def test_refuses_to_start_a_server_whose_config_empties_the_token(tmp_path):
 
 @needs_jupyterlab
 def test_a_job_without_a_database_is_told_at_start_which_sqlite_file_it_uses(tmp_path, monkeypatch):
-    from vdk.plugin.notebook.jupyter import start
+    from vdk.plugin.notebook.cli import start_jupyter as start
 
     for name in [n for n in os.environ if n.startswith("VDK_DB_") or n == "VDK_SQLITE_FILE"]:
         monkeypatch.delenv(name)
@@ -280,7 +281,7 @@ def test_the_server_gives_kernels_time_to_flush_ingestion_when_they_shut_down(tm
     """jupyter_client kills a kernel 5 s after asking it to shut down; a kernel's job may still
     be writing rows then. The option is jupyter_client's own (KernelManager.shutdown_wait_time);
     what is checked here is that `vdk start-jupyter` passes it to its server."""
-    from vdk.plugin.notebook.jupyter.start import _command
+    from vdk.plugin.notebook.cli.start_jupyter import _command
 
     command = _command(tmp_path, None, True)
     assert "--KernelManager.shutdown_wait_time=30" in command

@@ -65,6 +65,124 @@ def test_only_vdk_run_imports_vdk_core():
     assert offending == {}
 
 
+# Each folder and what it may import of this package: imports run one way, downwards. The folders
+# above vdk_run are what is deployed apart (the kernel, the Jupyter server extension, the `vdk`
+# commands); deploy serves both the kernel's `%vdk deploy` and the server's Deploy button.
+ALLOWED = {
+    "engine": set(),
+    "job": {"engine"},
+    "vdk_run": {"job", "engine"},
+    "deploy": {"vdk_run", "job", "engine"},
+    "kernel": {"deploy", "vdk_run", "job", "engine"},
+    "server": {"deploy", "job", "engine"},
+    "cli": {"server", "deploy", "vdk_run", "job", "engine"},
+}
+PREFIX = "vdk.plugin.notebook."
+
+
+def _module_name(package: pathlib.Path, path: pathlib.Path) -> str:
+    parts = list(path.relative_to(package).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return PREFIX + ".".join(parts) if parts else PREFIX.rstrip(".")
+
+
+def _package_imports(package: pathlib.Path) -> dict[str, set[str]]:
+    """Module -> the modules of the package it imports (anywhere in the file)."""
+    modules = {_module_name(package, path): path for path in package.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+            elif isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+        graph[name] = {module for module in found if module in modules and module != name}
+    return graph
+
+
+def layout_violations(package: pathlib.Path) -> list[str]:
+    """Imports from a folder into one it may not import (ALLOWED), and unknown folders."""
+    found = []
+    for module, imported in sorted(_package_imports(package).items()):
+        folder = module[len(PREFIX):].split(".")[0] if module.startswith(PREFIX) else ""
+        if folder and folder not in ALLOWED and "." in module[len(PREFIX):]:
+            found.append(f"{module}: folder {folder}/ is not in tests/test_layout.py's ALLOWED")
+            continue
+        for target in sorted(imported):
+            target_folder = target[len(PREFIX):].split(".")[0]
+            if folder and target_folder != folder and target_folder not in ALLOWED.get(folder, ()):
+                found.append(f"{module} imports {target}: {folder}/ may not import {target_folder}/")
+    return found
+
+
+def import_cycles(package: pathlib.Path) -> list[list[str]]:
+    """Groups of modules that import each other, directly or around a circle (Tarjan)."""
+    graph = _package_imports(package)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for target in graph[module]:
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            group = []
+            while not group or group[-1] != module:
+                group.append(stack.pop())
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_every_folder_imports_only_the_folders_below_it():
+    assert layout_violations(PACKAGE) == []
+
+
+def test_no_modules_import_each_other_in_a_circle():
+    assert import_cycles(PACKAGE) == []
+
+
+def test_nothing_in_vdk_run_imports_the_plugin_entry_module():
+    """hooks.py is the top of vdk_run: loaded by vdk-core on every command, lazily pulling in the
+    rest; a module importing it back would make a circle through the lazy imports."""
+    graph = _package_imports(PACKAGE)
+    assert [m for m, imported in graph.items() if PREFIX + "vdk_run.hooks" in imported] == [
+        PREFIX + "cli.plugin"]
+
+
+def test_the_checks_catch_a_wrong_way_import_and_a_circle(tmp_path):
+    """The two checks above fail when the rule is broken: shown on a small package."""
+    package = tmp_path / "notebook"
+    for folder, source in {
+        "engine": "from vdk.plugin.notebook.job.notebooks import find_notebooks\n",
+        "job": "from vdk.plugin.notebook.engine.reader import read\n",
+    }.items():
+        (package / folder).mkdir(parents=True)
+        (package / folder / "__init__.py").write_text("")
+    (package / "engine" / "reader.py").write_text(
+        "from vdk.plugin.notebook.job.notebooks import find_notebooks\n")
+    (package / "job" / "notebooks.py").write_text(
+        "def find_notebooks():\n    from vdk.plugin.notebook.engine.reader import read\n")
+    assert layout_violations(package) == [
+        "vdk.plugin.notebook.engine.reader imports vdk.plugin.notebook.job.notebooks: "
+        "engine/ may not import job/"]
+    assert import_cycles(package) == [
+        ["vdk.plugin.notebook.engine.reader", "vdk.plugin.notebook.job.notebooks"]]
+
+
 def test_only_one_module_talks_to_the_control_service():
     """Deploying, listing and executing go through vdk-control-cli, from one module."""
     users = {

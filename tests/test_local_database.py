@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 from ipython_shell import shell_with_extension
 
-from vdk.plugin.notebook.jupyter.local_database import local_database
+from vdk.plugin.notebook.job.local_database import local_database
 
 
 @pytest.fixture

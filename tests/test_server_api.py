@@ -1,4 +1,4 @@
-"""The Jupyter server extension's HTTP API (src/vdk/plugin/notebook/jupyter/server/API.md), called
+"""The Jupyter server extension's HTTP API (docs/http-api.md), called
 as JupyterLab calls it, on a real `jupyter server` subprocess with a token: which cells `vdk run`
 runs, runs of the real `vdk run` with their progress, result, log, report and stop, new jobs, the
 default SQLite database, and bad requests refused with a clear message and nothing touched."""
@@ -350,8 +350,8 @@ def test_the_server_side_imports_neither_vdk_core_nor_ipython(tmp_path):
     (tmp_path / "job" / "config.ini").write_text(CONFIG)
     script = (
         "import json, pathlib, sys\n"
-        "import vdk.plugin.notebook.jupyter.server.handlers\n"
-        "from vdk.plugin.notebook.jupyter.server.plan import plan\n"
+        "import vdk.plugin.notebook.server.handlers\n"
+        "from vdk.plugin.notebook.server.plan import plan\n"
         f"root = pathlib.Path({str(tmp_path)!r})\n"
         "nb = {'cells': [{'cell_type': 'code', 'source': '%%vdksql\\nSELECT 1', 'metadata': {}}]}\n"
         "answer = plan(root, {'path': 'job/n.ipynb', 'notebook': nb})\n"
@@ -382,9 +382,9 @@ def test_a_notebook_that_cannot_run_names_the_cell_or_the_file_before_any_cell_r
 def test_a_run_that_cannot_start_says_why_and_does_not_block_the_next(tmp_path, monkeypatch):
     import asyncio
 
-    from vdk.plugin.notebook.jupyter.server import runs as runs_module
-    from vdk.plugin.notebook.jupyter.server.paths import ApiError
-    from vdk.plugin.notebook.jupyter.server.paths import job_at
+    from vdk.plugin.notebook.server import runs as runs_module
+    from vdk.plugin.notebook.server.paths import ApiError
+    from vdk.plugin.notebook.server.paths import job_at
 
     (tmp_path / "job").mkdir()
     (tmp_path / "job" / "config.ini").write_text(CONFIG)

@@ -1,5 +1,5 @@
 /**
- * The vdk-jupyter server API (src/vdk/plugin/notebook/jupyter/server/API.md), typed.
+ * The vdk-jupyter server API (docs/http-api.md), typed.
  *
  * Every call goes through ServerConnection so Jupyter's own token and XSRF handling apply; the
  * token is never read or logged here.
@@ -217,7 +217,7 @@ export function createJob(
   return request('jobs', { method: 'POST', json: { parent, name } });
 }
 
-// ---- Deploying and the deployed jobs (server/DEPLOY_API.md) ----
+// ---- Deploying and the deployed jobs (docs/deploy-api.md) ----
 
 export interface IDeployed {
   job: string;

@@ -1,6 +1,6 @@
 /**
  * `Deploy data job`: uploads the job of a notebook to the Control Service through the server
- * (`POST deploy`, server/DEPLOY_API.md), which checks it as `vdk run` would first and uploads
+ * (`POST deploy`, docs/deploy-api.md), which checks it as `vdk run` would first and uploads
  * nothing when it refuses. The job's notebooks with unsaved changes are saved first, with the
  * user's consent ("Save and deploy"), since the server deploys the files on disk. One deploy of
  * a job at a time: the command is disabled while it runs.

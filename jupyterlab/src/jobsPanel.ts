@@ -1,6 +1,6 @@
 /**
  * `Show data jobs`: a side panel with a team's deployed jobs (GET deployed-jobs), a selected
- * job's recent executions, `Execute now` and Enable/Disable (server/DEPLOY_API.md). It refreshes
+ * job's recent executions, `Execute now` and Enable/Disable (docs/deploy-api.md). It refreshes
  * on demand, and by itself every few seconds while the selected job's newest execution has not
  * finished, only while the panel is visible. Control Service errors show as one line in the panel.
  */

@@ -1,6 +1,6 @@
 /**
  * The one-time notice that local runs use an embedded SQLite file because the job and the
- * environment name no database (the server decides and words it; see API.md `database`).
+ * environment name no database (the server decides and words it; see docs/http-api.md `database`).
  */
 import { Notification } from '@jupyterlab/apputils';
 

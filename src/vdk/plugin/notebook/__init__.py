@@ -10,12 +10,12 @@ from typing import Any
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    from vdk.plugin.notebook.jupyter.extension import load_ipython_extension as load
+    from vdk.plugin.notebook.kernel.extension import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from vdk.plugin.notebook.jupyter.extension import unload_ipython_extension as unload
+    from vdk.plugin.notebook.kernel.extension import unload_ipython_extension as unload
 
     unload(ipython)

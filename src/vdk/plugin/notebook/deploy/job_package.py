@@ -20,7 +20,7 @@ from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.prepare import blank_cell
 from vdk.plugin.notebook.engine.reader import needs_nbformat
-from vdk.plugin.notebook.vdk_run.hooks import find_notebooks
+from vdk.plugin.notebook.job.notebooks import find_notebooks
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 
 DISTRIBUTION = "vdk-jupyter"

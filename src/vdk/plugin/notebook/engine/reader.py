@@ -21,13 +21,12 @@ from vdk.plugin.notebook.engine.errors import InvalidNotebookError
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.names import shown
 from vdk.plugin.notebook.engine.schema import is_certainly_valid_v4
+from vdk.plugin.notebook.engine.skim import MIN_FILE_BYTES as SKIM_MIN_BYTES
+from vdk.plugin.notebook.engine.skim import skim
 
 log = logging.getLogger(__name__)
 
 NBFORMAT_INSTALL = 'pip install "vdk-jupyter[nbformat]"'
-# From this size on, a run reads a notebook with skim.py (without decoding its saved outputs);
-# below it, skim.py is not even imported: what there is to save is small.
-SKIM_MIN_BYTES = 1_000_000
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 1 << 20
 
@@ -62,9 +61,7 @@ def read_notebook(path: pathlib.Path, outputs: bool = True) -> dict[str, Any]:
 def _read_checked(path: pathlib.Path, where: Location, outputs: bool = True) -> dict[str, Any]:
     try:
         data = read_file(path)
-        if not outputs and len(data) >= SKIM_MIN_BYTES:
-            from vdk.plugin.notebook.engine.skim import skim
-
+        if not outputs and len(data) >= SKIM_MIN_BYTES:  # read without decoding saved outputs
             nb = skim(data)
             if nb is not None and is_certainly_valid_v4(nb):
                 return nb

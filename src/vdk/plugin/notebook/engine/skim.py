@@ -16,11 +16,8 @@ import json
 from typing import Any
 from typing import Optional
 
-from vdk.plugin.notebook.engine.reader import SKIM_MIN_BYTES
-from vdk.plugin.notebook.engine.reader import utf8_text
-
 # Below this size a notebook is read in full: what there is to save is small.
-MIN_FILE_BYTES = SKIM_MIN_BYTES
+MIN_FILE_BYTES = 1_000_000
 MIN_SKIPPED_BYTES = 4096  # the shortest string skimmed; shorter ones cost json little
 MARKER = "\ue000"  # a private-use character, checked to be absent from the file
 _MARKER_BYTES = MARKER.encode("utf-8")
@@ -42,7 +39,7 @@ def skim(data: bytes) -> Optional[Any]:
             escape in kept for escape in _MARKER_ESCAPES):
         return None  # a marker of the file's own would be taken for a skipped string
     try:
-        nb = json.loads(utf8_text(kept))
+        nb = json.loads(kept.decode("utf-8-sig"))
     except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, huge integers
         return None
     return nb if _markers_in_outputs(nb) == skipped else None

@@ -5,9 +5,9 @@ thin and cheap. A job with notebooks then reads the options (`options`), prepare
 and places one step each in vdk-core's step list (`step_list`); each step runs the engine with the
 job's `job_input` (`step`) and turns notebook errors into VDK user errors (`vdk_errors`).
 `standalone` gives the Jupyter side a job outside `vdk run`, through vdk-core's public pieces.
-`events` writes a run's progress for the JupyterLab server extension (jupyter/server/runs.py).
-"""
+`events` writes a run's progress for the JupyterLab server extension (job/run_events.py).
+`sql_table` runs a `%%vdksql` cell's query through `job_input` and shows its rows as a table.
 
-# Names the file (a pipe) to which a run started from JupyterLab writes its progress events. Here,
-# not in events.py, so the Jupyter server reads it without importing vdk-core.
-EVENTS_FILE_VARIABLE = "VDK_NOTEBOOK_EVENTS_FILE"
+May import: `job` and `engine`. It is the only folder that imports vdk-core; `deploy`, `kernel`,
+`server` and `cli` build on it, never the other way (tests/test_layout.py).
+"""

@@ -1,6 +1,6 @@
 """Progress events of a `vdk run` started from JupyterLab, one JSON object a line.
 
-The Jupyter server extension (jupyter/server/runs.py) starts `vdk run` with
+The Jupyter server extension (server/runs.py) starts `vdk run` with
 VDK_NOTEBOOK_EVENTS_FILE naming a file, and tails it: that is how the notebook shows which step
 and cell run, and which cell failed and why, as it happens, without parsing the log. Loaded only
 when that variable is set (hooks.vdk_start), so other runs pay nothing.
@@ -22,7 +22,7 @@ from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.errors import error_text
 from vdk.plugin.notebook.engine.outcome import CellListener
 from vdk.plugin.notebook.engine.outcome import CellResult
-from vdk.plugin.notebook.vdk_run import EVENTS_FILE_VARIABLE
+from vdk.plugin.notebook.job.run_events import EVENTS_FILE_VARIABLE
 from vdk.plugin.notebook.vdk_run.step import NotebookStep
 from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError
 

@@ -1,5 +1,5 @@
-"""The plugin's configuration options, read once per job run (declared in hooks.py, which every
-`vdk` command loads)."""
+"""The plugin's configuration options, read once per job run (declared in option_keys.py on
+every `vdk` command)."""
 from __future__ import annotations
 
 import math
@@ -8,12 +8,12 @@ from typing import Optional
 
 from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.secrets_mask import secret_names
-from vdk.plugin.notebook.vdk_run.hooks import CELL_TIMEOUT
-from vdk.plugin.notebook.vdk_run.hooks import REPORT
-from vdk.plugin.notebook.vdk_run.hooks import REPORT_DIRECTORY
-from vdk.plugin.notebook.vdk_run.hooks import REPORT_HTML
-from vdk.plugin.notebook.vdk_run.hooks import REPORT_OUTPUT_LIMIT
-from vdk.plugin.notebook.vdk_run.hooks import SECRET_NAMES
+from vdk.plugin.notebook.vdk_run.option_keys import CELL_TIMEOUT
+from vdk.plugin.notebook.vdk_run.option_keys import REPORT
+from vdk.plugin.notebook.vdk_run.option_keys import REPORT_DIRECTORY
+from vdk.plugin.notebook.vdk_run.option_keys import REPORT_HTML
+from vdk.plugin.notebook.vdk_run.option_keys import REPORT_OUTPUT_LIMIT
+from vdk.plugin.notebook.vdk_run.option_keys import SECRET_NAMES
 
 
 class RunOptions(Record):

@@ -9,13 +9,27 @@ import pathlib
 from typing import Any
 from typing import Optional
 
+from vdk.api.plugin.hook_markers import hookimpl
+from vdk.internal.core.context import CoreContext
+from vdk.internal.core.statestore import StoreKey
+
+# Set in the job behind a Jupyter kernel's job_input (see kernel_job.py). That job runs no steps, and
+# the notebooks beside it may be half-written, so they are not prepared there.
+KERNEL_JOB = StoreKey[bool]("vdk-jupyter.kernel-job")
+
+
+class KernelJobMarker:
+    """Loaded into a kernel's job as an extra plugin, to set KERNEL_JOB."""
+
+    @hookimpl
+    def vdk_initialize(self, context: CoreContext) -> None:
+        context.state.set(KERNEL_JOB, True)
+
 
 def open_standalone_job(directory: pathlib.Path, arguments: Optional[dict]) -> Any:
     """A vdk-core StandaloneDataJob for `directory` (not yet entered): entering it configures and
     initialises the job as `vdk run` would, without running any step; leaving it finalises it."""
     from vdk.internal.builtin_plugins.run.standalone_data_job import StandaloneDataJob
-
-    from vdk.plugin.notebook.vdk_run.hooks import KernelJobMarker
 
     return StandaloneDataJob(directory, job_args=arguments, extra_plugins=[KernelJobMarker()])
 

@@ -142,7 +142,7 @@ class NotebookStep:
 def _run_sql(job_input: IJobInput, sql: str) -> Optional[Any]:
     """A %%vdksql cell: the query runs as job_input.execute_query runs it; a result set comes
     back with its column names, so the report shows a table where Jupyter shows one."""
-    from vdk.plugin.notebook.jupyter.sql_table import query_with_columns
+    from vdk.plugin.notebook.vdk_run.sql_table import query_with_columns
 
     result = query_with_columns(job_input, sql)
     return None if isinstance(result, int) else result

@@ -11,7 +11,7 @@ from typing import Any
 from typing import NamedTuple
 from typing import Optional
 
-from vdk.plugin.notebook.jupyter.local_database import local_database
+from vdk.plugin.notebook.job.local_database import local_database
 
 
 class ApiError(Exception):

@@ -37,9 +37,9 @@ from IPython.core.magic_arguments import argument
 from IPython.core.magic_arguments import magic_arguments
 from IPython.core.error import UsageError
 
-from vdk.plugin.notebook.jupyter import old_setup
-from vdk.plugin.notebook.jupyter.kernel_job import KernelJob
-from vdk.plugin.notebook.jupyter.kernel_job import LazyJobInput
+from vdk.plugin.notebook.kernel import old_setup
+from vdk.plugin.notebook.kernel.kernel_job import KernelJob
+from vdk.plugin.notebook.kernel.kernel_job import LazyJobInput
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class VdkMagics(Magics):
         """
         command, _, rest = line.strip().partition(" ")
         if command in ("deploy", "jobs"):
-            from vdk.plugin.notebook.deploy import magic
+            from vdk.plugin.notebook.kernel import deploy_magic as magic
 
             (magic.vdk_deploy if command == "deploy" else magic.vdk_jobs)(
                 rest, self._session.job.directory)
@@ -202,8 +202,8 @@ class VdkMagics(Magics):
             )
         if not cell.strip():
             raise UsageError("The %%vdksql cell has no query below the %%vdksql line.")
-        from vdk.plugin.notebook.jupyter.kernel_job import vdk_errors_muted
-        from vdk.plugin.notebook.jupyter.sql_table import run_query
+        from vdk.plugin.notebook.kernel.kernel_job import vdk_errors_muted
+        from vdk.plugin.notebook.vdk_run.sql_table import run_query
 
         job_input = self._session.job.job_input()
         with vdk_errors_muted():  # a failure shows as one QueryFailed line instead

@@ -1,9 +1,13 @@
 """The Jupyter server extension of vdk-jupyter: the HTTP API that JupyterLab's VDK front end calls
-(API.md): which cells `vdk run` runs, runs of the job with their progress, reports, new jobs;
-and deployment to a VDK Control Service (DEPLOY_API.md).
+(docs/http-api.md): which cells `vdk run` runs, runs of the job with their progress, reports, new jobs;
+and deployment to a VDK Control Service (docs/deploy-api.md).
 
 Enabled by etc/jupyter/jupyter_server_config.d/vdk_jupyter.json, which the package installs.
 Nothing here is imported by `vdk` commands: the handlers load with the Jupyter server only.
+
+May import: `deploy`, `job`, `engine`. It runs `vdk run` as a subprocess and never imports
+`vdk_run` (vdk-core stays out of the server's process), nor `kernel` or `cli`
+(tests/test_layout.py).
 """
 from __future__ import annotations
 
@@ -18,15 +22,15 @@ URL_PREFIX = "vdk-jupyter"
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    return [{"module": "vdk.plugin.notebook.jupyter.server"}]
+    return [{"module": "vdk.plugin.notebook.server"}]
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     from jupyter_server.utils import url_path_join
 
-    from vdk.plugin.notebook.jupyter.server.deploy_handlers import deploy_handlers
-    from vdk.plugin.notebook.jupyter.server.handlers import handlers
-    from vdk.plugin.notebook.jupyter.server.runs import Runs
+    from vdk.plugin.notebook.server.deploy_handlers import deploy_handlers
+    from vdk.plugin.notebook.server.handlers import handlers
+    from vdk.plugin.notebook.server.runs import Runs
 
     if os.environ.get(REQUIRE_AUTH_VARIABLE):
         refuse_without_auth(serverapp)

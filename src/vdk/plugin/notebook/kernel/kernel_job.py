@@ -23,11 +23,11 @@ from typing import Optional
 
 from vdk.plugin.notebook.engine.process_state import environment_variables
 from vdk.plugin.notebook.engine.process_state import logger_level
-from vdk.plugin.notebook.jupyter.local_database import LocalDatabase
-from vdk.plugin.notebook.jupyter.local_database import local_database
-from vdk.plugin.notebook.jupyter.ingestion_tally import SENDERS
-from vdk.plugin.notebook.jupyter.ingestion_tally import Tally
-from vdk.plugin.notebook.jupyter.ingestion_tally import counting
+from vdk.plugin.notebook.job.local_database import LocalDatabase
+from vdk.plugin.notebook.job.local_database import local_database
+from vdk.plugin.notebook.kernel.ingestion_tally import SENDERS
+from vdk.plugin.notebook.kernel.ingestion_tally import Tally
+from vdk.plugin.notebook.kernel.ingestion_tally import counting
 
 log = logging.getLogger(__name__)
 

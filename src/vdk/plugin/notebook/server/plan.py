@@ -11,9 +11,9 @@ from typing import Any
 
 from vdk.plugin.notebook.engine.cells import LEFT_OUT_REASONS
 from vdk.plugin.notebook.engine.cells import decide_cells
-from vdk.plugin.notebook.jupyter.server.paths import ApiError
-from vdk.plugin.notebook.jupyter.server.paths import job_of
-from vdk.plugin.notebook.jupyter.server.paths import resolve
+from vdk.plugin.notebook.server.paths import ApiError
+from vdk.plugin.notebook.server.paths import job_of
+from vdk.plugin.notebook.server.paths import resolve
 
 
 def plan(root: pathlib.Path, body: Any) -> dict[str, Any]:

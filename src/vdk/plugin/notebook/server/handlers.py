@@ -1,4 +1,4 @@
-"""The HTTP handlers of API.md, on jupyter_server's APIHandler: Jupyter's own token and XSRF
+"""The HTTP handlers of docs/http-api.md, on jupyter_server's APIHandler: Jupyter's own token and XSRF
 checks apply to every request (`@authenticated`), there is no second authentication.
 
 Each handler only parses the request and shapes the answer; the work is in plan.py, runs.py and
@@ -13,12 +13,12 @@ from typing import Any
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
-from vdk.plugin.notebook.jupyter.server.paths import ApiError
-from vdk.plugin.notebook.jupyter.server.paths import job_at
-from vdk.plugin.notebook.jupyter.server.paths import job_for_run
-from vdk.plugin.notebook.jupyter.server.paths import resolve
-from vdk.plugin.notebook.jupyter.server.plan import plan
-from vdk.plugin.notebook.jupyter.server.runs import Runs
+from vdk.plugin.notebook.server.paths import ApiError
+from vdk.plugin.notebook.server.paths import job_at
+from vdk.plugin.notebook.server.paths import job_for_run
+from vdk.plugin.notebook.server.paths import resolve
+from vdk.plugin.notebook.server.plan import plan
+from vdk.plugin.notebook.server.runs import Runs
 
 LONG_POLL_SECONDS = 25.0
 
@@ -154,8 +154,8 @@ class RunReportHandler(_Handler):
 class JobsHandler(_Handler):
     @tornado.web.authenticated
     def post(self) -> None:
-        from vdk.plugin.notebook.jupyter.start import InvalidJobName
-        from vdk.plugin.notebook.jupyter.start import create_job
+        from vdk.plugin.notebook.job.template import InvalidJobName
+        from vdk.plugin.notebook.job.template import create_job
 
         body = self.body()
         if not isinstance(body, dict):

@@ -1,4 +1,4 @@
-"""The HTTP handlers behind JupyterLab's `Deploy data job` and `Show data jobs` (DEPLOY_API.md).
+"""The HTTP handlers behind JupyterLab's `Deploy data job` and `Show data jobs` (docs/deploy-api.md).
 
 On jupyter_server's APIHandler, so Jupyter's own token and XSRF checks apply. Each handler
 parses the request and shapes the answer; the work is in vdk.plugin.notebook.deploy, shared
@@ -17,9 +17,9 @@ from typing import Callable
 
 import tornado.web
 
-from vdk.plugin.notebook.jupyter.server.handlers import ApiHandler
-from vdk.plugin.notebook.jupyter.server.paths import ApiError
-from vdk.plugin.notebook.jupyter.server.paths import resolve
+from vdk.plugin.notebook.server.handlers import ApiHandler
+from vdk.plugin.notebook.server.paths import ApiError
+from vdk.plugin.notebook.server.paths import resolve
 
 _NAME = r"([a-z][a-z0-9-]*)"
 _TEAM = r"([^/]+)"

@@ -8,10 +8,8 @@ nothing of Jupyter: JupyterLab is a separate process, and an optional extra.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import pathlib
-import re
 import signal
 import subprocess
 import sys
@@ -19,11 +17,13 @@ from typing import Optional
 
 import click
 
-from vdk.plugin.notebook.jupyter.server import REQUIRE_AUTH_VARIABLE
+from vdk.plugin.notebook.job.template import InvalidJobName
+from vdk.plugin.notebook.job.template import check_job_name
+from vdk.plugin.notebook.job.template import create_job
+from vdk.plugin.notebook.server import REQUIRE_AUTH_VARIABLE
 
 KERNEL_SHUTDOWN_WAIT_SECONDS = 30
 INSTALL_HINT = 'pip install "vdk-jupyter[jupyter]"'
-_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,44}\Z")
 
 
 @click.command(name="start-jupyter")
@@ -82,7 +82,7 @@ def start_jupyter(job_dir: str, port: Optional[int], no_browser: bool, new_job: 
 def _say_which_database(folder: pathlib.Path) -> None:
     """Where a job that names no database writes from Jupyter (local_database.py), said once."""
     if (folder / "config.ini").is_file():
-        from vdk.plugin.notebook.jupyter.local_database import local_database
+        from vdk.plugin.notebook.job.local_database import local_database
 
         message = local_database(folder).message
         if message:
@@ -135,107 +135,3 @@ def _run_until_interrupted(command: list[str], folder: pathlib.Path) -> int:
             process.terminate()
             process.wait()
         return 0
-
-
-class InvalidJobName(ValueError):
-    pass
-
-
-def check_job_name(name: object) -> None:
-    if not isinstance(name, str) or not _JOB_NAME.match(name):
-        raise InvalidJobName(
-            f"{name!r} is not a valid data job name: use lowercase letters, digits and '-', "
-            "start with a letter, at most 45 characters (for example: daily-sales)."
-        )
-
-
-def create_job(parent: pathlib.Path, name: str) -> pathlib.Path:
-    """A new data job folder `parent/name` with a first notebook, ready to run and deploy.
-    Also what JupyterLab's `Create data job` makes (jupyter/server)."""
-    check_job_name(name)
-    folder = parent / name
-    if folder.exists() or folder.is_symlink():
-        raise FileExistsError(f"{folder} already exists.")
-    folder.mkdir(parents=True)  # FileExistsError if made meanwhile
-    (folder / "config.ini").write_text(_CONFIG_INI, encoding="utf-8")
-    (folder / "requirements.txt").write_text(_REQUIREMENTS, encoding="utf-8")
-    notebook = _first_notebook(name)
-    (folder / "10_notebook.ipynb").write_text(json.dumps(notebook, indent=1) + "\n", "utf-8")
-    return folder
-
-
-_CONFIG_INI = """\
-; Configuration of this data job. `vdk config-help` lists the options of the [vdk] section.
-[owner]
-; The team that owns the job in the Control Service.
-team = my-team
-
-[job]
-; When the deployed job runs (cron, UTC). Remove to run it only on demand.
-schedule_cron = 0 5 * * *
-; The Python version the deployed job runs with; best the same as your Jupyter kernel's.
-; python_version = 3.9
-
-[vdk]
-; Options for `vdk run` here and when deployed, for example:
-; db_default_type = SQLITE
-"""
-
-_REQUIREMENTS = """\
-# Installed when the job is deployed. List every package the job's cells import.
-vdk-jupyter
-"""
-
-_GUIDE = """\
-# {name}
-
-This notebook is a step of the data job `{name}`: `vdk run {name}` runs the notebooks at the top \
-of the job folder, with its `.sql` and `.py` steps, in file-name order.
-
-**In Jupyter**, with the *VDK (Python 3)* kernel, `job_input` is ready for this job: \
-`job_input.execute_query(...)` or a `%%vdksql` cell for SQL, \
-`job_input.send_object_for_ingestion(...)` to ingest, `job_input.get_arguments()`. \
-It is built from this folder's `config.ini` and your `VDK_...` environment variables, as \
-`vdk run` builds it. In another Python kernel, run `%load_ext vdk.plugin.notebook` first. \
-`%vdk --help` shows how to pass job arguments or use another job folder.
-
-**What `vdk run` runs**: every code cell, top to bottom, except cells that start with \
-`%%non-vdk` or are tagged `non-vdk` or `skip-execution`: keep exploration and plots there. \
-(If any cell is tagged `vdk`, only the cells tagged `vdk` run.)
-
-**Before you commit**: restart the kernel and run all cells, so that the notebook works top to \
-bottom as `vdk run` runs it. List the packages your cells import in `requirements.txt`.
-"""
-
-_FIRST_CELL = """\
-print(f"Data job {job_input.get_name()}, arguments {job_input.get_arguments()}")
-"""
-
-_EXPLORE_CELL = """\
-%%non-vdk
-# Exploration: this cell runs in Jupyter only.
-job_input
-"""
-
-
-def _first_notebook(name: str) -> dict:
-    def cell(cell_id: str, kind: str, source: str) -> dict:
-        cell = {"cell_type": kind, "id": cell_id, "metadata": {},
-                "source": source.splitlines(True)}
-        if kind == "code":
-            cell.update(execution_count=None, outputs=[])
-        return cell
-
-    return {
-        "cells": [
-            cell("guide", "markdown", _GUIDE.format(name=name)),
-            cell("first-step", "code", _FIRST_CELL),
-            cell("explore", "code", _EXPLORE_CELL),
-        ],
-        "metadata": {
-            "kernelspec": {"display_name": "VDK (Python 3)", "language": "python", "name": "vdk"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }

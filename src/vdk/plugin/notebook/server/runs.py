@@ -20,12 +20,12 @@ import uuid
 from typing import Any
 from typing import Optional
 
-from vdk.plugin.notebook.jupyter.local_database import local_database
-from vdk.plugin.notebook.jupyter.server.paths import ApiError
-from vdk.plugin.notebook.jupyter.server.paths import Job
-from vdk.plugin.notebook.jupyter.server.paths import relative
-from vdk.plugin.notebook.jupyter.server.result import run_result
-from vdk.plugin.notebook.vdk_run import EVENTS_FILE_VARIABLE
+from vdk.plugin.notebook.job.local_database import local_database
+from vdk.plugin.notebook.server.paths import ApiError
+from vdk.plugin.notebook.server.paths import Job
+from vdk.plugin.notebook.server.paths import relative
+from vdk.plugin.notebook.server.result import run_result
+from vdk.plugin.notebook.job.run_events import EVENTS_FILE_VARIABLE
 
 log = logging.getLogger(__name__)
 
