@@ -67,7 +67,12 @@ export interface IRunResult {
   exit_code: number | null;
   seconds: number;
   message: string;
-  failed_step: { name: string; step_type: string; path: string; error: IStepError | null } | null;
+  failed_step: {
+    name: string;
+    step_type: string;
+    path: string;
+    error: IStepError | null;
+  } | null;
   failed_cell: IFailedCell | null;
   reports: IReportRef[];
   database?: IDatabase;
@@ -86,7 +91,12 @@ export interface IRunEvent {
   count?: number;
   total?: number;
   status?: string;
-  error?: { ename: string; evalue: string; line?: number | null; message?: string } | null;
+  error?: {
+    ename: string;
+    evalue: string;
+    line?: number | null;
+    message?: string;
+  } | null;
   notebook?: string;
   result?: IRunResult;
 }
@@ -147,14 +157,16 @@ export async function request<T>(
   }
   const body = await response.text();
   if (!response.ok) {
-    let answer: { message?: string; kind?: string; service_status?: number } = {};
+    let answer: { message?: string; kind?: string; service_status?: number } =
+      {};
     try {
       answer = JSON.parse(body);
     } catch {
       // Not our JSON (a proxy's error page): the status line says enough.
     }
     throw new ApiError(
-      answer.message || `The server answered ${response.status} ${response.statusText}.`,
+      answer.message ||
+        `The server answered ${response.status} ${response.statusText}.`,
       response.status,
       answer.kind ?? null,
       answer.service_status ?? null
@@ -187,9 +199,7 @@ export function startRun(
 }
 
 export function progress(runId: string, after: number): Promise<IProgress> {
-  return request<IProgress>(
-    `runs/${encodeURIComponent(runId)}?after=${after}`
-  );
+  return request<IProgress>(`runs/${encodeURIComponent(runId)}?after=${after}`);
 }
 
 export function listRuns(path: string): Promise<{ runs: IRunSummary[] }> {
@@ -272,21 +282,37 @@ export function deploy(
 export function deployedJobs(
   by: { team: string } | { path: string }
 ): Promise<{ team: string; url: string; jobs: IDeployedJob[] }> {
-  const query = 'team' in by ? `team=${encodeURIComponent(by.team)}` : `path=${encodeURIComponent(by.path)}`;
+  const query =
+    'team' in by
+      ? `team=${encodeURIComponent(by.team)}`
+      : `path=${encodeURIComponent(by.path)}`;
   return request(`deployed-jobs?${query}`);
 }
 
 const jobEndpoint = (team: string, name: string): string =>
   `deployed-jobs/${encodeURIComponent(team)}/${encodeURIComponent(name)}`;
 
-export function executions(team: string, name: string): Promise<{ executions: IExecution[] }> {
+export function executions(
+  team: string,
+  name: string
+): Promise<{ executions: IExecution[] }> {
   return request(`${jobEndpoint(team, name)}/executions`);
 }
 
-export function executeNow(team: string, name: string): Promise<{ execution_id: string }> {
+export function executeNow(
+  team: string,
+  name: string
+): Promise<{ execution_id: string }> {
   return request(`${jobEndpoint(team, name)}/executions`, { method: 'POST' });
 }
 
-export function setEnabled(team: string, name: string, enabled: boolean): Promise<unknown> {
-  return request(`${jobEndpoint(team, name)}/deployment`, { method: 'PATCH', json: { enabled } });
+export function setEnabled(
+  team: string,
+  name: string,
+  enabled: boolean
+): Promise<unknown> {
+  return request(`${jobEndpoint(team, name)}/deployment`, {
+    method: 'PATCH',
+    json: { enabled }
+  });
 }

@@ -14,7 +14,9 @@ const BOX_CLASS = 'vdk-cell-error';
 export function clearCellErrors(notebook: Notebook): void {
   for (const widget of notebook.widgets) {
     widget.removeClass(FAILED_CLASS);
-    widget.node.querySelectorAll(`:scope > .${BOX_CLASS}`).forEach(n => n.remove());
+    widget.node
+      .querySelectorAll(`:scope > .${BOX_CLASS}`)
+      .forEach(n => n.remove());
   }
 }
 

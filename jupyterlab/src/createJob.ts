@@ -45,7 +45,10 @@ export async function createDataJob(
       showDatabaseNotice(created.job.database);
       await browser.model.refresh();
       docManager.openOrReveal(created.notebook);
-      Notification.success(`Created data job ${created.job.name} in ${created.job.path}.`, { autoClose: 5000 });
+      Notification.success(
+        `Created data job ${created.job.name} in ${created.job.path}.`,
+        { autoClose: 5000 }
+      );
       return;
     } catch (error) {
       const message = error instanceof ApiError ? error.message : String(error);

@@ -5,7 +5,12 @@
  * user's consent ("Save and deploy"), since the server deploys the files on disk. One deploy of
  * a job at a time: the command is disabled while it runs.
  */
-import { Dialog, InputDialog, Notification, showDialog } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  InputDialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -39,7 +44,9 @@ export class DeployController {
   /** Asks for the reason, saves (with consent) and deploys the job; returns when done. */
   async deploy(job: IJob): Promise<void> {
     if (this._deploying.has(job.path)) {
-      Notification.warning(`Data job ${job.name} is being deployed already.`, { autoClose: 6000 });
+      Notification.warning(`Data job ${job.name} is being deployed already.`, {
+        autoClose: 6000
+      });
       return;
     }
     const unsaved = this._unsaved(job);
@@ -60,13 +67,22 @@ export class DeployController {
   /** The job's open notebooks (those `vdk run` runs: at the folder's top) with unsaved changes. */
   private _unsaved(job: IJob): NotebookPanel[] {
     return this._tracker.filter(
-      panel => PathExt.dirname(panel.context.path) === job.path && !!panel.context.model?.dirty
+      panel =>
+        PathExt.dirname(panel.context.path) === job.path &&
+        !!panel.context.model?.dirty
     );
   }
 
-  private async _askReason(job: IJob, unsaved: NotebookPanel[]): Promise<string | null> {
-    const names = unsaved.map(panel => PathExt.basename(panel.context.path)).join(', ');
-    const save = unsaved.length ? ` Unsaved changes in ${names} are saved first.` : '';
+  private async _askReason(
+    job: IJob,
+    unsaved: NotebookPanel[]
+  ): Promise<string | null> {
+    const names = unsaved
+      .map(panel => PathExt.basename(panel.context.path))
+      .join(', ');
+    const save = unsaved.length
+      ? ` Unsaved changes in ${names} are saved first.`
+      : '';
     for (;;) {
       const answer = await InputDialog.getText({
         title: `Deploy data job ${job.name}`,
@@ -80,19 +96,29 @@ export class DeployController {
       if (answer.value?.trim()) {
         return answer.value.trim();
       }
-      Notification.warning('Give a reason: it is kept with the deployment.', { autoClose: 6000 });
+      Notification.warning('Give a reason: it is kept with the deployment.', {
+        autoClose: 6000
+      });
     }
   }
 
-  private async _deploy(job: IJob, reason: string, unsaved: NotebookPanel[]): Promise<void> {
+  private async _deploy(
+    job: IJob,
+    reason: string,
+    unsaved: NotebookPanel[]
+  ): Promise<void> {
     const deploying = (): string =>
-      Notification.emit(`Deploying data job ${job.name}…`, 'in-progress', { autoClose: false });
+      Notification.emit(`Deploying data job ${job.name}…`, 'in-progress', {
+        autoClose: false
+      });
     let progress = deploying();
     try {
       for (const panel of unsaved) {
         await panel.context.save();
       }
-      const still = unsaved.filter(panel => panel.context.model.dirty).map(panel => panel.context.path);
+      const still = unsaved
+        .filter(panel => panel.context.model.dirty)
+        .map(panel => panel.context.path);
       let deployed: IDeployed;
       try {
         deployed = await deploy(job.path, reason, still, false);
@@ -107,13 +133,20 @@ export class DeployController {
         progress = deploying();
         deployed = await deploy(job.path, reason, still, true);
       }
-      const added = deployed.requirement_added ? ' (vdk-jupyter added to requirements.txt)' : '';
+      const added = deployed.requirement_added
+        ? ' (vdk-jupyter added to requirements.txt)'
+        : '';
       Notification.update({
         id: progress,
         type: 'success',
         message: `Deployed data job ${deployed.job} of team ${deployed.team}, version ${deployed.version.slice(0, 8)}${added}.`,
         autoClose: 20000,
-        actions: [{ label: 'Show data jobs', callback: () => this._showJobs(deployed.team) }]
+        actions: [
+          {
+            label: 'Show data jobs',
+            callback: () => this._showJobs(deployed.team)
+          }
+        ]
       });
     } catch (error) {
       Notification.dismiss(progress);
@@ -121,11 +154,17 @@ export class DeployController {
     }
   }
 
-  private async _offerRequirement(job: IJob, message: string): Promise<boolean> {
+  private async _offerRequirement(
+    job: IJob,
+    message: string
+  ): Promise<boolean> {
     const answer = await showDialog({
       title: `Deploy data job ${job.name}`,
       body: messageBody(message, 'vdk-deploy-message'),
-      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Add vdk-jupyter and deploy' })]
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.okButton({ label: 'Add vdk-jupyter and deploy' })
+      ]
     });
     return answer.button.accept;
   }
@@ -136,7 +175,10 @@ export class DeployController {
     const kind = error instanceof ApiError ? error.kind : null;
     await showDialog({
       title: `Data job ${job.name} was not deployed`,
-      body: messageBody(message, `vdk-deploy-message vdk-deploy-refused-${kind ?? 'error'}`),
+      body: messageBody(
+        message,
+        `vdk-deploy-message vdk-deploy-refused-${kind ?? 'error'}`
+      ),
       buttons: [Dialog.okButton({ label: 'OK' })]
     });
   }

@@ -3,7 +3,10 @@
  * a job, run reports, creating a job). Menus, the cell toolbar and context menus are declared
  * in schema/plugin.json, as JupyterLab's own extensions do.
  */
-import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
@@ -48,7 +51,9 @@ function activate(
   app.serviceManager.contents.addDrive(new ReportDrive());
   const markers = new Map<NotebookPanel, JobMarkers>();
   const toolbars = new Map<NotebookPanel, VdkToolbar>();
-  const runs = new RunController(app, docManager, tracker, panel => markers.get(panel));
+  const runs = new RunController(app, docManager, tracker, panel =>
+    markers.get(panel)
+  );
   let jobsPanel: JobsPanel | null = null;
   /** The side panel, made on first use and put back after the user closed it. */
   const showJobs = (by: { team: string } | { path: string }): void => {
@@ -67,7 +72,12 @@ function activate(
       return; // a run report: read-only, no job of its own
     }
     const marker = new JobMarkers(panel);
-    const toolbar = new VdkToolbar(commands, runs, deploys, () => panel.context.path);
+    const toolbar = new VdkToolbar(
+      commands,
+      runs,
+      deploys,
+      () => panel.context.path
+    );
     markers.set(panel, marker);
     toolbars.set(panel, toolbar);
     if (!panel.toolbar.insertAfter('cellType', 'vdk', toolbar)) {
@@ -92,7 +102,9 @@ function activate(
   /** The notebook a command is for: the one named by `path`, else the current one. */
   const panelFor = (args: ReadonlyPartialJSONObject): NotebookPanel | null => {
     const path = args.path as string | undefined;
-    const panel = path ? tracker.find(p => p.context.path === path) : tracker.currentWidget;
+    const panel = path
+      ? tracker.find(p => p.context.path === path)
+      : tracker.currentWidget;
     return panel ?? null;
   };
   const jobOf = (args: ReadonlyPartialJSONObject): string | null => {
@@ -100,7 +112,10 @@ function activate(
     return (panel && markers.get(panel)?.plan?.job?.path) ?? null;
   };
   /** Whether the command's notebook is in a job, and `test` holds for that job's folder. */
-  const jobIs = (args: ReadonlyPartialJSONObject, test: (job: string) => boolean): boolean => {
+  const jobIs = (
+    args: ReadonlyPartialJSONObject,
+    test: (job: string) => boolean
+  ): boolean => {
     const job = jobOf(args);
     return job !== null && test(job);
   };
@@ -114,7 +129,9 @@ function activate(
       const panel = panelFor(args);
       const toolbar = panel && toolbars.get(panel);
       if (!panel || !toolbar) {
-        Notification.warning('Open a notebook of a data job to run the job.', { autoClose: 6000 });
+        Notification.warning('Open a notebook of a data job to run the job.', {
+          autoClose: 6000
+        });
         return;
       }
       const parsed = toolbar.arguments();
@@ -127,7 +144,8 @@ function activate(
   });
   commands.addCommand(CommandIDs.stop, {
     label: 'Stop data job',
-    caption: 'Stop the running data job (as Ctrl-C); its report is still written',
+    caption:
+      'Stop the running data job (as Ctrl-C); its report is still written',
     icon: stopIcon,
     isEnabled: args => jobIs(args, job => runs.isRunning(job)),
     execute: args => runs.stop(jobOf(args) ?? '')
@@ -146,20 +164,25 @@ function activate(
   });
   commands.addCommand(CommandIDs.create, {
     label: 'Create data job',
-    caption: 'Create a data job folder (config.ini, requirements.txt, a notebook)',
+    caption:
+      'Create a data job folder (config.ini, requirements.txt, a notebook)',
     icon: vdkIcon,
     execute: args => createDataJob(browser, docManager, !!args.fromContextMenu)
   });
   commands.addCommand(CommandIDs.deploy, {
     label: 'Deploy data job',
-    caption: 'Deploy the data job of the notebook to the Control Service, as vdk deploy does',
+    caption:
+      'Deploy the data job of the notebook to the Control Service, as vdk deploy does',
     icon: vdkIcon,
     isEnabled: args => jobIs(args, job => !deploys.isDeploying(job)),
     execute: async args => {
       const panel = panelFor(args);
       const job = panel && markers.get(panel)?.plan?.job;
       if (!job) {
-        Notification.warning('Open a notebook of a data job to deploy the job.', { autoClose: 6000 });
+        Notification.warning(
+          'Open a notebook of a data job to deploy the job.',
+          { autoClose: 6000 }
+        );
         return;
       }
       await deploys.deploy(job);
@@ -171,7 +194,11 @@ function activate(
     execute: args => {
       const team = args.team as string | undefined;
       // The team of the job being worked on: the current notebook's, else the file browser's folder.
-      showJobs(team ? { team } : { path: tracker.currentWidget?.context.path ?? browser.model.path });
+      showJobs(
+        team
+          ? { team }
+          : { path: tracker.currentWidget?.context.path ?? browser.model.path }
+      );
     }
   });
   runs.changed.connect(notifyAll);
@@ -185,7 +212,10 @@ function activate(
 
   if (palette) {
     const category = 'VDK';
-    for (const command of [...Object.values(CommandIDs), ...Object.values(TagCommands)]) {
+    for (const command of [
+      ...Object.values(CommandIDs),
+      ...Object.values(TagCommands)
+    ]) {
       palette.addItem({ command, category });
     }
   }
@@ -193,7 +223,8 @@ function activate(
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'vdk-jupyter:plugin',
-  description: 'VDK data jobs in JupyterLab: run order markers, Run data job, run reports.',
+  description:
+    'VDK data jobs in JupyterLab: run order markers, Run data job, run reports.',
   autoStart: true,
   requires: [INotebookTracker, IDocumentManager, IDefaultFileBrowser],
   optional: [ICommandPalette],

@@ -12,7 +12,8 @@ import { element, executionItem, jobItem } from './jobsView';
 export const JOBS_COMMAND = 'vdk:show-jobs';
 const POLL_MS = 3000;
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 
 export class JobsPanel extends Widget {
   constructor() {
@@ -29,7 +30,11 @@ export class JobsPanel extends Widget {
     this._team.size = 10; // the sidebar is narrow; the field grows with it
     this._team.onkeydown = event => event.stopPropagation();
     label.append(this._team);
-    const refresh = element('button', 'jp-Button jp-mod-styled vdk-button', 'Refresh');
+    const refresh = element(
+      'button',
+      'jp-Button jp-mod-styled vdk-button',
+      'Refresh'
+    );
     refresh.type = 'submit';
     form.append(label, refresh);
     form.onsubmit = event => {
@@ -44,7 +49,12 @@ export class JobsPanel extends Widget {
     const actions = element('div', 'vdk-job-actions');
     actions.append(this._execute, this._enable);
     this._detail.setAttribute('aria-label', 'Executions of the selected job');
-    this._detail.append(this._detailTitle, actions, this._executions, this._logsHint);
+    this._detail.append(
+      this._detailTitle,
+      actions,
+      this._executions,
+      this._logsHint
+    );
     this.node.append(
       element('h2', 'vdk-jobs-title', 'Deployed data jobs'),
       form,
@@ -65,7 +75,8 @@ export class JobsPanel extends Widget {
     const loaded = await this._load({ path: by.path }, true);
     if (!loaded && !this._team.value) {
       this._setError('');
-      this._note.textContent = 'Not in a data job folder: type a team and press Refresh.';
+      this._note.textContent =
+        'Not in a data job folder: type a team and press Refresh.';
     }
   }
 
@@ -73,7 +84,9 @@ export class JobsPanel extends Widget {
   async refresh(): Promise<void> {
     const team = this._team.value.trim();
     if (!team) {
-      this._setError('Type a team (the [owner] team of a job\'s config.ini) and press Refresh.');
+      this._setError(
+        "Type a team (the [owner] team of a job's config.ini) and press Refresh."
+      );
       return;
     }
     await this._load({ team }, false);
@@ -95,7 +108,10 @@ export class JobsPanel extends Widget {
   }
 
   /** Loads the job list; false (after showing why, unless `quiet` and not in a job) on failure. */
-  private async _load(by: { team: string } | { path: string }, quiet: boolean): Promise<boolean> {
+  private async _load(
+    by: { team: string } | { path: string },
+    quiet: boolean
+  ): Promise<boolean> {
     const generation = ++this._generation;
     this._busy(true);
     try {
@@ -110,7 +126,10 @@ export class JobsPanel extends Widget {
       this._note.textContent = answer.jobs.length
         ? `${answer.jobs.length} job${answer.jobs.length === 1 ? '' : 's'} of team ${answer.team} at ${answer.url}`
         : `Team ${answer.team} has no data jobs at ${answer.url}.`;
-      if (this._selected && !answer.jobs.some(job => job.name === this._selected)) {
+      if (
+        this._selected &&
+        !answer.jobs.some(job => job.name === this._selected)
+      ) {
         this._selected = null;
       }
       this._render();
@@ -118,7 +137,9 @@ export class JobsPanel extends Widget {
       return true;
     } catch (error) {
       if (generation === this._generation && !this.isDisposed) {
-        const notInJob = error instanceof api.ApiError && (error.kind === 'job' || error.kind === 'team');
+        const notInJob =
+          error instanceof api.ApiError &&
+          (error.kind === 'job' || error.kind === 'team');
         if (!(quiet && notInJob)) {
           this._setError(messageOf(error));
         }
@@ -140,7 +161,11 @@ export class JobsPanel extends Widget {
     const generation = this._generation;
     try {
       const answer = await api.executions(this._teamShown, name);
-      if (generation !== this._generation || name !== this._selected || this.isDisposed) {
+      if (
+        generation !== this._generation ||
+        name !== this._selected ||
+        this.isDisposed
+      ) {
         return;
       }
       this._recent = answer.executions;
@@ -188,7 +213,9 @@ export class JobsPanel extends Widget {
       return;
     }
     this._enable.disabled = true;
-    await this._act(() => api.setEnabled(this._teamShown, job.name, !job.enabled));
+    await this._act(() =>
+      api.setEnabled(this._teamShown, job.name, !job.enabled)
+    );
   }
 
   private _select(name: string): void {
@@ -217,7 +244,11 @@ export class JobsPanel extends Widget {
   }
 
   private _render(): void {
-    this._jobs.replaceChildren(...this._list.map(job => jobItem(job, job.name === this._selected, () => this._select(job.name))));
+    this._jobs.replaceChildren(
+      ...this._list.map(job =>
+        jobItem(job, job.name === this._selected, () => this._select(job.name))
+      )
+    );
     const job = this._list.find(j => j.name === this._selected);
     this._detail.hidden = !job;
     if (!job) {
@@ -226,7 +257,9 @@ export class JobsPanel extends Widget {
     this._detailTitle.textContent = `Executions of ${job.name}`;
     const running = this._recent.length > 0 && !this._recent[0].finished;
     this._execute.disabled = !job.deployed || running;
-    this._execute.title = job.deployed ? 'Start an execution now (as vdk execute --start)' : 'Deploy the job first';
+    this._execute.title = job.deployed
+      ? 'Start an execution now (as vdk execute --start)'
+      : 'Deploy the job first';
     this._enable.hidden = job.enabled === null;
     this._enable.disabled = false;
     this._enable.textContent = job.enabled ? 'Disable' : 'Enable';
@@ -249,8 +282,16 @@ export class JobsPanel extends Widget {
   private _jobs = element('ul', 'vdk-jobs-list');
   private _detail = element('section', 'vdk-job-detail');
   private _detailTitle = element('h3', 'vdk-job-detail-title');
-  private _execute = element('button', 'jp-Button jp-mod-styled jp-mod-accept vdk-button', 'Execute now');
-  private _enable = element('button', 'jp-Button jp-mod-styled vdk-button', 'Disable');
+  private _execute = element(
+    'button',
+    'jp-Button jp-mod-styled jp-mod-accept vdk-button',
+    'Execute now'
+  );
+  private _enable = element(
+    'button',
+    'jp-Button jp-mod-styled vdk-button',
+    'Disable'
+  );
   private _executions = element('ul', 'vdk-executions');
   private _logsHint = element('p', 'vdk-logs-hint');
   private _list: api.IDeployedJob[] = [];

@@ -27,12 +27,18 @@ export function duration(seconds: number | null): string {
     return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
   }
   const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? `${minutes} min ${Math.round(seconds % 60)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return minutes < 60
+    ? `${minutes} min ${Math.round(seconds % 60)} s`
+    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 /** "succeeded · 26/11/2026, 01:23:05 · 12 s · manual/vdk-jupyter" */
 function executionText(execution: api.IExecution): string {
-  const parts = [execution.status_text, when(execution.start), duration(execution.seconds)];
+  const parts = [
+    execution.status_text,
+    when(execution.start),
+    duration(execution.seconds)
+  ];
   if (execution.started_by) {
     parts.push(`by ${execution.started_by}`);
   }
@@ -40,7 +46,11 @@ function executionText(execution: api.IExecution): string {
 }
 
 /** A job of the list: its name selects it (`onSelect`). */
-export function jobItem(job: api.IDeployedJob, selected: boolean, onSelect: () => void): HTMLLIElement {
+export function jobItem(
+  job: api.IDeployedJob,
+  selected: boolean,
+  onSelect: () => void
+): HTMLLIElement {
   const item = element('li', 'vdk-job');
   item.dataset.job = job.name;
   item.classList.toggle('vdk-selected', selected);
@@ -48,17 +58,29 @@ export function jobItem(job: api.IDeployedJob, selected: boolean, onSelect: () =
   name.setAttribute('aria-pressed', String(selected));
   name.title = `Show the executions of ${job.name}`;
   name.onclick = onSelect;
-  const enabled = job.enabled === null ? '' : job.enabled ? 'enabled' : 'disabled';
+  const enabled =
+    job.enabled === null ? '' : job.enabled ? 'enabled' : 'disabled';
   const deployment = element(
     'span',
     'vdk-job-deployment',
-    [job.deployed ? `deployment: ${job.deployment_status}` : 'not deployed', enabled].filter(Boolean).join(' · ')
+    [
+      job.deployed ? `deployment: ${job.deployment_status}` : 'not deployed',
+      enabled
+    ]
+      .filter(Boolean)
+      .join(' · ')
   );
-  const schedule = element('span', 'vdk-job-schedule', job.schedule ? `schedule: ${job.schedule}` : 'no schedule');
+  const schedule = element(
+    'span',
+    'vdk-job-schedule',
+    job.schedule ? `schedule: ${job.schedule}` : 'no schedule'
+  );
   const last = element(
     'span',
     'vdk-job-last',
-    job.last_execution ? `last: ${executionText(job.last_execution)}` : 'never executed'
+    job.last_execution
+      ? `last: ${executionText(job.last_execution)}`
+      : 'never executed'
   );
   last.dataset.status = job.last_execution?.status ?? '';
   item.append(name, deployment, schedule, last);
@@ -76,7 +98,11 @@ export function executionItem(execution: api.IExecution): HTMLLIElement {
     link.rel = 'noopener noreferrer';
     item.append(' ', link);
   }
-  if (execution.message && execution.finished && execution.status !== 'succeeded') {
+  if (
+    execution.message &&
+    execution.finished &&
+    execution.status !== 'succeeded'
+  ) {
     item.title = execution.message;
   }
   return item;

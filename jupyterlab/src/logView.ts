@@ -16,20 +16,26 @@ export class RunLog extends Widget {
   async refresh(): Promise<void> {
     try {
       const text = await runLog(this.runId);
-      const atEnd = this.node.scrollTop + this.node.clientHeight >= this.node.scrollHeight - 4;
+      const atEnd =
+        this.node.scrollTop + this.node.clientHeight >=
+        this.node.scrollHeight - 4;
       this._pre.textContent = text;
       if (atEnd) {
         this.node.scrollTop = this.node.scrollHeight;
       }
     } catch (error) {
-      this._pre.textContent = error instanceof ApiError ? error.message : String(error);
+      this._pre.textContent =
+        error instanceof ApiError ? error.message : String(error);
     }
   }
 
   private _pre: HTMLPreElement;
 }
 
-export function logWidget(runId: string, jobName: string): MainAreaWidget<RunLog> {
+export function logWidget(
+  runId: string,
+  jobName: string
+): MainAreaWidget<RunLog> {
   const widget = new MainAreaWidget({ content: new RunLog(runId) });
   widget.id = `vdk-log-${runId}`;
   widget.title.label = `Log: ${jobName}`;

@@ -77,7 +77,10 @@ export class JobMarkers implements IDisposable {
   }
 
   /** The cell widget a plan entry or a run event names: by id first, then by index. */
-  cellWidget(id: string | null | undefined, index: number | null | undefined): Cell | null {
+  cellWidget(
+    id: string | null | undefined,
+    index: number | null | undefined
+  ): Cell | null {
     const widgets = this.panel.content.widgets;
     if (id) {
       const byId = widgets.find(w => w.model.id === id);
@@ -85,7 +88,9 @@ export class JobMarkers implements IDisposable {
         return byId;
       }
     }
-    return index !== null && index !== undefined ? widgets[index] ?? null : null;
+    return index !== null && index !== undefined
+      ? (widgets[index] ?? null)
+      : null;
   }
 
   private _schedule(): void {
@@ -118,7 +123,9 @@ export class JobMarkers implements IDisposable {
           return;
         }
         this._lastKey = ''; // ask again on the next change
-        this._drawError(error instanceof ApiError ? error.message : String(error));
+        this._drawError(
+          error instanceof ApiError ? error.message : String(error)
+        );
       }
     );
   }
@@ -141,13 +148,18 @@ export class JobMarkers implements IDisposable {
       const node = widget.node.querySelector(`.${MARKER_CLASS}`);
       if (node) {
         node.textContent = '?';
-        node.setAttribute('title', `vdk-jupyter could not work out the run order: ${message}`);
+        node.setAttribute(
+          'title',
+          `vdk-jupyter could not work out the run order: ${message}`
+        );
       }
     }
   }
 
   private _mark(widget: Cell, entry: IPlanCell | undefined): void {
-    let node = widget.node.querySelector<HTMLElement>(`:scope > .${MARKER_CLASS}`);
+    let node = widget.node.querySelector<HTMLElement>(
+      `:scope > .${MARKER_CLASS}`
+    );
     if (!entry) {
       node?.remove();
       widget.removeClass(CELL_CLASS);
@@ -163,7 +175,8 @@ export class JobMarkers implements IDisposable {
     node.classList.toggle('vdk-marker-left-out', entry.left_out);
     node.classList.toggle('vdk-marker-sql', entry.sql);
     node.classList.toggle('vdk-marker-parameters', entry.parameters);
-    node.dataset.position = entry.position === null ? '' : String(entry.position);
+    node.dataset.position =
+      entry.position === null ? '' : String(entry.position);
     node.setAttribute('title', markerTitle(entry));
   }
 
@@ -180,11 +193,16 @@ function markerTitle(entry: IPlanCell): string {
     return `vdk run leaves this cell out (${entry.reason})${entry.why ? ': ' + entry.why : ''}`;
   }
   const what = entry.sql ? 'a %%vdksql cell' : 'code cell ' + entry.number;
-  const params = entry.parameters ? '; job arguments are injected after it' : '';
+  const params = entry.parameters
+    ? '; job arguments are injected after it'
+    : '';
   return `vdk run runs this cell ${ordinal(entry.position ?? 0)} in this notebook (${what})${params}`;
 }
 
 function ordinal(n: number): string {
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
+  const suffix =
+    n % 100 >= 11 && n % 100 <= 13
+      ? 'th'
+      : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
   return `${n}${suffix}`;
 }

@@ -17,14 +17,19 @@ function shown(): string[] {
   }
 }
 
-export function showDatabaseNotice(database: IDatabase | undefined | null): void {
+export function showDatabaseNotice(
+  database: IDatabase | undefined | null
+): void {
   const message = database?.default ? database.message : null;
   const seen = shown();
   if (!message || seen.includes(message)) {
     return;
   }
   try {
-    window.localStorage.setItem(KEY, JSON.stringify([...seen, message].slice(-50)));
+    window.localStorage.setItem(
+      KEY,
+      JSON.stringify([...seen, message].slice(-50))
+    );
   } catch {
     // Storage full or disabled: the notice may show again next time, which is harmless.
   }

@@ -17,7 +17,9 @@ export function reportPath(runId: string, notebook: string): string {
 
 function readOnly(): Promise<never> {
   return Promise.reject(
-    new Error('A run report is read-only: use File > Save Notebook As… to keep a copy.')
+    new Error(
+      'A run report is read-only: use File > Save Notebook As… to keep a copy.'
+    )
   );
 }
 
@@ -38,7 +40,10 @@ export class ReportDrive implements Contents.IDrive {
     Signal.clearData(this);
   }
 
-  async get(localPath: string, options?: Contents.IFetchOptions): Promise<Contents.IModel> {
+  async get(
+    localPath: string,
+    options?: Contents.IFetchOptions
+  ): Promise<Contents.IModel> {
     const slash = localPath.indexOf('/');
     const runId = localPath.slice(0, slash);
     const notebook = localPath.slice(slash + 1);
@@ -54,9 +59,16 @@ export class ReportDrive implements Contents.IDrive {
     };
     if (slash <= 0 || !notebook) {
       // The drive's root or a run folder: an empty directory (the file browser never shows it).
-      return { ...base, name: '', type: 'directory', format: 'json', content: [] };
+      return {
+        ...base,
+        name: '',
+        type: 'directory',
+        format: 'json',
+        content: []
+      };
     }
-    const content = options?.content === false ? null : await report(runId, notebook);
+    const content =
+      options?.content === false ? null : await report(runId, notebook);
     return { ...base, type: 'notebook', format: 'json', content };
   }
 
@@ -91,6 +103,8 @@ export class ReportDrive implements Contents.IDrive {
     return readOnly();
   }
 
-  private _fileChanged = new Signal<Contents.IDrive, Contents.IChangedArgs>(this);
+  private _fileChanged = new Signal<Contents.IDrive, Contents.IChangedArgs>(
+    this
+  );
   private _disposed = false;
 }

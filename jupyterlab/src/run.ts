@@ -17,7 +17,8 @@ import { showDatabaseNotice } from './notices';
 import { reportPath } from './reportDrive';
 import { landOnFailedCell, shortResult } from './result';
 
-export type Phase = 'running' | 'stopping' | 'succeeded' | 'failed' | 'stopped' | 'error';
+export type Phase =
+  'running' | 'stopping' | 'succeeded' | 'failed' | 'stopped' | 'error';
 
 /** What the toolbar of every notebook of the job shows about its current or last run. */
 export interface IRunState {
@@ -57,7 +58,10 @@ export class RunController {
    * Runs the job of `panel`'s notebook with `args` (already parsed and checked to be an object,
    * or null for none). Returns once the run has ended.
    */
-  async run(panel: NotebookPanel, args: Record<string, unknown> | null): Promise<void> {
+  async run(
+    panel: NotebookPanel,
+    args: Record<string, unknown> | null
+  ): Promise<void> {
     const job = this._markers(panel)?.plan?.job;
     if (!job) {
       Notification.warning(
@@ -149,7 +153,9 @@ export class RunController {
     } catch (error) {
       // 409: it ended meanwhile; the progress loop brings the result either way.
       if (!(error instanceof api.ApiError && error.status === 409)) {
-        Notification.error(String((error as Error).message ?? error), { autoClose: 8000 });
+        Notification.error(String((error as Error).message ?? error), {
+          autoClose: 8000
+        });
       }
     }
   }
@@ -186,12 +192,16 @@ export class RunController {
       return;
     }
     const id = `vdk-log-${state.runId}`;
-    const open = Array.from(this._app.shell.widgets('main')).find(w => w.id === id);
+    const open = Array.from(this._app.shell.widgets('main')).find(
+      w => w.id === id
+    );
     if (open) {
       this._app.shell.activateById(id);
       return;
     }
-    this._app.shell.add(logWidget(state.runId, state.job.name), 'main', { mode: 'split-bottom' });
+    this._app.shell.add(logWidget(state.runId, state.job.name), 'main', {
+      mode: 'split-bottom'
+    });
   }
 
   private async _follow(state: IRunState): Promise<void> {
@@ -204,7 +214,10 @@ export class RunController {
         answer = await api.progress(runId, after);
         failures = 0;
       } catch (error) {
-        if (++failures >= 5 || (error instanceof api.ApiError && error.status === 404)) {
+        if (
+          ++failures >= 5 ||
+          (error instanceof api.ApiError && error.status === 404)
+        ) {
           throw error;
         }
         await new Promise(resolve => setTimeout(resolve, 500 * failures));
@@ -226,20 +239,34 @@ export class RunController {
     if (event.type === 'step_started') {
       state.text = `Running ${event.step}`;
     } else if (event.type === 'cell_started') {
-      const which = event.number ? `cell ${event.number}` : 'injected parameters';
+      const which = event.number
+        ? `cell ${event.number}`
+        : 'injected parameters';
       state.text = `Running ${event.step}: ${which}, ${event.count} of ${event.total}`;
       this._markRunning(event);
     } else if (event.type === 'cell_finished') {
       this._markRunning(null);
-    } else if (event.type === 'report' && event.notebook && event.step && event.path) {
-      state.reports.push({ step: event.step, path: event.path, notebook: event.notebook });
+    } else if (
+      event.type === 'report' &&
+      event.notebook &&
+      event.step &&
+      event.path
+    ) {
+      state.reports.push({
+        step: event.step,
+        path: event.path,
+        notebook: event.notebook
+      });
     } else {
       return;
     }
     this._set(state);
   }
 
-  private async _finish(state: IRunState, result: api.IRunResult): Promise<void> {
+  private async _finish(
+    state: IRunState,
+    result: api.IRunResult
+  ): Promise<void> {
     this._markRunning(null);
     state.result = result;
     state.reports = result.reports.length ? result.reports : state.reports;
@@ -249,30 +276,54 @@ export class RunController {
     const jobPath = state.job.path;
     const actions: Notification.IAction[] = [];
     if (state.reports.length) {
-      actions.push({ label: 'Open run report', callback: () => void this.openReport(jobPath) });
+      actions.push({
+        label: 'Open run report',
+        callback: () => void this.openReport(jobPath)
+      });
     }
     actions.push({ label: 'Show log', callback: () => this.openLog(jobPath) });
-    const kind = result.status === 'succeeded' ? 'success' : result.status === 'failed' ? 'error' : 'warning';
-    Notification.emit(result.message, kind, { autoClose: kind === 'success' ? 5000 : false, actions });
+    const kind =
+      result.status === 'succeeded'
+        ? 'success'
+        : result.status === 'failed'
+          ? 'error'
+          : 'warning';
+    Notification.emit(result.message, kind, {
+      autoClose: kind === 'success' ? 5000 : false,
+      actions
+    });
     if (result.failed_cell) {
-      await landOnFailedCell(this._app, this._docManager, this._tracker, this._markers, result.failed_cell);
+      await landOnFailedCell(
+        this._app,
+        this._docManager,
+        this._tracker,
+        this._markers,
+        result.failed_cell
+      );
     }
   }
 
   /** Highlights the cell being run in an open editor of its notebook (null: none). */
   private _markRunning(event: api.IRunEvent | null): void {
-    document.querySelectorAll('.vdk-running-cell').forEach(n => n.classList.remove('vdk-running-cell'));
+    document
+      .querySelectorAll('.vdk-running-cell')
+      .forEach(n => n.classList.remove('vdk-running-cell'));
     if (!event?.path || (event.id == null && event.index == null)) {
       return;
     }
     const panel = this._tracker.find(p => p.context.path === event.path);
-    const cell = panel && this._markers(panel)?.cellWidget(event.id, event.index);
+    const cell =
+      panel && this._markers(panel)?.cellWidget(event.id, event.index);
     cell?.addClass('vdk-running-cell');
   }
 
   private _refreshLog(runId: string): void {
-    const open = Array.from(this._app.shell.widgets('main')).find(w => w.id === `vdk-log-${runId}`);
-    const content = (open as { content?: { refresh?: () => Promise<void> } } | undefined)?.content;
+    const open = Array.from(this._app.shell.widgets('main')).find(
+      w => w.id === `vdk-log-${runId}`
+    );
+    const content = (
+      open as { content?: { refresh?: () => Promise<void> } } | undefined
+    )?.content;
     void content?.refresh?.();
   }
 

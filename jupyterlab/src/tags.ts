@@ -33,7 +33,10 @@ function addTag(model: ICellModel, tag: string): void {
 function removeTag(model: ICellModel, tag: string): void {
   const tags = tagsOf(model);
   if (tags.includes(tag)) {
-    setTags(model, tags.filter(t => t !== tag));
+    setTags(
+      model,
+      tags.filter(t => t !== tag)
+    );
   }
 }
 
@@ -56,15 +59,19 @@ export function addTagCommands(
 ): void {
   const cells = (): ICellModel[] =>
     tracker.currentWidget ? targetCells(tracker.currentWidget.content) : [];
-  const anyTagged = (tag: string): boolean => cells().some(m => tagsOf(m).includes(tag));
+  const anyTagged = (tag: string): boolean =>
+    cells().some(m => tagsOf(m).includes(tag));
   // By id: a toolbar button re-reads its command's state only when its own id is named.
-  const notify = (): void => Object.values(CommandIDs).forEach(id => commands.notifyCommandChanged(id));
+  const notify = (): void =>
+    Object.values(CommandIDs).forEach(id => commands.notifyCommandChanged(id));
 
   commands.addCommand(CommandIDs.leaveOut, {
     label: 'Leave cell out of the job',
     caption: `Tag the cell "${LEAVE_OUT_TAG}": vdk run leaves it out, Jupyter still runs it`,
     isEnabled: () => cells().length > 0,
-    isVisible: () => cells().length > 0 && !cells().every(m => tagsOf(m).includes(LEAVE_OUT_TAG)),
+    isVisible: () =>
+      cells().length > 0 &&
+      !cells().every(m => tagsOf(m).includes(LEAVE_OUT_TAG)),
     icon: icons[CommandIDs.leaveOut],
     execute: () => {
       cells().forEach(m => addTag(m, LEAVE_OUT_TAG));

@@ -16,7 +16,9 @@ export const DEPLOY_COMMAND = 'vdk:deploy-job';
 export type Arguments = Record<string, unknown> | null;
 
 /** Parses the arguments field: empty means none; anything else must be a JSON object. */
-export function parseArguments(text: string): { value: Arguments } | { error: string } {
+export function parseArguments(
+  text: string
+): { value: Arguments } | { error: string } {
   if (!text.trim()) {
     return { value: null };
   }
@@ -24,16 +26,25 @@ export function parseArguments(text: string): { value: Arguments } | { error: st
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { error: `The job arguments are not valid JSON (${(error as Error).message}). Example: {"day": "2026-11-25"}` };
+    return {
+      error: `The job arguments are not valid JSON (${(error as Error).message}). Example: {"day": "2026-11-25"}`
+    };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const what = Array.isArray(value) ? 'a list' : JSON.stringify(value);
-    return { error: `The job arguments must be a JSON object such as {"day": "2026-11-25"}, not ${what}.` };
+    return {
+      error: `The job arguments must be a JSON object such as {"day": "2026-11-25"}, not ${what}.`
+    };
   }
   return { value: value as Record<string, unknown> };
 }
 
-function button(label: string, className: string, title: string, onClick: () => void): HTMLButtonElement {
+function button(
+  label: string,
+  className: string,
+  title: string,
+  onClick: () => void
+): HTMLButtonElement {
   const node = document.createElement('button');
   node.className = `jp-Button vdk-button ${className}`;
   node.textContent = label;
@@ -55,13 +66,17 @@ export class VdkToolbar extends Widget {
     super();
     this.addClass('vdk-toolbar');
     this.hide();
-    this._run = button('▶ Run data job', 'vdk-run-button', 'Save the notebook and run its data job with vdk run', () =>
-      void this._commands.execute(RUN_COMMAND, { path: this._path() })
+    this._run = button(
+      '▶ Run data job',
+      'vdk-run-button',
+      'Save the notebook and run its data job with vdk run',
+      () => void this._commands.execute(RUN_COMMAND, { path: this._path() })
     );
     this._args = document.createElement('input');
     this._args.className = 'vdk-arguments';
     this._args.placeholder = 'job arguments (JSON)';
-    this._args.title = 'Job arguments as a JSON object, passed as vdk run --arguments';
+    this._args.title =
+      'Job arguments as a JSON object, passed as vdk run --arguments';
     this._args.spellcheck = false;
     this._args.oninput = () => this._args.classList.remove('vdk-invalid');
     this._args.onkeydown = event => {
@@ -72,17 +87,38 @@ export class VdkToolbar extends Widget {
     };
     this._status = document.createElement('span');
     this._status.className = 'vdk-run-status';
-    this._stop = button('Stop', 'vdk-stop-button', 'Stop the run (as Ctrl-C); its report is still written', () =>
-      void this._runs.stop(this._jobPath)
+    this._stop = button(
+      'Stop',
+      'vdk-stop-button',
+      'Stop the run (as Ctrl-C); its report is still written',
+      () => void this._runs.stop(this._jobPath)
     );
-    this._report = button('Open run report', 'vdk-report-button', 'Open the executed notebook of the run (read-only)', () =>
-      void this._runs.openReport(this._jobPath)
+    this._report = button(
+      'Open run report',
+      'vdk-report-button',
+      'Open the executed notebook of the run (read-only)',
+      () => void this._runs.openReport(this._jobPath)
     );
-    this._log = button('Log', 'vdk-log-button', 'Show the output of vdk run', () => this._runs.openLog(this._jobPath));
-    this._deploy = button('Deploy', 'vdk-deploy-button', 'Deploy the data job to the Control Service (VDK Cloud)', () =>
-      void this._commands.execute(DEPLOY_COMMAND, { path: this._path() })
+    this._log = button(
+      'Log',
+      'vdk-log-button',
+      'Show the output of vdk run',
+      () => this._runs.openLog(this._jobPath)
     );
-    this.node.append(this._run, this._args, this._status, this._stop, this._report, this._log);
+    this._deploy = button(
+      'Deploy',
+      'vdk-deploy-button',
+      'Deploy the data job to the Control Service (VDK Cloud)',
+      () => void this._commands.execute(DEPLOY_COMMAND, { path: this._path() })
+    );
+    this.node.append(
+      this._run,
+      this._args,
+      this._status,
+      this._stop,
+      this._report,
+      this._log
+    );
     // An item of its own, after this one: where the toolbar is too narrow, JupyterLab moves it
     // alone into the toolbar's "more" menu, and the run's status stays in view.
     this.deployItem = new Widget({ node: document.createElement('div') });
@@ -124,8 +160,12 @@ export class VdkToolbar extends Widget {
     const running = state?.phase === 'running' || state?.phase === 'stopping';
     this._status.textContent = state?.text ?? '';
     this._status.dataset.phase = state?.phase ?? '';
-    const stepError = state?.result?.failed_cell ? null : state?.result?.failed_step?.error?.message;
-    this._status.title = [state?.result?.message ?? state?.text, stepError].filter(Boolean).join('\n\n');
+    const stepError = state?.result?.failed_cell
+      ? null
+      : state?.result?.failed_step?.error?.message;
+    this._status.title = [state?.result?.message ?? state?.text, stepError]
+      .filter(Boolean)
+      .join('\n\n');
     this._stop.hidden = !running;
     this._stop.disabled = state?.phase === 'stopping';
     this._report.hidden = running || !state?.reports.length;
