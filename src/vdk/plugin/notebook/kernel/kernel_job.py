@@ -93,6 +93,7 @@ class KernelJob:
         return f"{self.label()} ({state})"
 
     def _start(self) -> None:
+        from vdk.plugin.notebook.vdk_run.standalone import KernelJobMarker
         from vdk.plugin.notebook.vdk_run.standalone import open_standalone_job
 
         if not self.directory.is_dir():
@@ -101,11 +102,12 @@ class KernelJob:
                 "folder with: %vdk --path <folder>"
             )
         database = local_database(self.directory)
-        _say_once(database)
+        _say_once(database, self.name)
+        marker = KernelJobMarker()
         try:
             with _without_reconfiguration_warning(), _blank_output_dropped(), \
                     environment_variables(database.environment()):
-                job = open_standalone_job(self.directory, self.arguments or None)
+                job = open_standalone_job(self.directory, self.arguments or None, marker)
         except Exception as e:  # noqa: B902 - any failure to configure the job is shown short
             log.debug("Starting the data job failed.", exc_info=True)
             raise JobStartError(
@@ -115,6 +117,8 @@ class KernelJob:
             ) from e
         with environment_variables(database.environment()), _control_service_plugins_quiet():
             job_input = job.__enter__()
+        if job_input is None and marker.failure:
+            raise JobStartError(f"{marker.failure} Then use job_input again.")
         if job_input is None:
             # StandaloneDataJob logs the failure and returns None instead of raising.
             raise JobStartError(
@@ -130,11 +134,14 @@ class KernelJob:
 _said: set = set()
 
 
-def _say_once(database: LocalDatabase) -> None:
-    """The embedded SQLite file a job falls back to, said once per kernel and file."""
-    if database.message and database.message not in _said:
-        _said.add(database.message)
-        print(database.message)
+def _say_once(database: LocalDatabase, job: str) -> None:
+    """Which database the job uses, said once per kernel and database: the embedded SQLite
+    file a job falls back to, or the one its configuration names ("PostgreSQL at
+    host:port/dbname", never a password)."""
+    message = database.message or (database.label and f"Data job '{job}' uses {database.label}.")
+    if message and message not in _said:
+        _said.add(message)
+        print(message)
 
 
 @contextlib.contextmanager
