@@ -141,3 +141,142 @@ def test_an_unusable_server_is_one_line_at_once_before_any_step(postgres, postgr
     assert postgres.tables() == set()
     # Not a timing test: vdk-core's own retries wait 30 s before the second attempt.
     assert seconds < 30, seconds
+
+
+@pytest.fixture
+def kernel_job(postgres, job, monkeypatch):
+    """A job folder whose config.ini names the server, as the Jupyter kernel's working
+    directory, and no VDK_ variable of the test run leaking in."""
+    for name in [n for n in os.environ if n.startswith("VDK_") and n != "VDK_TEMPORARY_WRITE_DIRECTORY"]:
+        monkeypatch.delenv(name)
+    job.file("config.ini", postgres.config_ini())
+    monkeypatch.chdir(job.path)
+    return job
+
+
+@pytest.fixture
+def shell(kernel_job):
+    from ipython_shell import shell_with_extension
+
+    yield from shell_with_extension()
+
+
+def cell(shell, source: str):
+    result = shell.run_cell(source, store_history=False)
+    if not result.success:
+        raise result.error_before_exec or result.error_in_exec
+    return result.result
+
+
+def test_the_kernels_job_input_and_vdksql_cells_use_the_server(shell, kernel_job, postgres, capsys):
+    cell(shell, "%%vdksql\nCREATE TABLE t (n INTEGER, price NUMERIC(5, 2))")
+    cell(shell, "%%vdksql\nINSERT INTO t VALUES (1, 2.50)")
+    assert cell(shell, "job_input.execute_query('SELECT n, price FROM t')") == [(1, decimal.Decimal("2.50"))]
+    # A failed statement is PostgreSQL's message in one line, and the next query still works
+    # (no "current transaction is aborted").
+    failed = shell.run_cell("%%vdksql\nSELECT * FROM missing", store_history=False)
+    (line,) = failed.error_in_exec._render_traceback_()
+    assert 'relation "missing" does not exist' in line
+    table = cell(shell, "%%vdksql\nSELECT n, price FROM t")
+    assert [tuple(row) for row in table.itertuples(index=False)] == [(1, decimal.Decimal("2.50"))]
+    cell(shell, "job_input.send_object_for_ingestion({'n': 2, 'price': 3.25}, destination_table='t')")
+    cell(shell, "%vdk --finalize")  # flushes ingestion
+    assert postgres.rows("SELECT n, price FROM t ORDER BY n") == [
+        (1, decimal.Decimal("2.50")), (2, decimal.Decimal("3.25"))]
+    out = capsys.readouterr().out
+    assert out.count(f"Data job '{kernel_job.path.name}' uses PostgreSQL at {postgres.address}.") == 1
+    assert postgres.server.password not in out
+
+
+def test_the_kernel_says_in_one_line_that_the_password_is_refused(shell, kernel_job, postgres, capsys):
+    kernel_job.file("config.ini", postgres.config_ini(password="not-the-password"))
+    started = time.monotonic()
+    failed = shell.run_cell("job_input.execute_query('SELECT 1')", store_history=False)
+    seconds = time.monotonic() - started
+    (line,) = failed.error_in_exec._render_traceback_()
+    assert line.startswith(f"JobStartError: Cannot connect to the job's database, PostgreSQL at "
+                           f"{postgres.address}: password authentication failed"), line
+    assert "postgres_password" in line and line.endswith("Then use job_input again.")
+    captured = capsys.readouterr()
+    # No traceback of the failure (vdk-core logs "Exiting with exception." with one unless the
+    # kernel's marker handled it). (The process-wide logging of the test run may hold an earlier
+    # test's closed stream: "--- Logging error ---" tracebacks are that, not the kernel's.)
+    assert "Traceback" not in captured.out and "Exiting with exception" not in captured.err
+    assert "not-the-password" not in captured.out + captured.err + line
+    assert seconds < 30, seconds  # not vdk-core's retries, 30 s before the second attempt
+    # Fixed in config.ini: the next use starts the job.
+    kernel_job.file("config.ini", postgres.config_ini())
+    assert cell(shell, "job_input.execute_query('SELECT 1')") == [(1,)]
+
+
+@pytest.fixture(scope="module")
+def jupyter(tmp_path_factory):
+    pytest.importorskip("jupyter_server", reason="the Jupyter server (the jupyter extra) is not installed")
+    from jupyter_server_process import JupyterServer
+
+    server = JupyterServer(tmp_path_factory.mktemp("jupyter")).start()
+    yield server
+    server.stop()
+
+
+def test_a_run_from_jupyterlab_says_which_database_and_lands_the_rows(jupyter, postgres, request):
+    job = jupyter.root / "lab-run-job"
+    job.mkdir()
+    (job / "config.ini").write_text(postgres.config_ini())
+    write(job / "10_load.ipynb", [
+        code("%%vdksql\nCREATE TABLE visits (page TEXT, seconds NUMERIC(6, 1))"),
+        code("job_input.execute_query(\"INSERT INTO visits VALUES ('home', 12.5)\")"),
+    ])
+    started = jupyter.api("POST", "runs", {"path": "lab-run-job/10_load.ipynb"})
+    assert started.status == 202, started
+    assert started.json["job"]["database"]["label"] == f"PostgreSQL at {postgres.address}"
+    result, _ = jupyter.wait_for_run(started.json["run_id"])
+    assert result["status"] == "succeeded", result
+    assert result["message"].endswith(f"database: PostgreSQL at {postgres.address}."), result
+    assert postgres.rows("SELECT page, seconds FROM visits") == [("home", decimal.Decimal("12.5"))]
+    log = jupyter.api("GET", f"runs/{started.json['run_id']}/log").text
+    assert f"The job's database: PostgreSQL at {postgres.address}" in log
+    assert postgres.server.password not in json.dumps(result) + json.dumps(started.json)
+
+
+def test_a_run_from_jupyterlab_with_a_refused_password_says_so_in_its_result(jupyter, postgres):
+    job = jupyter.root / "lab-refused-job"
+    job.mkdir()
+    (job / "config.ini").write_text(postgres.config_ini(password="not-the-password"))
+    write(job / "10_load.ipynb", [code("print('CELL RAN')")])
+    started = jupyter.api("POST", "runs", {"path": "lab-refused-job"})
+    result, events = jupyter.wait_for_run(started.json["run_id"])
+    assert result["status"] == "failed" and result["exit_code"] == 1, result
+    assert result["message"].startswith(
+        "Data job 'lab-refused-job' failed before its first step: Cannot connect to the job's "
+        f"database, PostgreSQL at {postgres.address}: password authentication failed"), result
+    assert "postgres_password" in result["message"] and "not-the-password" not in result["message"]
+    assert not [e for e in events if e["type"] == "step_started"]
+
+
+def test_deploy_of_a_postgresql_job_needs_vdk_postgres_in_requirements(tmp_path):
+    """The cloud installs only requirements.txt: without vdk-postgres the job would have no
+    connection there. Refused before the Control Service is asked (nothing listens at its URL)."""
+    pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
+    from vdk.plugin.notebook.deploy.deployment import DeployRefused
+    from vdk.plugin.notebook.deploy.deployment import deploy_job
+    from vdk.plugin.notebook.deploy.job_package import add_to_requirements
+    from vdk.plugin.notebook.deploy.job_package import check_job
+
+    job = shutil.copytree(EXAMPLE, tmp_path / "orders-job")
+    (job / "config.ini").write_text("[owner]\nteam = shop\n\n[vdk]\ndb_default_type = postgres\n")
+    with pytest.raises(DeployRefused) as refused:
+        deploy_job(job, "first version", url="http://127.0.0.1:9")
+    message = str(refused.value)
+    assert refused.value.kind == "requirements", message
+    assert ("The job's config.ini sets db_default_type = POSTGRES, and requirements.txt does not "
+            "install vdk-postgres") in message
+    assert f"Add a line 'vdk-postgres' to {job / 'requirements.txt'}" in message
+    assert message.endswith("Nothing was uploaded.")
+
+    assert add_to_requirements(job) is True  # what the Deploy dialog offers
+    assert (job / "requirements.txt").read_text().splitlines()[-2:] == ["vdk-jupyter", "vdk-postgres"]
+    check_job(job)
+    (job / "requirements.txt").write_text("vdk-jupyter[postgres]\n")  # the extra brings it
+    check_job(job)
+    assert add_to_requirements(job) is False

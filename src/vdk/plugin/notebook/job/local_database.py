@@ -112,6 +112,13 @@ def _dsn_parts(dsn: str) -> dict[str, str]:
     return {key: value for key, value in parts.items() if value}
 
 
+def job_database_type(job_dir: pathlib.Path) -> Optional[str]:
+    """db_default_type of the job's own config.ini, upper-cased (what the job uses wherever it
+    runs, the cloud included, unless that environment says otherwise); None where it names none."""
+    value = _job_options(job_dir).get("db_default_type")
+    return value.strip().upper() if value and not value.startswith("(") else None
+
+
 def default_file(job_dir: pathlib.Path, environ: Mapping[str, str]) -> pathlib.Path:
     """`<data dir>/vdk-jupyter/databases/<job>-<hash of its folder>.sqlite`: one per job folder,
     so two jobs of the same name in different folders do not share tables."""
