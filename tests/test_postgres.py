@@ -280,3 +280,30 @@ def test_deploy_of_a_postgresql_job_needs_vdk_postgres_in_requirements(tmp_path)
     (job / "requirements.txt").write_text("vdk-jupyter[postgres]\n")  # the extra brings it
     check_job(job)
     assert add_to_requirements(job) is False
+
+
+def test_missing_settings_are_named_before_any_connection_is_tried():
+    from vdk.plugin.notebook.job.postgres_check import PostgresSettings
+    from vdk.plugin.notebook.job.postgres_check import PostgresUnreachable
+    from vdk.plugin.notebook.job.postgres_check import check_postgres
+
+    with pytest.raises(PostgresUnreachable) as missing:
+        check_postgres(PostgresSettings(host="db.example", port=None, dbname="shop", user="me",
+                                        password=None))
+    assert str(missing.value) == (
+        "The job's database is PostgreSQL (db_default_type = POSTGRES) but postgres_port, "
+        "postgres_password are not set: set them in the [vdk] section of the job's config.ini, "
+        "or as VDK_POSTGRES_PORT, VDK_POSTGRES_PASSWORD.")
+
+
+def test_the_database_label_names_host_port_and_database_never_the_password(tmp_path):
+    from vdk.plugin.notebook.job.local_database import local_database
+
+    (tmp_path / "config.ini").write_text("[vdk]\ndb_default_type = postgres\n"
+                                         "postgres_dsn = postgresql://me:s3cret@db.example:6543/shop\n")
+    assert local_database(tmp_path, {}).label == "PostgreSQL at db.example:6543/shop"
+    environ = {"VDK_POSTGRES_HOST": "10.0.0.5", "VDK_POSTGRES_PASSWORD": "s3cret"}
+    assert local_database(tmp_path, environ).label == "PostgreSQL at 10.0.0.5:6543/shop"
+    (tmp_path / "config.ini").write_text("[vdk]\ndb_default_type = POSTGRES\npostgres_dsn = "
+                                         "host=h port=5433 dbname=d password=s3cret\n")
+    assert "s3cret" not in str(local_database(tmp_path, {}).as_json())
