@@ -26,10 +26,6 @@ class DatabaseUnreachableError(BaseVdkError):
         self.message = message
 
 
-def uses_postgres(configuration: Any) -> bool:
-    return str(configuration.get_value("DB_DEFAULT_TYPE") or "").strip().upper() == "POSTGRES"
-
-
 def settings(configuration: Any) -> PostgresSettings:
     """vdk-postgres's keys for the default connection, read as vdk-postgres reads them."""
     value = configuration.get_value
