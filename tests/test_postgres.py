@@ -307,3 +307,48 @@ def test_the_database_label_names_host_port_and_database_never_the_password(tmp_
     (tmp_path / "config.ini").write_text("[vdk]\ndb_default_type = POSTGRES\npostgres_dsn = "
                                          "host=h port=5433 dbname=d password=s3cret\n")
     assert "s3cret" not in str(local_database(tmp_path, {}).as_json())
+
+
+def test_a_server_that_is_not_there_yet_is_waited_for_a_few_seconds(postgres):
+    """A server started beside the job (refusing connections for a moment) is tried again
+    within NOTEBOOK_DATABASE_WAIT; here its port opens after a second, as a forwarder to the
+    test server."""
+    import socket
+    import threading
+
+    from postgres_server import free_port
+
+    from vdk.plugin.notebook.job.postgres_check import PostgresSettings
+    from vdk.plugin.notebook.job.postgres_check import check_postgres
+
+    port = free_port()
+    stop = threading.Event()
+
+    def pipe(source, target):
+        with source, target:
+            while data := source.recv(65536):
+                target.sendall(data)
+
+    def forward():
+        time.sleep(1.0)
+        with socket.create_server(("127.0.0.1", port)) as listener:
+            listener.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    client, _ = listener.accept()
+                except socket.timeout:
+                    continue
+                server = socket.create_connection((postgres.server.host, postgres.server.port))
+                threading.Thread(target=pipe, args=(client, server), daemon=True).start()
+                threading.Thread(target=pipe, args=(server.dup(), client.dup()), daemon=True).start()
+
+    thread = threading.Thread(target=forward, daemon=True)
+    thread.start()
+    try:
+        settings = PostgresSettings("127.0.0.1", str(port), postgres.name, postgres.server.user,
+                                    postgres.server.password)
+        seconds = check_postgres(settings, wait=10)
+    finally:
+        stop.set()
+        thread.join()
+    assert seconds >= 1.0  # refused at first, then connected through the forwarder
