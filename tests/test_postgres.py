@@ -352,3 +352,25 @@ def test_a_server_that_is_not_there_yet_is_waited_for_a_few_seconds(postgres):
         stop.set()
         thread.join()
     assert seconds >= 1.0  # refused at first, then connected through the forwarder
+
+
+def test_with_the_postgres_extra_a_sqlite_jobs_kernel_shows_no_postgres_warning(job, tmp_path, monkeypatch, capsys):
+    """vdk-postgres warns at every job start where its keys are not set; in a notebook that
+    would be three lines above the first result of every job that does not use PostgreSQL."""
+    pytest.importorskip("vdk.plugin.postgres")
+    from ipython_shell import shell_with_extension
+
+    for name in [n for n in os.environ if n.startswith("VDK_") and n != "VDK_TEMPORARY_WRITE_DIRECTORY"]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    job.file("config.ini", "[owner]\nteam = my-team\n")
+    monkeypatch.chdir(job.path)
+    shells = shell_with_extension()
+    shell = next(shells)
+    try:
+        assert cell(shell, "job_input.execute_query('SELECT 1')") == [(1,)]
+    finally:
+        next(shells, None)
+    captured = capsys.readouterr()
+    assert "SQLite file" in captured.out
+    assert "Postgres connection" not in captured.out + captured.err

@@ -115,7 +115,8 @@ class KernelJob:
                 f"{type(e).__name__}: {e}. Check the job's config.ini and the VDK_ environment "
                 "variables, then use job_input again."
             ) from e
-        with environment_variables(database.environment()), _control_service_plugins_quiet():
+        with environment_variables(database.environment()), _control_service_plugins_quiet(), \
+                _without_reconfiguration_warning():
             job_input = job.__enter__()
         if job_input is None and marker.failure:
             raise JobStartError(f"{marker.failure} Then use job_input again.")
@@ -148,14 +149,22 @@ def _say_once(database: LocalDatabase, job: str) -> None:
 def _without_reconfiguration_warning() -> Iterator[None]:
     """vdk-core configures logging once per job and warns "Logging already configured. This
     seems like a bug" from the second job in a process on. In a kernel a second job is normal
-    (after %vdk --path, --arguments, --reset, --finalize), so that one message is dropped."""
-    logger = logging.getLogger("vdk.internal.builtin_plugins.config.log_config")
-    drop = _DropMessage("Logging already configured")
-    logger.addFilter(drop)
+    (after %vdk --path, --arguments, --reset, --finalize), so that one message is dropped; and
+    vdk-postgres's warning below."""
+    dropped = [(logging.getLogger("vdk.internal.builtin_plugins.config.log_config"),
+                _DropMessage("Logging already configured")),
+               # vdk-postgres (the postgres extra) warns at every job start where its keys are
+               # not set, SQLite jobs included: three lines above a cell's result. A job that
+               # does use PostgreSQL and lacks a key is told which one (database_check.py).
+               (logging.getLogger("vdk.plugin.postgres.postgres_plugin"),
+                _DropMessage("New Postgres connection with name postgres was not created"))]
+    for logger, drop in dropped:
+        logger.addFilter(drop)
     try:
         yield
     finally:
-        logger.removeFilter(drop)
+        for logger, drop in dropped:
+            logger.removeFilter(drop)
 
 
 @contextlib.contextmanager
