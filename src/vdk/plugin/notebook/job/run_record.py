@@ -193,9 +193,15 @@ def _alive(record: dict[str, Any]) -> bool:
 
 
 def prune_records(folder: pathlib.Path, keep: int = KEPT_RECORDS) -> None:
-    for record in read_records(folder)[keep:]:
+    """Delete all but the newest `keep` records; by file name (run ids sort by start time), so a
+    run reads no record to do it."""
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".json") and not n.startswith("."))
+    except OSError:
+        return
+    for name in names[:-keep] if len(names) > keep else []:
         with contextlib.suppress(OSError):
-            (folder / f"{record['run_id']}.json").unlink()
+            (folder / name).unlink()
 
 
 @contextlib.contextmanager

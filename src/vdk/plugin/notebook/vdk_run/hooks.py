@@ -1,5 +1,6 @@
-"""The hooks through which vdk-core finds notebook steps. Kept thin, and cheap to import: every
-`vdk` command loads this module, so the work lives in modules imported only when a job has
+"""The hooks through which vdk-core finds notebook steps, and each local run leaves its run
+record (run_recording.py, read by `vdk repair`). Kept thin, and cheap to import: every `vdk`
+command loads this module, so the work lives in modules imported only when a job runs or has
 notebooks. Even a small module costs a `vdk run` about 0.04% of its instructions to find and
 load. The commands this package adds to `vdk` are registered by a plugin module of their own
 (cli/plugin.py), and nothing in vdk_run imports this module (tests/test_layout.py)."""
