@@ -105,3 +105,15 @@ def test_outputs_saved_in_a_notebook_do_not_change_its_fingerprint(tmp_path):
     assert run_record.file_fingerprint(path) == before
     path.write_text(json.dumps({"cells": [dict(cell, source="x = 2")]}))
     assert run_record.file_fingerprint(path) != before
+
+
+def test_steps_the_job_itself_skipped_are_not_rerun_unless_changed(tmp_path, steps):
+    last = record("run-1", {"10_a.py": "succeeded", "20_b.sql": "skipped", "30_c.sql": "skipped"},
+                  files(steps), status="succeeded")
+    for entry in last["steps"][1:]:
+        entry.update(by_job=True, reason="10_a.py called skip_remaining_steps()")
+    plan = repair_plan(tmp_path, steps=steps, records=[last])
+    assert plan.to_run == []
+    assert plan.steps[2].reason == "left out by the job in run run-1 (10_a.py called skip_remaining_steps())"
+    steps[2].file.write_text("-- changed")
+    assert repair_plan(tmp_path, steps=steps, records=[last]).to_run == ["30_c.sql"]

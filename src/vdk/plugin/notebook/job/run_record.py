@@ -389,7 +389,12 @@ class _StepState:
         """Succeeded in the last run, or skipped there after an earlier success; unchanged since."""
         entry = self.in_last.get(step.name)
         outcome = entry.get("outcome") if entry else None
-        return outcome in (SUCCEEDED, SKIPPED) and not self.arguments_changed and not self.changed(step)
+        if self.arguments_changed:
+            return False
+        if outcome == SKIPPED and entry.get("by_job"):
+            # Left out by the job itself (skip_remaining_steps()): as the job wanted, unless changed.
+            return entry.get("fingerprint") == self.fingerprints[step.name]
+        return outcome in (SUCCEEDED, SKIPPED) and not self.changed(step)
 
     def why_not_done(self, step: JobStep, otherwise: str = "") -> str:
         run = self.last["run_id"] if self.last else "?"
@@ -413,6 +418,9 @@ class _StepState:
 
     def success_text(self, step: JobStep) -> str:
         success = self.successes.get(step.name)
+        entry = self.in_last.get(step.name) or {}
+        if success is None and entry.get("by_job") and self.last is not None:
+            return f"left out by the job in run {self.last['run_id']} ({entry.get('reason')})"
         if success is None:
             return "has not succeeded in any recorded run"
         record, _ = success
