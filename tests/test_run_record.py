@@ -117,3 +117,23 @@ def test_steps_the_job_itself_skipped_are_not_rerun_unless_changed(tmp_path, ste
     assert plan.steps[2].reason == "left out by the job in run run-1 (10_a.py called skip_remaining_steps())"
     steps[2].file.write_text("-- changed")
     assert repair_plan(tmp_path, steps=steps, records=[last]).to_run == ["30_c.sql"]
+
+
+def test_a_local_run_leaves_a_record_and_a_cloud_run_none(job, run_job, monkeypatch, tmp_path):
+    from notebooks import code
+
+    job.sql("10_create.sql", "CREATE TABLE IF NOT EXISTS t (n INTEGER)")
+    job.notebook("20_fill.ipynb", [code("x = 1"), code("job_input.execute_query('INSERT INTO t VALUES (1 / 0)')\nraise ValueError('bad row')")])
+    folder = run_record.records_folder(job.path)
+    monkeypatch.setenv("VDK_OP_ID", "op-in-the-cloud")  # the Control Service's job container
+    assert run_job(job).exit_code == 1
+    assert not folder.exists()
+    monkeypatch.delenv("VDK_OP_ID")
+    assert run_job(job).exit_code == 1
+    [read] = run_record.read_records(folder)
+    assert read["status"] == "failed" and read["kind"] == "run"
+    assert [(s["name"], s["outcome"]) for s in read["steps"]] == [("10_create.sql", "succeeded"),
+                                                               ("20_fill.ipynb", "failed")]
+    assert read["steps"][1]["failed_cell"] == {"number": 2, "id": "cell-1", "line": 2}
+    assert read["steps"][1]["error"] == "ValueError: bad row"
+    assert folder.parent == tmp_path / "data" / "vdk-jupyter" / "runs"
