@@ -81,6 +81,8 @@ export class VdkToolbar extends Widget {
       'More ways to run: repair the last run, run from this notebook, run this notebook only',
       () => this._openMenu()
     );
+    this._more.setAttribute('aria-label', 'More ways to run the data job');
+    this._more.setAttribute('aria-haspopup', 'menu');
     this._args = document.createElement('input');
     this._args.className = 'vdk-arguments';
     this._args.placeholder = 'job arguments (JSON)';
