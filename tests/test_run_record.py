@@ -137,3 +137,14 @@ def test_a_local_run_leaves_a_record_and_a_cloud_run_none(job, run_job, monkeypa
     assert read["steps"][1]["failed_cell"] == {"number": 2, "id": "cell-1", "line": 2}
     assert read["steps"][1]["error"] == "ValueError: bad row"
     assert folder.parent == tmp_path / "data" / "vdk-jupyter" / "runs"
+
+
+def test_a_record_whose_pid_now_belongs_to_another_process_reads_as_interrupted(tmp_path, steps):
+    folder = tmp_path / "records"
+    reused = record("run-1", {"10_a.py": "running"}, files(steps), status="running", pid=os.getpid())
+    reused["pid_start"] = "1"  # this process started later than that
+    run_record.write_record(folder, reused)
+    assert run_record.read_records(folder)[0]["status"] == "interrupted"
+    reused["pid_start"] = run_record.process_start(os.getpid())
+    run_record.write_record(folder, reused)
+    assert run_record.read_records(folder)[0]["status"] == "running"

@@ -184,12 +184,25 @@ def _alive(record: dict[str, Any]) -> bool:
     if record.get("host") != socket.gethostname():
         return True  # a shared data folder: another machine's run is not ours to judge
     try:
-        os.kill(int(record.get("pid") or 0), 0)
-    except (ProcessLookupError, ValueError):
+        pid = int(record.get("pid") or 0)
+        os.kill(pid, 0)
+    except (ProcessLookupError, ValueError, OverflowError):
         return False
     except PermissionError:
-        return True
-    return int(record.get("pid") or 0) > 0
+        pass
+    # The same number may belong to a later process by now: compare when it started.
+    started = process_start(pid)
+    return pid > 0 and (started is None or record.get("pid_start") in (None, started))
+
+
+def process_start(pid: int) -> Optional[str]:
+    """When process `pid` started, in clock ticks since boot (Linux /proc); None elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            text = stat.read().decode("ascii", "replace")
+        return text[text.rindex(")") + 2:].split()[19]
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def prune_records(folder: pathlib.Path, keep: int = KEPT_RECORDS) -> None:

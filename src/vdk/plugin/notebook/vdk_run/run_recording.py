@@ -95,6 +95,7 @@ def begin(context: JobContext) -> None:
         "started": run_record.now_text(),
         "ended": None,
         "pid": os.getpid(),
+        "pid_start": run_record.process_start(os.getpid()),
         "host": socket.gethostname(),
         "steps": [{"name": step.name, "type": step.type,
                    "file": step.file_path.name if step.file_path else None,
