@@ -61,6 +61,9 @@ def test_a_record_left_running_by_a_dead_process_reads_as_interrupted(tmp_path, 
     assert read["status"] == "interrupted"
     assert [s["outcome"] for s in read["steps"]] == ["succeeded", "interrupted", "not run"]
     assert [p.name for p in folder.iterdir()] == ["run-1.json"]  # no temporary file left
+    (folder / f".run-0.{dead}.tmp").write_text('{"half": ')  # a run killed while writing
+    run_record.prune_records(folder)
+    assert [p.name for p in folder.iterdir()] == ["run-1.json"]
     plan = repair_plan(tmp_path, steps=steps, records=[read])
     assert plan.steps[1].reason == "interrupted in run run-1"
 

@@ -215,6 +215,21 @@ def prune_records(folder: pathlib.Path, keep: int = KEPT_RECORDS) -> None:
     for name in names[:-keep] if len(names) > keep else []:
         with contextlib.suppress(OSError):
             (folder / name).unlink()
+    # A run killed while writing leaves its `.<run id>.<pid>.tmp`; nothing reads those.
+    for name in os.listdir(folder):
+        if name.startswith(".") and name.endswith(".tmp") and not _pid_alive(name.split(".")[-2]):
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
+
+
+def _pid_alive(text: str) -> bool:
+    try:
+        os.kill(int(text), 0)
+    except (ProcessLookupError, ValueError, OverflowError):
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 @contextlib.contextmanager
