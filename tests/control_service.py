@@ -47,6 +47,15 @@ ROUTES = Map([
          endpoint="dataJobExecutionStart"),
     Rule(JOB + "/executions", methods=["GET"], endpoint="dataJobExecutionList"),
     Rule(JOB + "/executions/<execution>", methods=["GET"], endpoint="dataJobExecutionRead"),
+    Rule(JOB + "/executions/<execution>", methods=["DELETE"], endpoint="dataJobExecutionCancel"),
+    Rule(JOB + "/executions/<execution>/logs", methods=["GET"], endpoint="dataJobLogsDownload"),
+    Rule(JOB + "/deployments/<deployment>/properties", methods=["GET"],
+         endpoint="dataJobPropertiesRead"),
+    Rule(JOB + "/deployments/<deployment>/properties", methods=["PUT"],
+         endpoint="dataJobPropertiesUpdate"),
+    Rule(JOB + "/deployments/<deployment>/secrets", methods=["GET"], endpoint="dataJobSecretsRead"),
+    Rule(JOB + "/deployments/<deployment>/secrets", methods=["PUT"],
+         endpoint="dataJobSecretsUpdate"),
     # Not the API: where logs_url points, as an operator's log service would.
     Rule("/logs/<execution>", methods=["GET"], endpoint="logs"),
 ])
@@ -67,6 +76,8 @@ class _Job:
     name: str
     data: dict[str, Any]
     archives: dict[str, bytes] = field(default_factory=dict)
+    properties: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, Any] = field(default_factory=dict)
     deployment: Optional[dict[str, Any]] = None
     executions: list[dict[str, Any]] = field(default_factory=list)
 
@@ -102,10 +113,15 @@ class ControlServiceStandIn:
         self._server.shutdown()
         self._server.server_close()
 
-    def add_job(self, team: str, name: str) -> None:
-        """A job created by someone else (another team, another tool)."""
-        self.jobs[(team, name)] = _Job(team, name, {"job_name": name, "team": team,
-                                                   "description": "", "config": {}})
+    def add_job(self, team: str, name: str, deployed: bool = False) -> None:
+        """A job created by someone else (another team, another tool); `deployed`: with a
+        deployment of a version nobody uploaded here (it cannot be executed)."""
+        job = _Job(team, name, {"job_name": name, "team": team, "description": "",
+                                "config": {}})
+        if deployed:
+            job.deployment = {"job_version": "0" * 40, "deployed_date": _now(),
+                              "enabled": True}
+        self.jobs[(team, name)] = job
 
     def operations(self) -> list[str]:
         return [r.operation for r in self.requests]
@@ -170,9 +186,12 @@ class ControlServiceStandIn:
         if job.deployment:
             d = job.deployment
             view["deployments"] = [{
-                "enabled": d["enabled"], "status": "success", "jobVersion": d["job_version"],
+                # The GraphQL schema's enums are upper case (DataJobDeploymentStatus,
+                # DataJobExecutionStatus, DataJobExecutionType), unlike the REST API's.
+                "enabled": d["enabled"], "status": "SUCCESS", "jobVersion": d["job_version"],
                 "lastDeployedBy": "stand-in-user", "lastDeployedDate": d["deployed_date"],
-                "executions": [{"id": e["id"], "type": e["type"], "status": e["status"],
+                "executions": [{"id": e["id"], "type": e["type"].upper(),
+                                "status": e["status"].upper(),
                                 "startTime": e["start_time"], "endTime": e.get("end_time"),
                                 "opId": e["op_id"], "startedBy": e["started_by"]}
                                for e in job.executions]}]
@@ -256,12 +275,16 @@ class ControlServiceStandIn:
         return response
 
     def _execute(self, execution: dict, name: str, archive: bytes) -> None:
-        execution["status"] = "running"
+        with self._lock:
+            if execution["status"] == "submitted":
+                execution["status"] = "running"
         try:
             status, logs = self.run_archive(name, archive)
         except Exception as e:  # noqa: B902 - the runtime itself broke
             status, logs = "platform_error", f"stand-in: {e!r}"
         with self._lock:
+            if execution["status"] == "cancelled":
+                return  # cancelled meanwhile: the service keeps that status
             execution.update(status=status, end_time=_now(), log_text=logs,
                              message=f"Execution finished: {status}")
 
@@ -280,6 +303,75 @@ class ControlServiceStandIn:
             if e["id"] == execution:
                 return _json(200, _public(e))
         return _json(404, {"messages": [f"No execution {execution}"]})
+
+    def _dataJobExecutionCancel(self, request: Request, team: str, name: str,
+                                execution: str) -> Response:
+        job = self.jobs.get((team, name))
+        for e in job.executions if job else []:
+            if e["id"] == execution and e["status"] in ("submitted", "running"):
+                e.update(status="cancelled", end_time=_now(),
+                         message="Execution cancelled by user")
+                return Response(status=200)
+        return _json(404, {"messages": [f"No running execution {execution}"]})
+
+    def _dataJobLogsDownload(self, request: Request, team: str, name: str,
+                             execution: str) -> Response:
+        job = self.jobs.get((team, name))
+        for e in job.executions if job else []:
+            # The document promises logs only while an execution runs; one that has ended
+            # without a log here has none.
+            if e["id"] == execution and (e["log_text"] or e["status"] in ("submitted", "running")):
+                lines = e["log_text"].splitlines(keepends=True)
+                tail = int(request.args.get("tail_lines") or 0)
+                return _json(200, {"logs": "".join(lines[-tail:] if tail > 0 else lines)})
+        return _json(404, {"messages": [f"No execution {execution}"]})
+
+    def _dataJobPropertiesRead(self, request: Request, team: str, name: str,
+                               deployment: str) -> Response:
+        job = self.jobs.get((team, name))
+        return _json(200, job.properties) if job else Response(status=404)
+
+    def _dataJobPropertiesUpdate(self, request: Request, team: str, name: str,
+                                 deployment: str) -> Response:
+        job = self.jobs.get((team, name))
+        if not job:
+            return Response(status=404)
+        job.properties = request.get_json()
+        return Response(status=204)
+
+    def _dataJobSecretsRead(self, request: Request, team: str, name: str,
+                            deployment: str) -> Response:
+        job = self.jobs.get((team, name))
+        return _json(200, job.secrets) if job else Response(status=404)
+
+    def _dataJobSecretsUpdate(self, request: Request, team: str, name: str,
+                              deployment: str) -> Response:
+        job = self.jobs.get((team, name))
+        if not job:
+            return Response(status=404)
+        job.secrets = request.get_json()
+        return Response(status=204)
+
+    def add_execution(self, team: str, name: str, status: str, logs: str = "",
+                      logs_url: bool = True) -> dict[str, Any]:
+        """An execution of a deployed job in `status` (a REST status), as the scheduler or
+        another user would have started it; the test moves it on (status, log_text)."""
+        job = self.jobs[(team, name)]
+        execution = {
+            "id": f"{name}-{uuid.uuid4().hex[:10]}", "job_name": name, "status": status,
+            "type": "scheduled", "start_time": _now(), "started_by": "scheduled/runtime",
+            "op_id": uuid.uuid4().hex[:16], "message": "",
+            "deployment": {"job_version": job.deployment["job_version"],
+                           "enabled": job.deployment["enabled"]},
+            "log_text": logs,
+        }
+        if logs_url:
+            execution["logs_url"] = f"{self.url}/logs/{execution['id']}"
+        if status not in ("submitted", "running"):
+            execution["end_time"] = _now()
+        with self._lock:
+            job.executions.insert(0, execution)
+        return execution
 
     def _logs(self, execution_id: str) -> Response:
         for job in self.jobs.values():

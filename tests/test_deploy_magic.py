@@ -103,3 +103,51 @@ def test_deploy_needs_a_reason_and_jobs_errors_are_one_line(shell, control_servi
     with pytest.raises(UsageError) as error:
         cell(shell, "%vdk jobs --bogus", capsys)
     assert "unrecognized arguments: --bogus" in str(error.value)
+
+
+def test_statuses_logs_and_cancel_from_cells(shell, control_service, capsys):
+    control_service.add_job("analytics", "other-job", deployed=True)
+    control_service.add_execution("analytics", "other-job", "user_error")
+    out = cell(shell, "%vdk jobs", capsys)
+    [row] = [line for line in out.splitlines() if line.startswith("other-job")]
+    # The jobs query said USER_ERROR, as the real service's GraphQL schema does.
+    assert "failed (user error)" in row and "USER_ERROR" not in out
+
+    running = control_service.add_execution("analytics", "other-job", "running",
+                                            logs="Processing step 10_a.py\nhalf way\n")
+    out = cell(shell, "%vdk jobs --logs other-job", capsys)
+    assert out == f"Execution {running['id']} of data job 'other-job': running.\n" \
+                  "Processing step 10_a.py\nhalf way\n"
+    out = cell(shell, "%vdk jobs --cancel other-job", capsys)
+    assert out == f"Execution {running['id']} of data job 'other-job': cancelled.\n"
+    assert running["status"] == "cancelled"
+    with pytest.raises(UsageError, match="has no submitted or running execution to cancel"):
+        cell(shell, "%vdk jobs --cancel other-job", capsys)
+    with pytest.raises(UsageError, match="is cancelled already: nothing to cancel"):
+        cell(shell, f"%vdk jobs --cancel other-job --execution {running['id']}", capsys)
+    assert control_service.violations == []
+
+
+def test_properties_and_secrets_from_cells(shell, control_service, capsys, monkeypatch):
+    control_service.add_job("analytics", "notebook-job", deployed=True)
+    out = cell(shell, """%vdk properties --set '{"rows": 100, "tables": ["a"]}'""", capsys)
+    assert out == "Properties of data job 'notebook-job' replaced.\n" \
+                  '{\n  "rows": 100,\n  "tables": [\n    "a"\n  ]\n}\n'
+    assert control_service.jobs[("analytics", "notebook-job")].properties == \
+        {"rows": 100, "tables": ["a"]}
+    with pytest.raises(UsageError, match="not JSON"):
+        cell(shell, "%vdk properties --set '{rows: 1}'", capsys)
+    with pytest.raises(UsageError, match="give one JSON object"):
+        cell(shell, "%vdk properties --set '[1]'", capsys)
+
+    value = "pa55-word-7f3a"
+    monkeypatch.setattr("getpass.getpass", lambda prompt: value)
+    out = cell(shell, "%vdk secrets --set db_password", capsys)
+    assert out == "Secret 'db_password' of data job 'notebook-job' set.\n" \
+                  "Secrets of data job 'notebook-job': db_password.\n"
+    assert control_service.jobs[("analytics", "notebook-job")].secrets == {"db_password": value}
+    out = cell(shell, "%vdk secrets --delete db_password", capsys)
+    assert out.endswith("Secrets of data job 'notebook-job': none.\n") and value not in out
+    with pytest.raises(UsageError, match="has no secret 'db_password'"):
+        cell(shell, "%vdk secrets --delete db_password", capsys)
+    assert control_service.violations == []

@@ -147,3 +147,95 @@ def test_control_service_errors_are_one_line_answers(server, control_service):
     control_service.fail_with = 503
     status, answer = server.call("GET", f"vdk-jupyter/deployed-jobs?team={TEAM}")
     assert status == 502 and "failed (HTTP 503" in answer["message"], answer
+
+
+STATUSES = {"submitted": "submitted", "running": "running", "succeeded": "succeeded",
+            "cancelled": "cancelled", "skipped": "skipped",
+            "user_error": "failed (user error)", "platform_error": "failed (platform error)"}
+
+
+def test_every_execution_status_reads_as_its_word_in_the_list_and_the_executions(
+        server, control_service):
+    """The jobs query answers USER_ERROR (the GraphQL schema), the executions user_error: both
+    read user_error / "failed (user error)"; never as a success."""
+    control_service.add_job(TEAM, "status-job", deployed=True)
+    jobs = f"vdk-jupyter/deployed-jobs?team={TEAM}"
+    executions = f"vdk-jupyter/deployed-jobs/{TEAM}/status-job/executions"
+    for status, word in STATUSES.items():
+        control_service.add_execution(TEAM, "status-job", status)
+        [job] = server.call("GET", jobs)[1]["jobs"]
+        last = job["last_execution"]
+        assert (last["status"], last["status_text"]) == (status, word)
+        assert last["finished"] == (status not in ("submitted", "running"))
+        newest = server.call("GET", executions)[1]["executions"][0]
+        assert (newest["status"], newest["status_text"]) == (status, word)
+        control_service.execution("status-job")["status"] = "succeeded"  # one active at most
+    assert job["deployment_status"] == "success"
+    queried = [r for r in control_service.requests if r.operation == "jobsQuery"]
+    assert len(queried) == len(STATUSES)
+
+
+def test_logs_while_running_then_cancel(server, control_service):
+    control_service.add_job(TEAM, "logs-job", deployed=True)
+    execution = control_service.add_execution(TEAM, "logs-job", "running",
+                                              logs="Processing step 10_a.py\n")
+    logs = f"vdk-jupyter/deployed-jobs/{TEAM}/logs-job/executions/{execution['id']}/logs"
+    status, answer = server.call("GET", logs)
+    assert status == 200, answer
+    assert (answer["execution"]["status"], answer["logs"]) == ("running",
+                                                                "Processing step 10_a.py\n")
+    execution["log_text"] += "a new line\n"
+    assert server.call("GET", logs)[1]["logs"].endswith("a new line\n")
+
+    one = f"vdk-jupyter/deployed-jobs/{TEAM}/logs-job/executions/{execution['id']}"
+    status, answer = server.call("DELETE", one)
+    assert (status, answer["execution"]["status"], answer["execution"]["status_text"]) == \
+        (200, "cancelled", "cancelled")
+    assert "dataJobExecutionCancel" in control_service.operations()
+    # Cancelled already: the service refuses, and says so in one line.
+    status, answer = server.call("DELETE", one)
+    assert (status, answer["service_status"]) == (502, 404), answer
+    assert answer["message"].startswith(f"Could not cancel execution '{execution['id']}'")
+
+    # Ended without logs at the service: null, and its logs_url, or nothing at all.
+    ended = control_service.add_execution(TEAM, "logs-job", "user_error")
+    answer = server.call("GET", f"vdk-jupyter/deployed-jobs/{TEAM}/logs-job/executions/"
+                                f"{ended['id']}/logs")[1]
+    assert (answer["logs"], answer["logs_url"]) == (None, ended["logs_url"])
+    bare = control_service.add_execution(TEAM, "logs-job", "platform_error", logs_url=False)
+    answer = server.call("GET", f"vdk-jupyter/deployed-jobs/{TEAM}/logs-job/executions/"
+                                f"{bare['id']}/logs")[1]
+    assert (answer["logs"], answer["logs_url"], answer["execution"]["status_text"]) == \
+        (None, None, "failed (platform error)")
+
+
+def test_properties_and_secrets_whose_values_never_come_back(server, control_service, tmp_path):
+    control_service.add_job(TEAM, "props-job", deployed=True)
+    job = f"vdk-jupyter/deployed-jobs/{TEAM}/props-job"
+    assert server.call("GET", f"{job}/properties")[1]["properties"] == {}
+    properties = {"rows": 100, "source": {"url": "http://x", "tables": ["a", "b"]}}
+    status, answer = server.call("PUT", f"{job}/properties", {"properties": properties})
+    assert (status, answer["properties"]) == (200, properties)
+    assert control_service.jobs[(TEAM, "props-job")].properties == properties
+    assert server.call("GET", f"{job}/properties")[1]["properties"] == properties
+    for bad, said in (([1, 2], "'properties' must be a JSON object"),
+                      ("rows=1", "'properties' must be a JSON object"),
+                      ({" ": 1}, "A property name cannot be empty.")):
+        status, answer = server.call("PUT", f"{job}/properties", {"properties": bad})
+        assert (status, answer["message"][:len(said)]) == (400, said), bad
+    assert control_service.jobs[(TEAM, "props-job")].properties == properties
+
+    value = "s3cr3t-" + secrets.token_hex(8)
+    status, answer = server.call("PUT", f"{job}/secrets/db_password", {"value": value})
+    assert (status, answer["names"]) == (200, ["db_password"])
+    server.call("PUT", f"{job}/secrets/api_key", {"value": "other-" + secrets.token_hex(4)})
+    status, answer = server.call("GET", f"{job}/secrets")
+    assert answer["names"] == ["api_key", "db_password"] and value not in json.dumps(answer)
+    assert control_service.jobs[(TEAM, "props-job")].secrets["db_password"] == value
+    status, answer = server.call("DELETE", f"{job}/secrets/api_key")
+    assert answer["names"] == ["db_password"]
+    status, answer = server.call("DELETE", f"{job}/secrets/api_key")
+    assert status == 502 and answer["message"] == "Data job 'props-job' has no secret 'api_key'."
+    assert server.call("PUT", f"{job}/secrets/x", {"value": ""})[0] == 400
+    assert value not in (tmp_path / "server.log").read_text()
+    assert control_service.violations == []

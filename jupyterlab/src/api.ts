@@ -350,3 +350,72 @@ export function setEnabled(
     json: { enabled }
   });
 }
+
+export interface IExecutionLogs {
+  execution: IExecution;
+  logs: string | null;
+  logs_url: string | null;
+}
+
+/** The execution and its logs (null where the service keeps none; then maybe a logs_url). */
+export function executionLogs(
+  team: string,
+  name: string,
+  id: string
+): Promise<IExecutionLogs> {
+  return request(
+    `${jobEndpoint(team, name)}/executions/${encodeURIComponent(id)}/logs`
+  );
+}
+
+/** Cancels a submitted or running execution (as `vdk execute --cancel`). */
+export function cancelExecution(
+  team: string,
+  name: string,
+  id: string
+): Promise<{ execution: IExecution }> {
+  return request(
+    `${jobEndpoint(team, name)}/executions/${encodeURIComponent(id)}`,
+    { method: 'DELETE' }
+  );
+}
+
+export function jobProperties(
+  team: string,
+  name: string
+): Promise<{ properties: Record<string, unknown> }> {
+  return request(`${jobEndpoint(team, name)}/properties`);
+}
+
+/** Replaces all of the job's properties. */
+export function setJobProperties(
+  team: string,
+  name: string,
+  properties: Record<string, unknown>
+): Promise<{ properties: Record<string, unknown> }> {
+  return request(`${jobEndpoint(team, name)}/properties`, {
+    method: 'PUT',
+    json: { properties }
+  });
+}
+
+/** The names of the job's secrets (never their values). */
+export function secretNames(
+  team: string,
+  name: string
+): Promise<{ names: string[] }> {
+  return request(`${jobEndpoint(team, name)}/secrets`);
+}
+
+/** Sets (a string) or deletes (null) one secret; answers the names afterwards. */
+export function setSecret(
+  team: string,
+  name: string,
+  key: string,
+  value: string | null
+): Promise<{ names: string[] }> {
+  const endpoint = `${jobEndpoint(team, name)}/secrets/${encodeURIComponent(key)}`;
+  return value === null
+    ? request(endpoint, { method: 'DELETE' })
+    : request(endpoint, { method: 'PUT', json: { value } });
+}

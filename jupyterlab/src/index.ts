@@ -18,6 +18,7 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { CREATE_COMMAND, createDataJob } from './createJob';
 import { DeployController } from './deploy';
 import { includeIcon, leaveOutIcon, parametersIcon, vdkIcon } from './icons';
+import { executionLogWidget } from './executionLog';
 import { JOBS_COMMAND, JobsPanel } from './jobsPanel';
 import { JobMarkers } from './markers';
 import { showDatabaseNotice } from './notices';
@@ -68,7 +69,15 @@ function activate(
   /** The side panel, made on first use and put back after the user closed it. */
   const showJobs = (by: { team: string } | { path: string }): void => {
     if (!jobsPanel || jobsPanel.isDisposed) {
-      jobsPanel = new JobsPanel();
+      jobsPanel = new JobsPanel((team, job, executionId) => {
+        const id = `vdk-execution-log-${executionId}`;
+        const open = [...app.shell.widgets('main')].find(w => w.id === id);
+        if (open) {
+          app.shell.activateById(id);
+          return;
+        }
+        app.shell.add(executionLogWidget(team, job, executionId), 'main');
+      });
       jobsPanel.title.icon = vdkIcon;
       app.shell.add(jobsPanel, 'right', { rank: 700 });
     }

@@ -1,12 +1,15 @@
 /**
  * `Show data jobs`: a side panel with a team's deployed jobs (GET deployed-jobs), a selected
- * job's recent executions, `Execute now` and Enable/Disable (docs/deploy-api.md). It refreshes
+ * job's recent executions with their logs (in a tab) and Cancel, `Execute now` and
+ * Enable/Disable (docs/deploy-api.md). It refreshes
  * on demand, and by itself every few seconds while the selected job's newest execution has not
  * finished, only while the panel is visible. Control Service errors show as one line in the panel.
  */
 import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
+import { confirmCancel } from './executionLog';
+import { JobSettings } from './jobSettings';
 import { element, executionItem, jobItem } from './jobsView';
 
 export const JOBS_COMMAND = 'vdk:show-jobs';
@@ -15,8 +18,11 @@ const POLL_MS = 3000;
 const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
+/** Opens an execution's logs in a tab. */
+export type OpenLogs = (team: string, job: string, executionId: string) => void;
+
 export class JobsPanel extends Widget {
-  constructor() {
+  constructor(private readonly _openLogs: OpenLogs) {
     super();
     this.id = 'vdk-jobs-panel';
     this.addClass('vdk-jobs');
@@ -53,7 +59,7 @@ export class JobsPanel extends Widget {
       this._detailTitle,
       actions,
       this._executions,
-      this._logsHint
+      this._settings.node
     );
     this.node.append(
       element('h2', 'vdk-jobs-title', 'Deployed data jobs'),
@@ -218,6 +224,16 @@ export class JobsPanel extends Widget {
     );
   }
 
+  private async _cancel(
+    team: string,
+    name: string,
+    execution: api.IExecution
+  ): Promise<void> {
+    if (await confirmCancel(team, name, execution)) {
+      await this.refresh();
+    }
+  }
+
   private _select(name: string): void {
     this._selected = this._selected === name ? null : name;
     this._recent = [];
@@ -255,6 +271,7 @@ export class JobsPanel extends Widget {
       return;
     }
     this._detailTitle.textContent = `Executions of ${job.name}`;
+    this._settings.show(job.team, job.name);
     const running = this._recent.length > 0 && !this._recent[0].finished;
     this._execute.disabled = !job.deployed || running;
     this._execute.title = job.deployed
@@ -268,12 +285,14 @@ export class JobsPanel extends Widget {
       : 'Run on its schedule again (as vdk deploy --enable)';
     this._executions.replaceChildren(
       ...(this._recent.length
-        ? this._recent.map(executionItem)
+        ? this._recent.map(execution =>
+            executionItem(execution, {
+              onLogs: e => this._openLogs(job.team, job.name, e.id),
+              onCancel: e => void this._cancel(job.team, job.name, e)
+            })
+          )
         : [element('li', 'vdk-execution-none', 'No executions yet.')])
     );
-    const withoutLink = this._recent.some(execution => !execution.logs_url);
-    this._logsHint.hidden = !withoutLink;
-    this._logsHint.textContent = `Logs: vdk execute --logs -n ${job.name} -t ${job.team}`;
   }
 
   private _team = document.createElement('input');
@@ -293,7 +312,7 @@ export class JobsPanel extends Widget {
     'Disable'
   );
   private _executions = element('ul', 'vdk-executions');
-  private _logsHint = element('p', 'vdk-logs-hint');
+  private _settings = new JobSettings();
   private _list: api.IDeployedJob[] = [];
   private _recent: api.IExecution[] = [];
   private _selected: string | null = null;

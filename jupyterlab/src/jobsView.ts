@@ -32,17 +32,27 @@ export function duration(seconds: number | null): string {
     : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-/** "succeeded · 26/11/2026, 01:23:05 · 12 s · manual/vdk-jupyter" */
+/** An execution's status as its word, coloured by `data-status` (style/base.css). */
+export function statusBadge(execution: api.IExecution): HTMLSpanElement {
+  const badge = element('span', 'vdk-status', execution.status_text);
+  badge.dataset.status = execution.status ?? '';
+  return badge;
+}
+
+/** "26/11/2026, 01:23:05 · 12 s · by manual/vdk-jupyter" (after the status word) */
 function executionText(execution: api.IExecution): string {
-  const parts = [
-    execution.status_text,
-    when(execution.start),
-    duration(execution.seconds)
-  ];
+  const parts = [when(execution.start), duration(execution.seconds)];
   if (execution.started_by) {
     parts.push(`by ${execution.started_by}`);
   }
   return parts.filter(Boolean).join(' · ');
+}
+
+function described(execution: api.IExecution, prefix = ''): HTMLSpanElement {
+  const text = element('span', 'vdk-execution-text', prefix);
+  const rest = executionText(execution);
+  text.append(statusBadge(execution), rest ? ` · ${rest}` : '');
+  return text;
 }
 
 /** A job of the list: its name selects it (`onSelect`). */
@@ -75,29 +85,46 @@ export function jobItem(
     'vdk-job-schedule',
     job.schedule ? `schedule: ${job.schedule}` : 'no schedule'
   );
-  const last = element(
-    'span',
-    'vdk-job-last',
-    job.last_execution
-      ? `last: ${executionText(job.last_execution)}`
-      : 'never executed'
-  );
+  const last = job.last_execution
+    ? described(job.last_execution, 'last: ')
+    : element('span', 'vdk-execution-text', 'never executed');
+  last.classList.add('vdk-job-last');
   last.dataset.status = job.last_execution?.status ?? '';
   item.append(name, deployment, schedule, last);
   return item;
 }
 
-export function executionItem(execution: api.IExecution): HTMLLIElement {
+export interface IExecutionActions {
+  /** Opens the execution's logs in a tab. */
+  onLogs: (execution: api.IExecution) => void;
+  /** Asks, then cancels the execution (offered while it has not finished). */
+  onCancel: (execution: api.IExecution) => void;
+}
+
+export function executionItem(
+  execution: api.IExecution,
+  actions: IExecutionActions
+): HTMLLIElement {
   const item = element('li', 'vdk-execution');
   item.dataset.status = execution.status;
-  item.append(element('span', 'vdk-execution-text', executionText(execution)));
-  if (execution.logs_url) {
-    const link = element('a', 'vdk-execution-logs', 'Logs');
-    link.href = execution.logs_url;
-    link.target = '_blank';
-    link.rel = 'noopener noreferrer';
-    item.append(' ', link);
+  item.dataset.execution = execution.id;
+  item.append(described(execution));
+  const buttons = element('span', 'vdk-execution-actions');
+  const logs = element('button', 'jp-Button jp-mod-styled vdk-link', 'Logs');
+  logs.title = 'Show the logs in a tab';
+  logs.onclick = () => actions.onLogs(execution);
+  buttons.append(logs);
+  if (!execution.finished) {
+    const cancel = element(
+      'button',
+      'jp-Button jp-mod-styled jp-mod-warn vdk-link vdk-cancel',
+      'Cancel'
+    );
+    cancel.title = 'Cancel this execution (as vdk execute --cancel)';
+    cancel.onclick = () => actions.onCancel(execution);
+    buttons.append(cancel);
   }
+  item.append(buttons);
   if (
     execution.message &&
     execution.finished &&

@@ -136,7 +136,7 @@ def test_deploy_from_the_toolbar_execute_in_the_panel_and_the_rows_land(page, la
 
     newest = execute_and_wait(jobs, "ui-deployed-job", "succeeded")
     assert newest.startswith("succeeded · ") and "by manual/vdk-jupyter" in newest
-    assert jobs.locator(".vdk-execution").first.get_by_role("link", name="Logs").is_visible()
+    assert jobs.locator(".vdk-execution").first.get_by_role("button", name="Logs").is_visible()
     item.locator(".vdk-job-last[data-status='succeeded']").wait_for()
     screenshot(page, "jobs-panel")
     with sqlite3.connect(service.cloud_database) as db:

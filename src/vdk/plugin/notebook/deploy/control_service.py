@@ -137,6 +137,14 @@ class ControlService:
         rows = [execution.to_dict() for execution in found or []]
         return sorted(rows, key=lambda e: str(e.get("start_time") or ""), reverse=True)
 
+    def execution(self, team: str, name: str, execution_id: str) -> dict[str, Any]:
+        """One execution, as `vdk execute --show`."""
+        with self._errors(f"read execution {execution_id!r} of data job {name!r}"):
+            found = self._factory.get_execution_api().data_job_execution_read(
+                team_name=team, job_name=name, execution_id=execution_id,
+                _request_timeout=self._timeout)
+        return found.to_dict()
+
     def execute(self, team: str, name: str) -> str:
         """Starts an execution now, as `vdk execute --start`; returns its id."""
         from taurus_datajob_api import DataJobExecutionRequest
@@ -148,6 +156,71 @@ class ControlService:
                 data_job_execution_request=request, _request_timeout=self._timeout)
         location = (response.headers or {}).get("Location") or ""
         return location.rstrip("/").rsplit("/", 1)[-1]
+
+    def cancel(self, team: str, name: str, execution_id: str) -> None:
+        """Cancels a submitted or running execution, as `vdk execute --cancel`."""
+        with self._errors(f"cancel execution {execution_id!r} of data job {name!r}"):
+            self._factory.get_execution_api().data_job_execution_cancel(
+                team_name=team, job_name=name, execution_id=execution_id,
+                _request_timeout=self._timeout)
+
+    def logs(self, team: str, name: str, execution_id: str) -> Optional[str]:
+        """The execution's logs as the service keeps them while it runs, as `vdk execute
+        --logs`; None where it has none (the API promises them only while an execution runs:
+        afterwards the execution's logs_url is where they are)."""
+        from taurus_datajob_api import ApiException
+
+        with self._errors(f"read the logs of execution {execution_id!r} of data job {name!r}"):
+            try:
+                answer = self._factory.get_execution_api().data_job_logs_download(
+                    team_name=team, job_name=name, execution_id=execution_id,
+                    _request_timeout=self._timeout)
+            except ApiException as e:
+                if e.status in (404, 400):
+                    return None
+                raise
+        return answer.logs if answer is not None else None
+
+    def properties(self, team: str, name: str) -> dict[str, Any]:
+        """The job's properties, as `vdk properties --list`."""
+        with self._errors(f"read the properties of data job {name!r}"):
+            found = self._factory.get_properties_api().data_job_properties_read(
+                team_name=team, job_name=name, deployment_id=DEPLOYMENT_ID,
+                _request_timeout=self._timeout)
+        return dict(found or {})
+
+    def set_properties(self, team: str, name: str, properties: dict[str, Any]) -> None:
+        """Replaces all of the job's properties, as `vdk properties --overwrite-all`."""
+        with self._errors(f"write the properties of data job {name!r}"):
+            self._factory.get_properties_api().data_job_properties_update(
+                team_name=team, job_name=name, deployment_id=DEPLOYMENT_ID,
+                request_body=properties, _request_timeout=self._timeout)
+
+    def secret_names(self, team: str, name: str) -> list[str]:
+        """The names of the job's secrets; their values are read here and dropped."""
+        return sorted(self._secrets(team, name))
+
+    def set_secret(self, team: str, name: str, key: str, value: Optional[str]) -> None:
+        """Sets one secret (None: deletes it), keeping the others, as `vdk secrets --set` /
+        `--delete` do: the API writes all of them at once."""
+        secrets = self._secrets(team, name)
+        if value is None:
+            if key not in secrets:
+                raise ControlServiceError(f"Data job {name!r} has no secret {key!r}.", 404)
+            del secrets[key]
+        else:
+            secrets[key] = value
+        with self._errors(f"write the secrets of data job {name!r}"):
+            self._factory.get_secrets_api().data_job_secrets_update(
+                team_name=team, job_name=name, deployment_id=DEPLOYMENT_ID,
+                request_body=secrets, _request_timeout=self._timeout)
+
+    def _secrets(self, team: str, name: str) -> dict[str, Any]:
+        with self._errors(f"read the secrets of data job {name!r}"):
+            found = self._factory.get_secrets_api().data_job_secrets_read(
+                team_name=team, job_name=name, deployment_id=DEPLOYMENT_ID,
+                _request_timeout=self._timeout)
+        return dict(found or {})
 
     def set_enabled(self, team: str, name: str, enabled: bool) -> None:
         """Enables or disables the job's deployment, as `vdk deploy --enable/--disable`."""

@@ -6,10 +6,22 @@ import datetime
 from typing import Any
 from typing import Optional
 
-# Execution statuses of the API document, as words: "failed" for both kinds of failure, with
-# whose fault it was after it.
-_STATUS_WORDS = {"user_error": "failed (user error)", "platform_error": "failed (platform error)"}
-FINISHED = {"succeeded", "cancelled", "skipped", "user_error", "platform_error"}
+# Every execution status of the Control Service's API, as one word each, the same in `%vdk
+# jobs`, the panel, the log view and notifications: "failed" for both kinds of failure, with whose
+# fault it was after it. The REST API says user_error, the GraphQL jobs query USER_ERROR: both are
+# read lower case. "finished" and "failed" are older services' words.
+STATUS_WORDS = {
+    "submitted": "submitted",
+    "running": "running",
+    "succeeded": "succeeded",
+    "cancelled": "cancelled",
+    "skipped": "skipped",
+    "user_error": "failed (user error)",
+    "platform_error": "failed (platform error)",
+    "failed": "failed",
+    "finished": "finished",
+}
+ACTIVE = {"submitted", "running"}
 
 
 def job_row(job: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +35,7 @@ def job_row(job: dict[str, Any]) -> dict[str, Any]:
         "name": job.get("jobName"),
         "team": config.get("team"),
         "deployed": deployment is not None,
-        "deployment_status": (deployment or {}).get("status") or
+        "deployment_status": str((deployment or {}).get("status") or "").lower() or
         ("deployed" if deployment else "not deployed"),
         "enabled": (deployment or {}).get("enabled") if deployment else None,
         "schedule": (config.get("schedule") or {}).get("scheduleCron") or None,
@@ -48,19 +60,29 @@ def execution_row(execution: dict[str, Any]) -> dict[str, Any]:
 
 def _execution(id_: Any, status: Optional[str], kind: Optional[str], start: Any, end: Any,
                started_by: Optional[str]) -> dict[str, Any]:
+    # One vocabulary: the GraphQL API says SUCCEEDED where the executions API says succeeded.
+    status = status.lower() if isinstance(status, str) and status else None
     start_time, end_time = _time(start), _time(end)
     seconds = (end_time - start_time).total_seconds() if start_time and end_time else None
     return {
         "id": id_,
         "status": status,
-        "status_text": _STATUS_WORDS.get(status or "", status or "?"),
-        "finished": status in FINISHED,
+        "status_text": status_text(status),
+        "finished": status not in ACTIVE,
         "type": kind,
         "start": start_time.isoformat() if start_time else None,
         "end": end_time.isoformat() if end_time else None,
         "seconds": seconds,
         "started_by": started_by,
     }
+
+
+def status_text(status: Optional[str]) -> str:
+    """The word for an execution status; one this plugin does not know is named as such, never
+    read as a success."""
+    if not status:
+        return "status unknown"
+    return STATUS_WORDS.get(status.lower(), f"status unknown ({status})")
 
 
 def _time(value: Any) -> Optional[datetime.datetime]:

@@ -6,6 +6,7 @@ lines here, so the extension stays about the kernel's job_input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import pathlib
 import shlex
 from typing import Optional
@@ -22,10 +23,13 @@ unsaved changes in the editor. --add-requirement adds vdk-jupyter to requirement
 missing (the cloud installs only what that file lists)."""
 
 JOBS_HELP = """%vdk jobs [--team TEAM] [--job NAME] [--execute NAME] [--enable NAME] [--disable NAME]
+          [--logs NAME] [--cancel NAME] [--execution ID]
 
 List the team's deployed jobs (team from the job's config.ini, or --team): deployment, enabled,
 schedule, last execution. --job NAME shows its recent executions and their logs links;
---execute NAME starts it now; --enable/--disable NAME switch its schedule on or off."""
+--execute NAME starts it now; --enable/--disable NAME switch its schedule on or off;
+--logs NAME prints the logs of its newest execution (or of --execution ID); --cancel NAME
+cancels its submitted or running execution (or --execution ID)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,8 +51,9 @@ def _jobs_parser() -> _Parser:
     parser.add_argument("--team", "-t")
     parser.add_argument("--path")
     group = parser.add_mutually_exclusive_group()
-    for option in ("--job", "--execute", "--enable", "--disable"):
+    for option in ("--job", "--execute", "--enable", "--disable", "--logs", "--cancel"):
         group.add_argument(option, metavar="NAME")
+    parser.add_argument("--execution", metavar="ID")
     parser.add_argument("--help", "-h", action="store_true")
     return parser
 
@@ -98,6 +103,9 @@ def vdk_jobs(line: str, job_directory: pathlib.Path) -> None:
             name = args.enable or args.disable
             service.set_enabled(team, name, bool(args.enable))
             print(f"Data job {name!r} is now {'enabled' if args.enable else 'disabled'}.")
+        elif args.cancel or args.logs:
+            _execution_action(service, team, args.cancel or args.logs, args.execution,
+                              cancel=bool(args.cancel))
         elif args.job:
             rows = [jobs_view.execution_row(e) for e in service.executions(team, args.job)]
             print(f"Executions of data job {args.job!r} (team {team!r}), newest first, at "
@@ -107,6 +115,129 @@ def vdk_jobs(line: str, job_directory: pathlib.Path) -> None:
             rows = [jobs_view.job_row(job) for job in service.list_jobs(team)]
             print(f"Data jobs of team {team!r} at {service.url}:")
             print(jobs_view.jobs_table(rows) if rows else "none.")
+    except ControlServiceError as e:
+        raise UsageError(str(e)) from None
+
+
+def _execution_action(service, team: str, name: str, execution_id: Optional[str],
+                      cancel: bool) -> None:
+    """--cancel / --logs: of --execution, else of the newest (active, for --cancel) execution."""
+    from vdk.plugin.notebook.deploy import jobs_view
+
+    rows = [jobs_view.execution_row(e) for e in service.executions(team, name)]
+    if execution_id:
+        chosen = next((row for row in rows if row["id"] == execution_id), None)
+        if chosen is None:
+            raise UsageError(f"Data job {name!r} has no execution {execution_id!r}: "
+                             f"`%vdk jobs --job {name}` lists them.")
+    else:
+        candidates = [row for row in rows if not row["finished"]] if cancel else rows
+        if not candidates:
+            raise UsageError(f"Data job {name!r} has no " +
+                             ("submitted or running execution to cancel." if cancel
+                              else "executions yet."))
+        chosen = candidates[0]
+    if cancel:
+        if chosen["finished"]:
+            raise UsageError(f"Execution {chosen['id']} of {name!r} is {chosen['status_text']} "
+                             "already: nothing to cancel.")
+        service.cancel(team, name, chosen["id"])
+        after = jobs_view.execution_row(service.execution(team, name, chosen["id"]))
+        print(f"Execution {chosen['id']} of data job {name!r}: {after['status_text']}.")
+        return
+    logs = service.logs(team, name, chosen["id"])
+    print(f"Execution {chosen['id']} of data job {name!r}: {chosen['status_text']}.")
+    if logs is not None:
+        print(logs, end="" if logs.endswith("\n") else "\n")
+    elif chosen["logs_url"]:
+        print(f"The Control Service keeps its logs at {chosen['logs_url']}")
+    else:
+        print("The Control Service has no logs of it and links none (it keeps them only while "
+              "an execution runs).")
+
+
+PROPERTIES_HELP = """%vdk properties [--job NAME] [--team TEAM] [--set JSON]
+
+Show the deployed job's properties (job: this folder's name, or --job) as JSON; --set replaces
+all of them with a JSON object, checked before it is sent, for example
+%vdk properties --set '{"rows": 100, "source": "sales"}'."""
+
+SECRETS_HELP = """%vdk secrets [--job NAME] [--team TEAM] [--set NAME | --delete NAME]
+
+List the names of the deployed job's secrets (never their values). --set NAME asks for the
+value in a password prompt (so it is in no cell, no history and no output) and stores it;
+--delete NAME removes it."""
+
+
+def _settings_parser(prog: str, *actions: str) -> _Parser:
+    parser = _Parser(prog=prog, add_help=False)
+    parser.add_argument("--team", "-t")
+    parser.add_argument("--job")
+    group = parser.add_mutually_exclusive_group()
+    for option in actions:
+        group.add_argument(option)
+    parser.add_argument("--help", "-h", action="store_true")
+    return parser
+
+
+def vdk_properties(line: str, job_directory: pathlib.Path) -> None:
+    import json
+
+    args = _arguments(_settings_parser("%vdk properties", "--set"), line, PROPERTIES_HELP)
+    if args is None:
+        return
+    new = None
+    if args.set is not None:
+        try:
+            new = json.loads(args.set)
+        except ValueError as e:
+            raise UsageError(f"%vdk properties --set: not JSON ({e}). Quote the object, for "
+                             "example --set '{\"rows\": 100}'.") from None
+        if not isinstance(new, dict) or any(not str(key).strip() for key in new):
+            raise UsageError("%vdk properties --set: give one JSON object of property names "
+                             "to values, for example '{\"rows\": 100}'.")
+    with _service(args, job_directory) as (service, team, name):
+        if new is not None:
+            service.set_properties(team, name, new)
+            print(f"Properties of data job {name!r} replaced.")
+        print(json.dumps(service.properties(team, name), indent=2, sort_keys=True))
+
+
+def vdk_secrets(line: str, job_directory: pathlib.Path) -> None:
+    import getpass
+
+    args = _arguments(_settings_parser("%vdk secrets", "--set", "--delete"), line,
+                      SECRETS_HELP)
+    if args is None:
+        return
+    with _service(args, job_directory) as (service, team, name):
+        if args.set:
+            value = getpass.getpass(f"Value of secret {args.set!r} of data job {name!r}: ")
+            if not value:
+                raise UsageError("No value given: the secret was not set.")
+            service.set_secret(team, name, args.set, value)
+            print(f"Secret {args.set!r} of data job {name!r} set.")
+        elif args.delete:
+            service.set_secret(team, name, args.delete, None)
+            print(f"Secret {args.delete!r} of data job {name!r} deleted.")
+        names = service.secret_names(team, name)
+        print(f"Secrets of data job {name!r}: {', '.join(names) if names else 'none'}.")
+
+
+@contextlib.contextmanager
+def _service(args: argparse.Namespace, job_directory: pathlib.Path):
+    """The Control Service, the team and the job (this folder's unless --job); its errors as
+    one line."""
+    from vdk.plugin.notebook.deploy.control_service import ControlService
+    from vdk.plugin.notebook.deploy.control_service import ControlServiceError
+    from vdk.plugin.notebook.deploy.control_service import job_team
+
+    try:
+        team = args.team or job_team(job_directory)
+        if not team:
+            raise UsageError(f"Which team? {job_directory / 'config.ini'} names none ([owner] "
+                             "team = ...): give --team TEAM.")
+        yield ControlService(), team, args.job or job_directory.name
     except ControlServiceError as e:
         raise UsageError(str(e)) from None
 

@@ -154,14 +154,16 @@ class VdkMagics(Magics):
         for ingestion is lost); the new one starts when job_input is next used.
         Put %vdk lines in a cell marked %%non-vdk: under `vdk run` the job and its arguments
         come from the command line.
-        `%vdk deploy --reason "..."` deploys the job; `%vdk jobs` shows the deployed jobs (see
-        `%vdk deploy --help`, `%vdk jobs --help`).
+        `%vdk deploy --reason "..."` deploys the job; `%vdk jobs` shows the deployed jobs;
+        `%vdk properties` and `%vdk secrets` show and change the deployed job's (see
+        `%vdk deploy --help`, `%vdk jobs --help`, `%vdk properties --help`, `%vdk secrets --help`).
         """
         command, _, rest = line.strip().partition(" ")
-        if command in ("deploy", "jobs"):
+        if command in ("deploy", "jobs", "properties", "secrets"):
             from vdk.plugin.notebook.kernel import deploy_magic as magic
 
-            (magic.vdk_deploy if command == "deploy" else magic.vdk_jobs)(
+            {"deploy": magic.vdk_deploy, "jobs": magic.vdk_jobs,
+             "properties": magic.vdk_properties, "secrets": magic.vdk_secrets}[command](
                 rest, self._session.job.directory)
             return
         args = _parse(self.vdk, line)

@@ -23,6 +23,8 @@ from vdk.plugin.notebook.server.paths import resolve
 
 _NAME = r"([a-z][a-z0-9-]*)"
 _TEAM = r"([^/]+)"
+_EXECUTION = r"([^/]+)"
+_SECRET = r"([^/]+)"
 
 
 class _Handler(ApiHandler):
@@ -131,6 +133,99 @@ class ExecutionsHandler(_Handler):
         self.answer(202, {"team": team, "job": name, "execution_id": execution_id})
 
 
+class ExecutionHandler(_Handler):
+    @tornado.web.authenticated
+    async def delete(self, team: str, name: str, execution_id: str) -> None:
+        """Cancels the execution (the service refuses one that has finished), then answers
+        it as it reads afterwards."""
+        from vdk.plugin.notebook.deploy.control_service import ControlService
+        from vdk.plugin.notebook.deploy.jobs_view import execution_row
+
+        def work() -> dict[str, Any]:
+            service = ControlService()
+            service.cancel(team, name, execution_id)
+            return execution_row(service.execution(team, name, execution_id))
+
+        self.answer(200, {"team": team, "job": name, "execution": await self.call(work)})
+
+
+class LogsHandler(_Handler):
+    @tornado.web.authenticated
+    async def get(self, team: str, name: str, execution_id: str) -> None:
+        """The execution and its logs: the service's text while it keeps one (`logs`), else
+        null, with `logs_url` where the service links them elsewhere."""
+        from vdk.plugin.notebook.deploy.control_service import ControlService
+        from vdk.plugin.notebook.deploy.jobs_view import execution_row
+
+        def work() -> dict[str, Any]:
+            service = ControlService()
+            # The status first: logs read after it are at least as new as the status says.
+            execution = execution_row(service.execution(team, name, execution_id))
+            return {"team": team, "job": name, "execution": execution,
+                    "logs": service.logs(team, name, execution_id),
+                    "logs_url": execution["logs_url"]}
+
+        self.answer(200, await self.call(work))
+
+
+class PropertiesHandler(_Handler):
+    @tornado.web.authenticated
+    async def get(self, team: str, name: str) -> None:
+        from vdk.plugin.notebook.deploy.control_service import ControlService
+
+        found = await self.call(lambda: ControlService().properties(team, name))
+        self.answer(200, {"team": team, "job": name, "properties": found})
+
+    @tornado.web.authenticated
+    async def put(self, team: str, name: str) -> None:
+        """Replaces all properties with `properties`, a JSON object."""
+        from vdk.plugin.notebook.deploy.control_service import ControlService
+
+        properties = self.json_body().get("properties")
+        if not isinstance(properties, dict):
+            raise ApiError(400, "'properties' must be a JSON object of property names to "
+                                 "values.")
+        if any(not key.strip() for key in properties):
+            raise ApiError(400, "A property name cannot be empty.")
+        await self.call(lambda: ControlService().set_properties(team, name, properties))
+        self.answer(200, {"team": team, "job": name, "properties": properties})
+
+
+class SecretsHandler(_Handler):
+    """The names of a job's secrets; a value goes to the service and never comes back."""
+
+    @tornado.web.authenticated
+    async def get(self, team: str, name: str) -> None:
+        from vdk.plugin.notebook.deploy.control_service import ControlService
+
+        names = await self.call(lambda: ControlService().secret_names(team, name))
+        self.answer(200, {"team": team, "job": name, "names": names})
+
+
+class SecretHandler(_Handler):
+    @tornado.web.authenticated
+    async def put(self, team: str, name: str, key: str) -> None:
+        value = self.json_body().get("value")
+        if not isinstance(value, str) or not value:
+            raise ApiError(400, "'value' must be a non-empty string.")
+        await self._set(team, name, key, value)
+
+    @tornado.web.authenticated
+    async def delete(self, team: str, name: str, key: str) -> None:
+        await self._set(team, name, key, None)
+
+    async def _set(self, team: str, name: str, key: str, value: Any) -> None:
+        """Sets (None: deletes) the secret; answers the names the job has afterwards."""
+        from vdk.plugin.notebook.deploy.control_service import ControlService
+
+        def work() -> list[str]:
+            service = ControlService()
+            service.set_secret(team, name, key, value)
+            return service.secret_names(team, name)
+
+        self.answer(200, {"team": team, "job": name, "names": await self.call(work)})
+
+
 class DeploymentHandler(_Handler):
     @tornado.web.authenticated
     async def patch(self, team: str, name: str) -> None:
@@ -150,4 +245,9 @@ def deploy_handlers(root: pathlib.Path) -> list[tuple[str, type, dict]]:
     return [("deploy", DeployHandler, options),
             ("deployed-jobs", JobsHandler, options),
             (f"{job}/executions", ExecutionsHandler, options),
+            (f"{job}/executions/{_EXECUTION}", ExecutionHandler, options),
+            (f"{job}/executions/{_EXECUTION}/logs", LogsHandler, options),
+            (f"{job}/properties", PropertiesHandler, options),
+            (f"{job}/secrets", SecretsHandler, options),
+            (f"{job}/secrets/{_SECRET}", SecretHandler, options),
             (f"{job}/deployment", DeploymentHandler, options)]

@@ -1,0 +1,145 @@
+"""A deployed job's executions in the `Show data jobs` panel and their logs in a tab, against the
+test Control Service (tests/control_service.py) answering as the real one does: the GraphQL jobs
+query in upper case (USER_ERROR), the REST executions in lower case. The executions are put into
+the service as its scheduler would start them, and moved on by the test (status, new log lines).
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
+
+from .test_deploy import cloud_service  # noqa: E402,F401 - fixtures shared with test_deploy
+from .test_deploy import service  # noqa: E402,F401
+
+TEAM = "status-team"
+STATUSES = {"submitted": "submitted", "running": "running", "succeeded": "succeeded",
+            "cancelled": "cancelled", "skipped": "skipped",
+            "user_error": "failed (user error)", "platform_error": "failed (platform error)"}
+
+
+def open_panel(page, lab, job: str):
+    page.goto(lab.lab_url())
+    page.locator(".lm-MenuBar-itemLabel", has_text="VDK").click()
+    page.locator(".lm-Menu-item", has_text="Show data jobs").click()
+    jobs = page.locator("#vdk-jobs-panel")
+    jobs.get_by_label("Team").fill(TEAM)
+    jobs.get_by_role("button", name="Refresh").click()
+    jobs.get_by_role("button", name=job, exact=True).click()
+    return jobs
+
+
+def colour(locator) -> str:
+    return locator.evaluate("node => getComputedStyle(node).color")
+
+
+def test_every_status_has_its_word_and_colour_in_the_list_and_the_executions(
+        page, lab, service):
+    service.add_job(TEAM, "ui-status-job", deployed=True)
+    jobs = open_panel(page, lab, "ui-status-job")
+    item = jobs.locator(".vdk-job[data-job='ui-status-job']")
+    jobs.locator(".vdk-execution-none").wait_for()
+    colours = {}
+    for status, word in STATUSES.items():
+        service.add_execution(TEAM, "ui-status-job", status)
+        jobs.get_by_role("button", name="Refresh").click()
+        last = item.locator(f".vdk-job-last .vdk-status[data-status='{status}']")
+        last.wait_for()
+        assert last.inner_text() == word
+        newest = jobs.locator(".vdk-execution").first.locator(".vdk-status")
+        newest.locator(f"xpath=self::*[@data-status='{status}']").wait_for()
+        assert newest.inner_text() == word
+        assert colour(newest) == colour(last)
+        colours[status] = colour(newest)
+        cancel = jobs.locator(".vdk-execution").first.get_by_role("button", name="Cancel")
+        assert cancel.count() == (1 if status in ("submitted", "running") else 0)
+        service.execution("ui-status-job")["status"] = "skipped"  # one active at most
+    assert len(set(colours.values())) == len(STATUSES), colours
+
+
+def test_logs_follow_a_running_execution_which_is_cancelled_from_the_log_view(
+        page, lab, service):
+    service.add_job(TEAM, "ui-logs-job", deployed=True)
+    running = service.add_execution(
+        TEAM, "ui-logs-job", "running",
+        logs="2026-12-07 05:00:00 [VDK] data_job.py run_step | Processing step 10_load.ipynb\n"
+             "loaded 2 rows\n")
+    jobs = open_panel(page, lab, "ui-logs-job")
+    jobs.locator(".vdk-execution").first.get_by_role("button", name="Logs").click()
+    view = page.locator(".vdk-execution-log:visible")
+    view.locator(".vdk-log-line", has_text="loaded 2 rows").wait_for()
+    assert view.locator(".vdk-log-status .vdk-status").inner_text() == "running"
+    step = view.locator(".vdk-log-step")
+    assert step.count() == 1 and "Processing step 10_load.ipynb" in step.inner_text()
+
+    # A new line at the service shows by itself (the figure: how long it takes).
+    time.sleep(3)  # a quiet while first: the view has backed off
+    running["log_text"] += "loaded 3 more rows\n"
+    added = time.monotonic()
+    view.locator(".vdk-log-line", has_text="loaded 3 more rows").wait_for(timeout=20_000)
+    print(f"\nnew log line shown after {time.monotonic() - added:.2f} s")
+
+    view.get_by_label("Search the logs").fill("rows")
+    assert view.locator(".vdk-log-match").count() == 2
+    assert view.locator(".vdk-log-matches").inner_text() == "2 lines match"
+
+    # Hidden (another tab in front): the view asks nothing.
+    page.locator(".lm-MenuBar-itemLabel", has_text="File").click()
+    page.locator(".lm-Menu-item", has_text="New Launcher").click()
+    view.wait_for(state="hidden")
+    before = service.operations().count("dataJobLogsDownload")
+    time.sleep(5)
+    assert service.operations().count("dataJobLogsDownload") == before
+    page.get_by_role("tab", name="Logs: ui-logs-job").click()
+    view.wait_for()
+
+    view.get_by_role("button", name="Cancel").click()
+    dialog = page.locator(".jp-Dialog")
+    assert "is running. Cancel it?" in dialog.inner_text()
+    dialog.get_by_role("button", name="Cancel execution").click()
+    view.locator(".vdk-log-status .vdk-status[data-status='cancelled']").wait_for()
+    assert view.locator(".vdk-log-status").inner_text() == "cancelled"
+    assert running["status"] == "cancelled"
+    assert view.get_by_role("button", name="Cancel").is_hidden()
+    # The log stays; the panel says cancelled too.
+    assert view.locator(".vdk-log-line", has_text="loaded 3 more rows").count() == 1
+    jobs.get_by_role("button", name="Refresh").click()
+    jobs.locator(".vdk-execution[data-status='cancelled']").first.wait_for()
+
+
+def test_cancel_from_the_panel_and_logs_that_the_service_does_not_keep(page, lab, service):
+    service.add_job(TEAM, "ui-cancel-job", deployed=True)
+    elsewhere = service.add_execution(TEAM, "ui-cancel-job", "user_error")
+    nowhere = service.add_execution(TEAM, "ui-cancel-job", "platform_error", logs_url=False)
+    submitted = service.add_execution(TEAM, "ui-cancel-job", "submitted")
+    jobs = open_panel(page, lab, "ui-cancel-job")
+    row = jobs.locator(f".vdk-execution[data-execution='{submitted['id']}']")
+    row.get_by_role("button", name="Cancel").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_role("button", name="Keep running").click()
+    dialog.wait_for(state="detached")
+    assert submitted["status"] == "submitted"
+    row.get_by_role("button", name="Cancel").click()
+    dialog.get_by_role("button", name="Cancel execution").click()
+    jobs.locator(f".vdk-execution[data-execution='{submitted['id']}'][data-status='cancelled']") \
+        .wait_for()
+    assert submitted["status"] == "cancelled"
+
+    # Neither logs nor a link: said so, with the command that might still have them.
+    jobs.locator(f".vdk-execution[data-execution='{nowhere['id']}']") \
+        .get_by_role("button", name="Logs").click()
+    note = page.locator(".vdk-execution-log:visible .vdk-log-note")
+    note.wait_for()
+    assert "has no logs of this execution and links none" in note.inner_text()
+    assert page.locator(".vdk-execution-log:visible .vdk-status").inner_text() == \
+        "failed (platform error)"
+
+    # Only a link: opened, and shown.
+    with page.context.expect_page() as opened:
+        jobs.locator(f".vdk-execution[data-execution='{elsewhere['id']}']") \
+            .get_by_role("button", name="Logs").click()
+    assert opened.value.url == elsewhere["logs_url"]
+    link = page.locator(".vdk-execution-log:visible .vdk-log-link")
+    assert link.get_attribute("href") == elsewhere["logs_url"]
