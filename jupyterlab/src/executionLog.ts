@@ -1,8 +1,8 @@
 /**
  * A deployed job's execution logs in a JupyterLab tab: read-only, with search and VDK's step
  * lines marked. While the execution has not finished it asks again, soon after a change and
- * less often while nothing changes (up to MAX_DELAY_MS), never while the tab is hidden; at the
- * end it shows the final status. Where the service keeps no logs it links its logs_url, or says
+ * less often while nothing changes (up to MAX_DELAY_MS, so that a new line shows within 2 s),
+ * never while the tab is hidden; at the end it shows the final status. Where the service keeps no logs it links its logs_url, or says
  * that there is none.
  */
 import { Dialog, MainAreaWidget, showDialog } from '@jupyterlab/apputils';
@@ -11,8 +11,8 @@ import { Widget } from '@lumino/widgets';
 import * as api from './api';
 import { element, statusBadge } from './jobsView';
 
-const FIRST_DELAY_MS = 1000;
-const MAX_DELAY_MS = 30000;
+const FIRST_DELAY_MS = 250;
+const MAX_DELAY_MS = 1500;
 /** Lines of vdk run where a step starts or ends (vdk-core's data_job log lines). */
 const STEP_LINE =
   /\b(Processing step|Step \S+ (completed|failed|ended))|\bstep[_ ](started|finished)\b/i;
