@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pathlib
 from typing import Any
+from typing import NamedTuple
 from typing import Optional
 from typing import Sequence
 
@@ -20,15 +21,12 @@ from vdk.plugin.notebook.engine.compiler import compile_cell
 from vdk.plugin.notebook.engine.last_expression import compile_keeping_result
 from vdk.plugin.notebook.engine.consistency import warn_if_inconsistent
 from vdk.plugin.notebook.engine.language import check_language
-from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.errors import shown
 from vdk.plugin.notebook.engine.reader import read_notebook
-from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
 
 
-class PreparedNotebook(Record):
-    __slots__ = ()
-
+class PreparedNotebook(NamedTuple):
     path: pathlib.Path
     cells: list[CompiledCell]
     code_cell_count: int
@@ -43,7 +41,7 @@ class PreparedNotebook(Record):
 
     @property
     def label(self) -> str:
-        """The file name as log lines show it (names.shown)."""
+        """The file name as log lines show it (errors.shown)."""
         return shown(self.path.name)
 
     @property

@@ -36,23 +36,12 @@ STEP_TYPE = "notebook"
 class _ProgressLog(CellListener):
     """One INFO line per cell, so a long run shows where it is."""
 
-    # Where the line is logged from, as log.info finds it: looked up once, not for every cell
-    # (finding it walks the stack; the record and the line are the same).
-    _caller: Optional[tuple] = None
-
     def __init__(self, notebook: PreparedNotebook, label: str):
         self._label = label
         self._total = len(notebook.cells)
 
     def cell_started(self, cell: CompiledCell, count: int) -> None:
-        if not log.isEnabledFor(logging.INFO):
-            return
-        if _ProgressLog._caller is None:
-            _ProgressLog._caller = log.findCaller()
-        path, line, function, _ = _ProgressLog._caller
-        args = (self._label, cell.cell.label, count, self._total)
-        log.handle(log.makeRecord(log.name, logging.INFO, path, line,
-                                  "%s: running %s, %d of %d", args, None, function))
+        log.info("%s: running %s, %d of %d", self._label, cell.cell.label, count, self._total)
 
     def cell_finished(self, result: CellResult) -> None:
         if result.status is CellStatus.EXPECTED_ERROR:
