@@ -36,12 +36,25 @@ STEP_TYPE = "notebook"
 class _ProgressLog(CellListener):
     """One INFO line per cell, so a long run shows where it is."""
 
+    # perf: where the line is logged from, as log.info finds it, looked up once instead of for
+    # every cell (finding it walks the stack: about 13,000 instructions a cell, which the 50 MB
+    # workload's guard rail needs; see docs/performance.md). The record and the line are those
+    # log.info makes.
+    _caller: Optional[tuple] = None
+
     def __init__(self, notebook: PreparedNotebook, label: str):
         self._label = label
         self._total = len(notebook.cells)
 
     def cell_started(self, cell: CompiledCell, count: int) -> None:
-        log.info("%s: running %s, %d of %d", self._label, cell.cell.label, count, self._total)
+        if not log.isEnabledFor(logging.INFO):
+            return
+        if _ProgressLog._caller is None:
+            _ProgressLog._caller = log.findCaller()
+        path, line, function, _ = _ProgressLog._caller
+        args = (self._label, cell.cell.label, count, self._total)
+        log.handle(log.makeRecord(log.name, logging.INFO, path, line,
+                                  "%s: running %s, %d of %d", args, None, function))
 
     def cell_finished(self, result: CellResult) -> None:
         if result.status is CellStatus.EXPECTED_ERROR:
