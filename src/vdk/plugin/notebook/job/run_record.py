@@ -91,7 +91,7 @@ def job_steps(job_dir: pathlib.Path) -> list[JobStep]:
 
 def _step_name(path: pathlib.Path) -> str:
     name = path.name
-    return name if name.isprintable() else repr(name)  # as engine.names.shown names notebooks
+    return name if name.isprintable() else repr(name)  # as engine.errors.shown names notebooks
 
 
 def file_fingerprint(path: Optional[pathlib.Path]) -> Optional[str]:
