@@ -7,6 +7,9 @@ read -> check -> choose -> compile -> parameters.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pathlib
 from typing import Any
 from typing import NamedTuple
@@ -34,6 +37,9 @@ class PreparedNotebook(NamedTuple):
     # Kept instead of the notebook itself so the outputs of a large notebook do not stay in
     # memory during the run.
     skeleton: dict[str, Any]
+    # What the notebook runs, as code_fingerprint() gives it: a run's record keeps it so that a
+    # repair can tell a changed notebook from one only saved again with new outputs.
+    fingerprint: str
 
     @property
     def name(self) -> str:
@@ -69,7 +75,15 @@ def prepare_notebook(
         cells = inject_parameters(path, nb, cells, arguments, secret_words)
     skeleton = {"cells": [blank_cell(cell) for cell in nb["cells"]], "metadata": nb["metadata"],
                 "nbformat": 4, "nbformat_minor": nb.get("nbformat_minor", 5)}
-    return PreparedNotebook(path, cells, len(numbered_code_cells(nb)), skeleton)
+    return PreparedNotebook(path, cells, len(numbered_code_cells(nb)), skeleton, code_fingerprint(nb))
+
+
+def code_fingerprint(nb: dict[str, Any]) -> str:
+    """A short hash of the sources and tags of a notebook's code cells: what a run of it runs.
+    Outputs, execution counts and markdown cells leave it unchanged."""
+    code = [[cell.get("source"), (cell.get("metadata") or {}).get("tags")]
+            for cell in nb["cells"] if cell.get("cell_type") == "code"]
+    return hashlib.sha256(json.dumps(code).encode("utf-8")).hexdigest()[:16]
 
 
 def blank_cell(cell: dict[str, Any]) -> dict[str, Any]:
