@@ -18,6 +18,7 @@ import sys
 import time
 import uuid
 from typing import Any
+from typing import Callable
 from typing import Optional
 
 from vdk.plugin.notebook.job.local_database import local_database
@@ -33,11 +34,16 @@ LOG_LIMIT = 20_000_000  # characters of a run's output kept for GET runs/<id>/lo
 READ_AFTER_EXIT = 5.0  # seconds to finish reading output once the job's process has ended
 KEPT_RUNS = 50  # finished runs remembered, newest first
 STOP_GRACE = (10.0, 10.0)  # seconds after SIGINT before SIGTERM, after SIGTERM before SIGKILL
+# Seconds between two "still busy" marks while a run goes on (see Runs.on_activity): short
+# against any idle timeout a hub's culler would use, and nothing to a server.
+ACTIVITY_TICK = 10.0
 
 
 class Run:
-    def __init__(self, root: pathlib.Path, job: Job, arguments: Optional[dict]):
+    def __init__(self, root: pathlib.Path, job: Job, arguments: Optional[dict],
+                 on_activity: Callable[[], None] = lambda: None):
         self.id = uuid.uuid4().hex
+        self.on_activity = on_activity
         self.root = root
         self.job = job
         self.arguments = arguments
@@ -100,6 +106,7 @@ class Run:
 
     async def _follow(self, events_fd: int) -> None:
         readers = asyncio.gather(self._read_events(events_fd), self._read_log())
+        busy = asyncio.ensure_future(self._report_activity())
         try:
             exit_code = await self._process.wait()
             # The pipes end with the job, unless something it started in the background still
@@ -111,8 +118,18 @@ class Run:
             log.exception("vdk-jupyter: following run %s failed", self.id)
             exit_code = self._process.returncode if self._process.returncode is not None else -1
             self._append_log(f"[vdk-jupyter] following the run failed: {e}\n")
+        finally:
+            busy.cancel()
         self.result = run_result(self, exit_code)
+        self.on_activity()  # idle time counts from the run's end, not from its last tick
         self._add({"type": "run_finished", "result": self.result, "time": time.time()})
+
+    async def _report_activity(self) -> None:
+        """A run is activity even when nobody watches it: without this, a hub's idle culler
+        would stop the server (and the job) of a user who started a long run and closed the tab."""
+        while True:
+            self.on_activity()
+            await asyncio.sleep(ACTIVITY_TICK)
 
     async def _read_events(self, fd: int) -> None:
         loop = asyncio.get_running_loop()
@@ -189,10 +206,15 @@ class Run:
 
 
 class Runs:
-    """The runs of this server, in memory: a run lives as long as the server."""
+    """The runs of this server, in memory: a run lives as long as the server.
 
-    def __init__(self, root: pathlib.Path):
+    `on_activity` is called at a run's start and end and every ACTIVITY_TICK seconds between:
+    the server extension makes it the server's activity (what `jupyterhub-singleuser` reports to
+    the hub, and what idle culling goes by)."""
+
+    def __init__(self, root: pathlib.Path, on_activity: Callable[[], None] = lambda: None):
         self.root = root
+        self.on_activity = on_activity
         self._runs: dict[str, Run] = {}
         self.told: set[pathlib.Path] = set()  # jobs whose default database the log has named
 
@@ -201,7 +223,7 @@ class Runs:
         if active:
             raise ApiError(409, f"Data job '{job.name}' is already running (run {active[0].id}). "
                                 "Wait for it to end, or stop it, before starting it again.")
-        run = Run(self.root, job, arguments)
+        run = Run(self.root, job, arguments, self.on_activity)
         self._runs[run.id] = run
         self._forget_old()
         try:
