@@ -1,0 +1,200 @@
+"""vdk-jupyter behind a real JupyterHub (issue 23): users log in on the hub's login page, their
+JupyterLab is a single-user server under /user/<name>/ behind the hub's proxy, with nothing set up
+for vdk-jupyter but the package installed in its environment.
+
+There: the markers, Run data job (rows checked), the failing cell, the run report, the kernel in
+the launcher, Deploy and the jobs panel against the test Control Service; a second user cannot
+reach the first user's runs; a run going on with no one watching keeps the server active as the
+hub sees it (what idle culling goes by).
+"""
+from __future__ import annotations
+
+import datetime
+import sqlite3
+import time
+
+import pytest
+
+import notebooks
+from .jupyterhub_process import PASSWORD
+from .jupyterhub_process import JupyterHub
+from .jupyterhub_process import missing_prerequisite
+from .test_markers import expect_markers
+from .test_run import failing_job
+from .test_run import wait_for_phase
+
+pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
+
+from test_deploy import PASSING  # noqa: E402
+from test_deploy import deployable_job  # noqa: E402
+
+USERS = ["ana", "ben"]
+
+
+@pytest.fixture(scope="module")
+def control_service():
+    from control_service import ControlServiceStandIn
+
+    # Nothing is executed in the cloud here (tests/browser/test_deploy.py does that).
+    with ControlServiceStandIn(lambda name, archive: ("failed", "not executed in this test")) as service:
+        yield service
+    assert service.violations == [], "requests or answers that stray from the API document"
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, control_service):
+    reason = missing_prerequisite()
+    if reason:
+        pytest.skip(f"JupyterHub test skipped: {reason}")
+    # The admin's way to give every user the team's Control Service: the spawner's environment.
+    hub = JupyterHub(tmp_path_factory.mktemp("hub"), USERS, user_environment={
+        "VDK_CONTROL_SERVICE_REST_API_URL": control_service.url,
+        # Local runs keep their properties in memory: with the URL set, vdk-plugin-control-cli
+        # would read them from the service, which fails for a job not created there yet.
+        "VDK_PROPERTIES_DEFAULT_TYPE": "memory",
+        "VDK_CONTROL_HTTP_TOTAL_RETRIES": "1", "VDK_CONTROL_HTTP_CONNECT_RETRIES": "0",
+    }).start()
+    yield hub
+    hub.stop()
+
+
+def log_in(browser, hub: JupyterHub, user: str):
+    """A fresh browser, the hub's login page, and the wait for the user's JupyterLab."""
+    context = browser.new_context(viewport={"width": 1440, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(hub.url + "hub/login")
+    page.fill("#username_input", user)
+    page.fill("#password_input", PASSWORD)
+    page.click("#login_submit")
+    page.wait_for_url(f"**/user/{user}/lab**", timeout=120_000)
+    page.locator(".jp-LauncherCard").first.wait_for(timeout=120_000)
+    return page
+
+
+def open_in_lab(page, hub: JupyterHub, user: str, path: str):
+    page.goto(f"{hub.url}user/{user}/lab/tree/{path}?reset")
+    page.locator(".jp-NotebookPanel .vdk-marker").first.wait_for()
+    return page.locator(".jp-NotebookPanel:visible")
+
+
+def user_api(page, hub: JupyterHub, user: str, method: str, path: str, data=None):
+    """A request to `user`'s vdk-jupyter API with the browser's hub login (cookies)."""
+    url = f"{hub.url}user/{user}/vdk-jupyter/{path}"
+    request = page.context.request
+    if method == "GET":
+        return request.get(url)
+    # Jupyter's XSRF check, as JupyterLab passes it: the _xsrf cookie echoed in a header.
+    xsrf = next((c["value"] for c in page.context.cookies() if c["name"] == "_xsrf"), "")
+    return request.post(url, data=data or {}, headers={"X-XSRFToken": xsrf})
+
+
+def test_a_user_runs_deploys_and_lists_jobs_in_jupyterlab_under_the_hub(browser, hub, control_service):
+    page = log_in(browser, hub, "ana")
+    home = hub.home("ana")
+    # The kernel the package installs is in the launcher.
+    page.locator(".jp-LauncherCard", has_text="VDK (Python 3)").first.wait_for()
+
+    # Run data job: the markers, a passing run, its rows.
+    job = home / "daily-totals"
+    job.mkdir()
+    (job / "config.ini").write_text("[owner]\nteam = hub-tests\n")
+    (job / "10_create.sql").write_text("CREATE TABLE totals (day TEXT, amount REAL)")
+    notebooks.write(job / "20_transform.ipynb", [
+        notebooks.code("rows = [('2026-11-24', 5.5), ('2026-11-25', 7.25)]", cell_id="rows"),
+        notebooks.code("explore_locally()", tags=["non-vdk"], cell_id="explore"),
+        notebooks.code(
+            "for day, amount in rows:\n"
+            "    job_input.execute_query(f\"INSERT INTO totals VALUES ('{day}', {amount})\")",
+            cell_id="insert"),
+    ])
+    panel = open_in_lab(page, hub, "ana", "daily-totals/20_transform.ipynb")
+    expect_markers(page, panel, ["1", "left out", "2"])
+    panel.locator(".vdk-run-button").click()
+    wait_for_phase(page, "succeeded")
+    runs = user_api(page, hub, "ana", "GET", "runs?path=daily-totals").json()["runs"]
+    result = user_api(page, hub, "ana", "GET", f"runs/{runs[0]['run_id']}?after=0").json()["result"]
+    with sqlite3.connect(result["database"]["file"]) as connection:
+        rows = connection.execute("SELECT day, amount FROM totals ORDER BY day").fetchall()
+    assert rows == [("2026-11-24", 5.5), ("2026-11-25", 7.25)]
+    assert result["database"]["file"].startswith(str(home))  # the user's own home
+
+    # A failing run: the failing cell highlighted, the run report opens.
+    failing = home / "failing-job"
+    failing.mkdir()
+    (failing / "config.ini").write_text("[owner]\nteam = hub-tests\n")
+    failing_job(failing)
+    panel = open_in_lab(page, hub, "ana", "failing-job/20_transform.ipynb")
+    panel.locator(".vdk-run-button").click()
+    wait_for_phase(page, "failed")
+    failed = panel.locator(".jp-CodeCell").nth(1)
+    failed.locator(".vdk-cell-error").wait_for()
+    assert "ZeroDivisionError: division by zero (line 2)" in failed.locator(
+        ".vdk-cell-error-head").inner_text()
+    assert "vdk-failed-cell" in failed.get_attribute("class")
+    panel.locator(".vdk-report-button").click()
+    report = page.locator(".jp-NotebookPanel.vdk-report")
+    report.locator(".jp-OutputArea-output", has_text="ZeroDivisionError").first.wait_for()
+    failed_run = user_api(page, hub, "ana", "GET", "runs?path=failing-job").json()["runs"][0]
+
+    # Deploy and the jobs panel, against the Control Service the admin set for every user.
+    deployable_job(home, PASSING, name="hub-deployed-job")
+    (home / "hub-deployed-job/config.ini").write_text(
+        "[owner]\nteam = analytics\n\n[job]\nschedule_cron = 11 23 5 8 1\n")
+    page.goto(f"{hub.url}user/ana/lab/tree/hub-deployed-job/20_load.ipynb?reset")
+    panel = page.locator(".jp-NotebookPanel:visible")
+    panel.locator(".vdk-deploy-button").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("input").fill("first version, from the hub")
+    dialog.locator("button.jp-mod-accept").click()
+    page.locator(".jp-toast-message", has_text="Deployed data job hub-deployed-job").wait_for(
+        timeout=120_000)
+    assert [name for name, _ in control_service.uploads] == ["hub-deployed-job"]
+    page.get_by_role("button", name="Show data jobs").click()
+    jobs = page.locator("#vdk-jobs-panel")
+    item = jobs.locator(".vdk-job[data-job='hub-deployed-job']")
+    item.wait_for()
+    assert "never executed" in item.inner_text()
+
+    # A second user: their own server knows none of ana's runs, and ana's server refuses them.
+    other = log_in(browser, hub, "ben")
+    assert user_api(other, hub, "ben", "GET", "runs").json()["runs"] == []
+    for method, path in (("GET", "runs"), ("GET", f"runs/{failed_run['run_id']}?after=0"),
+                         ("GET", f"runs/{failed_run['run_id']}/report?notebook=20_transform.ipynb"),
+                         ("GET", f"runs/{failed_run['run_id']}/log"),
+                         ("POST", f"runs/{failed_run['run_id']}/stop")):
+        answer = user_api(other, hub, "ana", method, path)
+        assert answer.status == 403 or (answer.status == 200 and "/hub/login" in answer.url), \
+            (method, path, answer.status, answer.url)
+    other.context.close()
+    page.context.close()
+
+
+def _when(timestamp: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+
+
+def test_a_run_nobody_watches_keeps_the_server_active_as_the_hub_sees_it(hub):
+    """What idle culling goes by: the last activity the single-user server reports to the hub.
+    No browser, no kernel: only the run, started through the API, then left alone."""
+    job = hub.home("ana") / "slow-job"
+    job.mkdir()
+    (job / "config.ini").write_text("[owner]\nteam = hub-tests\n")
+    notebooks.write(job / "20_wait.ipynb", [notebooks.code("import time\ntime.sleep(25)")])
+    token = hub.user_token("ana")
+    if hub.server("ana") is None:
+        assert hub.api("POST", "users/ana/server").status in (201, 202)
+    answer = hub.request("POST", "user/ana/vdk-jupyter/runs", {"path": "slow-job"}, token=token)
+    assert answer.status == 202, answer
+    started = datetime.datetime.now(datetime.timezone.utc)
+    run_id = answer.json["run_id"]
+    time.sleep(20)
+    # Seen by the hub while the run goes on, 20 s after the last request.
+    active = _when(hub.server("ana")["last_activity"])
+    assert active > started + datetime.timedelta(seconds=8), (started, active)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        progress = hub.request("GET", f"user/ana/vdk-jupyter/runs/{run_id}?after=0", token=token)
+        if progress.json["done"]:
+            break
+    assert progress.json["result"]["status"] == "succeeded", progress
