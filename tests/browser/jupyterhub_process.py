@@ -85,7 +85,7 @@ class JupyterHub:
         }
         services = [{"name": "hub-test", "api_token": self.token}] + self.services
         roles = [{"name": "hub-test", "services": ["hub-test"],
-                  "scopes": ["admin:users", "admin:servers", "access:servers", "read:users:activity", "tokens"]}]
+                  "scopes": ["admin:users", "admin:servers", "access:servers", "read:users:activity"]}]
         for service in self.services:
             if service.get("name") == "idle-culler":
                 roles.append({"name": "idle-culler", "services": ["idle-culler"],
@@ -175,12 +175,6 @@ class JupyterHub:
                 return Answer(response.status, response.read())
         except urllib.error.HTTPError as e:
             return Answer(e.code, e.read())
-
-    def user_token(self, user: str) -> str:
-        """An API token of `user`, as a user makes one on the hub's token page."""
-        answer = self.api("POST", f"users/{user}/tokens", {"note": "hub test", "expires_in": 3600})
-        assert answer.status in (200, 201), answer
-        return answer.json["token"]
 
     def server(self, user: str) -> Optional[dict]:
         """The hub's record of the user's default server (last_activity, ready), or None."""

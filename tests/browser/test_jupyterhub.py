@@ -181,9 +181,12 @@ def test_a_run_nobody_watches_keeps_the_server_active_as_the_hub_sees_it(hub):
     job.mkdir()
     (job / "config.ini").write_text("[owner]\nteam = hub-tests\n")
     notebooks.write(job / "20_wait.ipynb", [notebooks.code("import time\ntime.sleep(25)")])
-    token = hub.user_token("ana")
+    token = hub.token  # the test's service token, allowed into every user's server
     if hub.server("ana") is None:
         assert hub.api("POST", "users/ana/server").status in (201, 202)
+    deadline = time.monotonic() + 120
+    while not (hub.server("ana") or {}).get("ready") and time.monotonic() < deadline:
+        time.sleep(0.5)
     answer = hub.request("POST", "user/ana/vdk-jupyter/runs", {"path": "slow-job"}, token=token)
     assert answer.status == 202, answer
     started = datetime.datetime.now(datetime.timezone.utc)
