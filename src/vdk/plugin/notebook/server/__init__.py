@@ -36,7 +36,10 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     if os.environ.get(REQUIRE_AUTH_VARIABLE):
         refuse_without_auth(serverapp)
     root = pathlib.Path(os.path.expanduser(serverapp.root_dir)).resolve()
-    runs = Runs(root, on_activity=lambda: mark_activity(serverapp.web_app.settings))
+    from jupyter_core.paths import jupyter_data_dir
+
+    runs = Runs(root, on_activity=lambda: mark_activity(serverapp.web_app.settings),
+                record=pathlib.Path(jupyter_data_dir(), "vdk-jupyter", "interrupted-runs.json"))
     atexit.register(runs.stop_at_exit)
     base = url_path_join(serverapp.web_app.settings["base_url"], URL_PREFIX)
     serverapp.web_app.add_handlers(

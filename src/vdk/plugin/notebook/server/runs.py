@@ -212,9 +212,13 @@ class Runs:
     the server extension makes it the server's activity (what `jupyterhub-singleuser` reports to
     the hub, and what idle culling goes by)."""
 
-    def __init__(self, root: pathlib.Path, on_activity: Callable[[], None] = lambda: None):
+    def __init__(self, root: pathlib.Path, on_activity: Callable[[], None] = lambda: None,
+                 record: Optional[pathlib.Path] = None):
         self.root = root
         self.on_activity = on_activity
+        # Runs the last server stopped because it stopped (stop_at_exit), said once per job.
+        self.record = record
+        self.interrupted: list[dict[str, Any]] = _take_interrupted(record, root)
         self._runs: dict[str, Run] = {}
         self.told: set[pathlib.Path] = set()  # jobs whose default database the log has named
 
@@ -244,6 +248,14 @@ class Runs:
         runs = [r for r in self._runs.values() if job is None or r.job.directory == job.directory]
         return sorted(runs, key=lambda r: r.started, reverse=True)
 
+    def interrupted_runs(self, job: Optional[Job]) -> list[dict[str, Any]]:
+        """The job's runs that the previous server stopped as it stopped, handed out once (the
+        notebook that asks shows them; the log said them at start)."""
+        mine = [r for r in self.interrupted if job is None or r["job"]["path"] == job.as_json(
+            with_database=False)["path"]]
+        self.interrupted = [r for r in self.interrupted if r not in mine]
+        return mine
+
     def _forget_old(self) -> None:
         finished = sorted((r for r in self._runs.values() if r.done), key=lambda r: r.started)
         for run in finished[:-KEPT_RUNS] if len(finished) > KEPT_RUNS else []:
@@ -253,7 +265,9 @@ class Runs:
         """When the server exits, runs still going are stopped as `POST runs/<id>/stop` stops
         them (their reports are written), not left running without anyone to follow them.
         Plain blocking code: it runs from atexit, after the server's event loop has ended."""
-        pids = [run.pid for run in self._runs.values() if not run.done and run.pid is not None]
+        going = [run for run in self._runs.values() if not run.done and run.pid is not None]
+        _keep_interrupted(self.record, self.root, going)
+        pids = [run.pid for run in going]
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
             pids = [pid for pid in pids if _signal_group(pid, signum)]
             deadline = time.monotonic() + wait
@@ -262,6 +276,56 @@ class Runs:
                 time.sleep(0.05)
             if not pids:
                 return
+
+
+def _keep_interrupted(record: Optional[pathlib.Path], root: pathlib.Path, runs: list[Run]) -> None:
+    """Notes the runs a stopping server stops, for the next server to say (a hub that culls or
+    restarts a server gives no one the chance to read it in this one)."""
+    if record is None or not runs:
+        return
+    stopped = time.time()
+    entries = [{"root": str(root), "run_id": run.id, "job": run.job.as_json(with_database=False),
+                "started": run.started, "stopped": stopped} for run in runs]
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        kept = _read_record(record)
+        record.write_text(json.dumps(kept + entries))
+    except OSError as e:
+        log.warning("vdk-jupyter: could not note the runs stopped with the server in %s: %s", record, e)
+
+
+def _take_interrupted(record: Optional[pathlib.Path], root: pathlib.Path) -> list[dict[str, Any]]:
+    """The noted runs of this root (the others are left for their own server), logged."""
+    if record is None or not record.is_file():
+        return []
+    entries = _read_record(record)
+    mine = [e for e in entries if e.get("root") == str(root)]
+    others = [e for e in entries if e.get("root") != str(root)]
+    try:
+        if others:
+            record.write_text(json.dumps(others))
+        else:
+            record.unlink()
+    except OSError:
+        pass
+    for entry in mine:
+        log.warning("vdk-jupyter: the run of data job %s started %s was stopped when the server "
+                    "stopped at %s", entry["job"].get("path"), _clock(entry["started"]),
+                    _clock(entry["stopped"]))
+    return mine
+
+
+def _read_record(record: pathlib.Path) -> list[dict[str, Any]]:
+    try:
+        entries = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("job"), dict)] \
+        if isinstance(entries, list) else []
+
+
+def _clock(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
 
 
 def _signal_group(pid: int, signum: int) -> bool:
