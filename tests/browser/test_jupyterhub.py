@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import sqlite3
+import sys
 import time
 
 import pytest
@@ -201,3 +202,63 @@ def test_a_run_nobody_watches_keeps_the_server_active_as_the_hub_sees_it(hub):
         if progress.json["done"]:
             break
     assert progress.json["result"]["status"] == "succeeded", progress
+
+
+# Culling, with the logic of a 60 s timeout and a 120 s job at a quarter of the time.
+IDLE_TIMEOUT = 15  # s: jupyterhub-idle-culler's --timeout
+JOB_SECONDS = 30  # twice the timeout, as the 120 s job against the 60 s timeout
+
+
+@pytest.fixture(scope="module")
+def culling_hub(tmp_path_factory):
+    reason = missing_prerequisite()
+    if reason:
+        pytest.skip(f"JupyterHub test skipped: {reason}")
+    culler = {"name": "idle-culler", "command": [
+        sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={IDLE_TIMEOUT}", "--cull-every=3"]}
+    hub = JupyterHub(tmp_path_factory.mktemp("culling-hub"), ["cyd"],
+                     user_environment={"VDK_PROPERTIES_DEFAULT_TYPE": "memory"},
+                     services=[culler]).start()
+    yield hub
+    hub.stop()
+
+
+def test_the_idle_culler_waits_for_a_run_to_end_then_culls_the_idle_server(culling_hub):
+    hub = culling_hub
+    job = hub.home("cyd") / "long-job"
+    job.mkdir(parents=True)
+    (job / "config.ini").write_text("[owner]\nteam = hub-tests\n")
+    notebooks.write(job / "20_long.ipynb", [
+        notebooks.code(f"import time\ntime.sleep({JOB_SECONDS})"),
+        notebooks.code("job_input.execute_query('CREATE TABLE done (x INTEGER)')\n"
+                       "job_input.execute_query('INSERT INTO done VALUES (1)')\n"
+                       "open('finished', 'w').close()"),
+    ])
+    assert hub.api("POST", "users/cyd/server").status in (201, 202)
+    deadline = time.monotonic() + 120
+    while not (hub.server("cyd") or {}).get("ready"):
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.5)
+    answer = hub.request("POST", "user/cyd/vdk-jupyter/runs", {"path": "long-job"}, token=hub.token)
+    assert answer.status == 202, answer
+    run_id = answer.json["run_id"]
+
+    # Nothing but the run from here: no browser, no requests to the server until it finishes.
+    deadline = time.monotonic() + JOB_SECONDS + 60
+    while not (job / "finished").exists():
+        assert hub.server("cyd") is not None, "the server was culled while the job ran"
+        assert time.monotonic() < deadline, "the job did not finish"
+        time.sleep(1)
+    finished = time.monotonic()
+    time.sleep(2)  # the run's end is read by the server
+    answer = hub.request("GET", f"user/cyd/vdk-jupyter/runs/{run_id}?after=0", token=hub.token)
+    result = answer.json["result"]
+    assert result["status"] == "succeeded", answer
+    with sqlite3.connect(result["database"]["file"]) as connection:
+        assert connection.execute("SELECT x FROM done").fetchall() == [(1,)]
+
+    # Idle now: culled, and only after the idle timeout.
+    while hub.server("cyd") is not None:
+        assert time.monotonic() < finished + IDLE_TIMEOUT + 60, "the idle server was not culled"
+        time.sleep(1)
+    assert time.monotonic() - finished >= IDLE_TIMEOUT - 5
