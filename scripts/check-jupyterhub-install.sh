@@ -34,7 +34,9 @@ PY
   mkdir -p "$job"
   printf '[owner]\nteam = t\n' >"$job/config.ini"
   printf '{"cells":[{"cell_type":"code","metadata":{},"execution_count":null,"outputs":[],"source":["job_input.execute_query(\\"CREATE TABLE t (x INTEGER)\\")"]}],"metadata":{},"nbformat":4,"nbformat_minor":5}' >"$job/20_a.ipynb"
-  (cd "$work" && HOME="$work" "$venv/bin/vdk" run "$job" >"$job.log" 2>&1) || { tail -30 "$job.log"; exit 1; }
+  (cd "$work" && HOME="$work" VDK_DB_DEFAULT_TYPE=SQLITE VDK_SQLITE_FILE="$job.sqlite" \
+     VDK_INGEST_METHOD_DEFAULT=sqlite "$venv/bin/vdk" run "$job" >"$job.log" 2>&1) \
+    || { tail -30 "$job.log"; exit 1; }
   "$venv/bin/jupyter" server extension list 2>&1 | grep -q "vdk.plugin.notebook.server.*enabled"
   "$venv/bin/jupyter" kernelspec list | grep -q "vdk "
   "$venv/bin/jupyter" labextension list 2>&1 | grep -q "vdk-jupyter.*enabled"

@@ -168,7 +168,8 @@ def _require_client() -> None:
     except ImportError:
         raise ControlServiceError(
             "Deploying needs vdk-control-cli, which is not installed: pip install "
-            "\"vdk-jupyter[jupyter]\" (or vdk-control-cli vdk-plugin-control-cli)."
+            "\"vdk-jupyter[jupyter]\" (it installs the client versions that work beside "
+            "JupyterHub; see docs/jupyterhub.md)."
         ) from None
 
 
