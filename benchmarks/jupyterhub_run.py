@@ -19,7 +19,8 @@ import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 # In place of this folder, whose jupyter_server.py would hide the jupyter_server package.
-sys.path[0:1] = [str(HERE.parent / "tests"), str(HERE)]
+sys.path[0:1] = [str(HERE.parent / "tests")]
+sys.path.append(str(HERE))  # last: for jupyterlab_ui, after the real jupyter_server
 
 from browser.browser_lab import JupyterLab, launch_chromium, missing_prerequisite  # noqa: E402
 from browser import jupyterhub_process  # noqa: E402
