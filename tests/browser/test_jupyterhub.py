@@ -4,12 +4,12 @@ for vdk-jupyter but the package installed in its environment.
 
 There: the markers, Run data job (rows checked), the failing cell, the run report, the kernel in
 the launcher, Deploy and the jobs panel against the test Control Service; a second user cannot
-reach the first user's runs; a run going on with no one watching keeps the server active as the
-hub sees it (what idle culling goes by).
+reach the first user's runs. And jupyterhub-idle-culler leaves a server alone while a run goes
+on with no one watching, then culls it once it is idle.
 """
 from __future__ import annotations
 
-import datetime
+import os
 import sqlite3
 import sys
 import time
@@ -32,6 +32,15 @@ from test_deploy import deployable_job  # noqa: E402
 USERS = ["ana", "ben"]
 
 
+def skip_without_hub() -> None:
+    reason = missing_prerequisite()
+    if reason and os.environ.get("CI") == "true":
+        # CI installs both (the test extra, scripts/setup.sh): a skip there would hide it.
+        pytest.fail(f"the JupyterHub tests cannot run in CI: {reason}")
+    if reason:
+        pytest.skip(f"JupyterHub test skipped: {reason}")
+
+
 @pytest.fixture(scope="module")
 def control_service():
     from control_service import ControlServiceStandIn
@@ -44,9 +53,7 @@ def control_service():
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory, control_service):
-    reason = missing_prerequisite()
-    if reason:
-        pytest.skip(f"JupyterHub test skipped: {reason}")
+    skip_without_hub()
     # The admin's way to give every user the team's Control Service: the spawner's environment.
     hub = JupyterHub(tmp_path_factory.mktemp("hub"), USERS, user_environment={
         "VDK_CONTROL_SERVICE_REST_API_URL": control_service.url,
@@ -171,39 +178,6 @@ def test_a_user_runs_deploys_and_lists_jobs_in_jupyterlab_under_the_hub(browser,
     page.context.close()
 
 
-def _when(timestamp: str) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-
-
-def test_a_run_nobody_watches_keeps_the_server_active_as_the_hub_sees_it(hub):
-    """What idle culling goes by: the last activity the single-user server reports to the hub.
-    No browser, no kernel: only the run, started through the API, then left alone."""
-    job = hub.home("ana") / "slow-job"
-    job.mkdir()
-    (job / "config.ini").write_text("[owner]\nteam = hub-tests\n")
-    notebooks.write(job / "20_wait.ipynb", [notebooks.code("import time\ntime.sleep(25)")])
-    token = hub.token  # the test's service token, allowed into every user's server
-    if hub.server("ana") is None:
-        assert hub.api("POST", "users/ana/server").status in (201, 202)
-    deadline = time.monotonic() + 120
-    while not (hub.server("ana") or {}).get("ready") and time.monotonic() < deadline:
-        time.sleep(0.5)
-    answer = hub.request("POST", "user/ana/vdk-jupyter/runs", {"path": "slow-job"}, token=token)
-    assert answer.status == 202, answer
-    started = datetime.datetime.now(datetime.timezone.utc)
-    run_id = answer.json["run_id"]
-    time.sleep(20)
-    # Seen by the hub while the run goes on, 20 s after the last request.
-    active = _when(hub.server("ana")["last_activity"])
-    assert active > started + datetime.timedelta(seconds=8), (started, active)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        progress = hub.request("GET", f"user/ana/vdk-jupyter/runs/{run_id}?after=0", token=token)
-        if progress.json["done"]:
-            break
-    assert progress.json["result"]["status"] == "succeeded", progress
-
-
 # Culling, with the logic of a 60 s timeout and a 120 s job at a quarter of the time.
 IDLE_TIMEOUT = 15  # s: jupyterhub-idle-culler's --timeout
 JOB_SECONDS = 30  # twice the timeout, as the 120 s job against the 60 s timeout
@@ -211,9 +185,7 @@ JOB_SECONDS = 30  # twice the timeout, as the 120 s job against the 60 s timeout
 
 @pytest.fixture(scope="module")
 def culling_hub(tmp_path_factory):
-    reason = missing_prerequisite()
-    if reason:
-        pytest.skip(f"JupyterHub test skipped: {reason}")
+    skip_without_hub()
     culler = {"name": "idle-culler", "command": [
         sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={IDLE_TIMEOUT}", "--cull-every=3"]}
     hub = JupyterHub(tmp_path_factory.mktemp("culling-hub"), ["cyd"],
