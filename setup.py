@@ -90,10 +90,12 @@ setuptools.setup(
         # playwright drives Debian's chromium in the browser tests (tests/browser); it never
         # downloads a browser of its own.
         # jupyterhub and jupyterhub-idle-culler: the real hub of tests/browser/test_jupyterhub.py
-        # (its proxy, configurable-http-proxy, comes from npm: scripts/setup.sh); test-only.
+        # (its proxy, configurable-http-proxy, comes from npm: scripts/setup.sh); test-only, and
+        # only where the browser tests run (the Python 3.9 lane has no JupyterLab).
         "test": ["pytest", "ipython>=7.23", "nbformat>=5.1", "vdk-sqlite", "vdk-test-utils", "nbclient",
                  "ipykernel", "matplotlib", "pandas", "openapi-core", "playwright",
-                 "jupyterhub>=5", "jupyterhub-idle-culler>=1.4"],
+                 "jupyterhub>=5; python_version >= '3.10'",
+                 "jupyterhub-idle-culler>=1.4; python_version >= '3.10'"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks",
                                       "notebook-commands = vdk.plugin.notebook.cli.plugin"]},
