@@ -84,6 +84,8 @@ setuptools.setup(
         "jupyter": ["jupyterlab>=4", "ipykernel>=6", "ipython>=7.23", "nbformat>=5.1", "vdk-sqlite",
                     "vdk-control-cli>=1.3.854774602,<1.3.870522728",
                     "vdk-plugin-control-cli>=0.1.886059298,<0.1.928743296"],
+        # PostgreSQL as the job's database: VDK's own plugin for it (brings psycopg2-binary).
+        "postgres": ["vdk-postgres"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
         "html": ["nbconvert>=6", "nbformat>=5.1"],
         # openapi-core checks the test Control Service against the official API document;
@@ -94,7 +96,7 @@ setuptools.setup(
         # only where the browser tests run (the Python 3.9 lane has no JupyterLab).
         "test": ["pytest", "ipython>=7.23", "nbformat>=5.1", "vdk-sqlite", "vdk-test-utils", "nbclient",
                  "ipykernel", "matplotlib", "pandas", "openapi-core", "playwright",
-                 "jupyterhub>=5; python_version >= '3.10'",
+                 "vdk-postgres", "jupyterhub>=5; python_version >= '3.10'",
                  "jupyterhub-idle-culler>=1.4; python_version >= '3.10'"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks",
