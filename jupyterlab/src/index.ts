@@ -20,6 +20,7 @@ import { DeployController } from './deploy';
 import { includeIcon, leaveOutIcon, parametersIcon, vdkIcon } from './icons';
 import { executionLogWidget } from './executionLog';
 import { JOBS_COMMAND, JobsPanel } from './jobsPanel';
+import { JobStatusItem } from './jobStatus';
 import { JobMarkers } from './markers';
 import { showDatabaseNotice } from './notices';
 import { REPORT_DRIVE, ReportDrive } from './reportDrive';
@@ -67,7 +68,10 @@ function activate(
   );
   let jobsPanel: JobsPanel | null = null;
   /** The side panel, made on first use and put back after the user closed it. */
-  const showJobs = (by: { team: string } | { path: string }): void => {
+  const showJobs = (
+    by: { team: string } | { path: string },
+    job?: string
+  ): void => {
     if (!jobsPanel || jobsPanel.isDisposed) {
       jobsPanel = new JobsPanel((team, job, executionId) => {
         const id = `vdk-execution-log-${executionId}`;
@@ -82,7 +86,11 @@ function activate(
       app.shell.add(jobsPanel, 'right', { rank: 700 });
     }
     app.shell.activateById(jobsPanel.id);
-    void jobsPanel.showJobsOf(by);
+    if (job && 'team' in by) {
+      void jobsPanel.showJob(by.team, job);
+    } else {
+      void jobsPanel.showJobsOf(by);
+    }
   };
   const deploys = new DeployController(tracker, team => showJobs({ team }));
 
@@ -103,11 +111,23 @@ function activate(
       panel.toolbar.addItem('vdk', toolbar);
     }
     panel.toolbar.insertAfter('vdk', 'vdk-deploy', toolbar.deployItem);
+    const jobStatus = new JobStatusItem(
+      () => panel.context.path,
+      () => panel.context.contentsModel?.last_modified ?? null,
+      (team, job) => showJobs({ team }, job)
+    );
+    panel.toolbar.insertAfter('vdk-deploy', 'vdk-job-status', jobStatus);
+    panel.context.fileChanged.connect(() => jobStatus.rerender());
+    let statusAsked = false;
     marker.planChanged.connect((_, plan) => {
       toolbar.onPlan(plan);
       showDatabaseNotice(plan.job?.database);
       if (plan.job) {
         void runs.resume(plan.job, panel.context.path);
+        if (!statusAsked) {
+          statusAsked = true;
+          void jobStatus.refresh();
+        }
       }
       notifyAll();
     });

@@ -5,11 +5,13 @@
  * on demand, and by itself every few seconds while the selected job's newest execution has not
  * finished, only while the panel is visible. Control Service errors show as one line in the panel.
  */
+import { Notification } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
 import { confirmCancel } from './executionLog';
 import { JobSettings } from './jobSettings';
+import { jobsLoaded } from './jobStatus';
 import { element, executionItem, jobItem } from './jobsView';
 
 export const JOBS_COMMAND = 'vdk:show-jobs';
@@ -86,6 +88,13 @@ export class JobsPanel extends Widget {
     }
   }
 
+  /** Shows the jobs of `team` with `job` selected. */
+  async showJob(team: string, job: string): Promise<void> {
+    this._team.value = team;
+    this._selected = job;
+    return this.refresh();
+  }
+
   /** Reloads the jobs of the team in the field, and the selected job's executions. */
   async refresh(): Promise<void> {
     const team = this._team.value.trim();
@@ -128,6 +137,7 @@ export class JobsPanel extends Widget {
       this._team.value = answer.team;
       this._teamShown = answer.team;
       this._list = answer.jobs;
+      jobsLoaded({ team: answer.team, jobs: answer.jobs });
       this._setError('');
       this._note.textContent = answer.jobs.length
         ? `${answer.jobs.length} job${answer.jobs.length === 1 ? '' : 's'} of team ${answer.team} at ${answer.url}`
@@ -175,10 +185,12 @@ export class JobsPanel extends Widget {
         return;
       }
       this._recent = answer.executions;
+      this._notifyEnded(name, answer.executions);
       const job = this._list.find(j => j.name === name);
       if (job && this._recent.length) {
         // Read after the list: an execution that ended in between is shown ended in both.
         job.last_execution = this._recent[0];
+        jobsLoaded({ team: this._teamShown, jobs: this._list });
       }
       this._render();
       if (this._recent.length && !this._recent[0].finished && this.isVisible) {
@@ -187,6 +199,26 @@ export class JobsPanel extends Widget {
       }
     } catch (error) {
       this._setError(messageOf(error));
+    }
+  }
+
+  /** A notification, in the panel's words, for each execution seen running that has ended. */
+  private _notifyEnded(job: string, executions: api.IExecution[]): void {
+    for (const execution of executions) {
+      const key = `${this._teamShown}/${job}/${execution.id}`;
+      if (!execution.finished) {
+        this._active.add(key);
+      } else if (this._active.delete(key)) {
+        const message = `Data job ${job}: execution ${execution.id} ${execution.status_text}.`;
+        const kind = execution.status;
+        if (kind === 'succeeded') {
+          Notification.success(message, { autoClose: 8000 });
+        } else if (kind === 'user_error' || kind === 'platform_error') {
+          Notification.error(message, { autoClose: false });
+        } else {
+          Notification.info(message, { autoClose: 8000 });
+        }
+      }
     }
   }
 
@@ -313,6 +345,7 @@ export class JobsPanel extends Widget {
   );
   private _executions = element('ul', 'vdk-executions');
   private _settings = new JobSettings();
+  private _active = new Set<string>();
   private _list: api.IDeployedJob[] = [];
   private _recent: api.IExecution[] = [];
   private _selected: string | null = null;

@@ -12,7 +12,13 @@ import pytest
 
 pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
 
+from test_deploy import PASSING  # noqa: E402
+from test_deploy import TEAM as DEPLOY_TEAM  # noqa: E402
+from test_deploy import deployable_job  # noqa: E402
+
 from .test_deploy import cloud_service  # noqa: E402,F401 - fixtures shared with test_deploy
+from .test_deploy import edit_cell  # noqa: E402
+from .test_deploy import open_job_notebook  # noqa: E402
 from .test_deploy import service  # noqa: E402,F401
 
 TEAM = "status-team"
@@ -56,7 +62,11 @@ def test_every_status_has_its_word_and_colour_in_the_list_and_the_executions(
         colours[status] = colour(newest)
         cancel = jobs.locator(".vdk-execution").first.get_by_role("button", name="Cancel")
         assert cancel.count() == (1 if status in ("submitted", "running") else 0)
-        service.execution("ui-status-job")["status"] = "skipped"  # one active at most
+        service.execution("ui-status-job")["status"] = "user_error"  # one active at most
+        if status in ("submitted", "running"):
+            jobs.get_by_role("button", name="Refresh").click()
+            page.locator(".jp-toast-message", has_text="failed (user error).").nth(
+                ["submitted", "running"].index(status)).wait_for()
     assert len(set(colours.values())) == len(STATUSES), colours
 
 
@@ -134,6 +144,10 @@ def test_cancel_from_the_panel_and_logs_that_the_service_does_not_keep(page, lab
     jobs.locator(f".vdk-execution[data-execution='{submitted['id']}'][data-status='cancelled']") \
         .wait_for()
     assert submitted["status"] == "cancelled"
+    # Seen submitted, then ended: a notification in the same words.
+    page.locator(".jp-toast-message",
+                 has_text=f"Data job ui-cancel-job: execution {submitted['id']} cancelled.") \
+        .wait_for()
 
     # Neither logs nor a link: said so, with the command that might still have them.
     jobs.locator(f".vdk-execution[data-execution='{nowhere['id']}']") \
@@ -199,3 +213,34 @@ def test_properties_and_a_secret_that_appears_nowhere(page, lab, service):
     page.locator(".jp-Dialog").get_by_role("button", name="Delete").click()
     jobs.locator(".vdk-secret-none").wait_for()
     assert service.jobs[(TEAM, "ui-settings-job")].secrets == {}
+
+
+def test_a_deployed_notebook_shows_its_job_in_its_toolbar(page, lab, service):
+    deployable_job(lab.root, PASSING, name="ui-toolbar-job")
+    service.add_job(DEPLOY_TEAM, "ui-toolbar-job", deployed=True)
+    service.add_execution(DEPLOY_TEAM, "ui-toolbar-job", "platform_error")
+    panel = open_job_notebook(page, lab, "ui-toolbar-job/20_load.ipynb")
+    status = panel.locator(".vdk-job-status")
+    status.wait_for()
+    assert status.inner_text() == "deployed: failed (platform error) just now"
+    assert status.locator(".vdk-status").get_attribute("data-status") == "platform_error"
+    assert status.get_attribute("title").startswith(
+        f"Data job ui-toolbar-job (team {DEPLOY_TEAM}): version 0000000 deployed on ")
+    assert "enabled.\nLast execution: failed (platform error), started just now." in \
+        status.get_attribute("title")
+
+    # Saved after the deployment: it says so.
+    edit_cell(page, panel, 0, "print('changed')")
+    page.keyboard.press("Control+s")
+    status.locator(".vdk-job-changed", has_text="changed").wait_for()
+    assert "This notebook changed since deployed." in status.get_attribute("title")
+
+    # The panel's refresh updates it; a click shows the job there.
+    status.click()
+    jobs = page.locator("#vdk-jobs-panel")
+    jobs.get_by_text("Executions of ui-toolbar-job").wait_for()
+    service.add_execution(DEPLOY_TEAM, "ui-toolbar-job", "succeeded")
+    jobs.get_by_role("button", name="Refresh").click()
+    # (With the side panel open the notebook's toolbar may move it into its overflow menu.)
+    page.locator(".vdk-job-status .vdk-status[data-status='succeeded']").wait_for(
+        state="attached")
