@@ -204,11 +204,19 @@ function activate(
   runs.changed.connect(notifyAll);
   deploys.changed.connect(notifyAll);
 
-  addTagCommands(commands, tracker, {
-    [TagCommands.leaveOut]: leaveOutIcon,
-    [TagCommands.include]: includeIcon,
-    [TagCommands.parameters]: parametersIcon
-  });
+  addTagCommands(
+    commands,
+    tracker,
+    {
+      [TagCommands.leaveOut]: leaveOutIcon,
+      [TagCommands.include]: includeIcon,
+      [TagCommands.parameters]: parametersIcon
+    },
+    model => {
+      const panel = tracker.currentWidget;
+      return panel ? markers.get(panel)?.planOf(model) : undefined;
+    }
+  );
 
   if (palette) {
     const category = 'VDK';

@@ -15,6 +15,7 @@ import { logWidget } from './logView';
 import { JobMarkers } from './markers';
 import { showDatabaseNotice } from './notices';
 import { reportPath } from './reportDrive';
+import { cellName, withDetails } from './messages';
 import { landOnFailedCell, shortResult } from './result';
 
 export type Phase =
@@ -27,9 +28,14 @@ export interface IRunState {
   /** The notebook the run was started from. */
   origin: string;
   phase: Phase;
+  /** A few words for the toolbar's pill. */
   text: string;
+  /** The whole of it, for the pill's tooltip. */
+  detail: string;
   result: api.IRunResult | null;
   reports: api.IReportRef[];
+  /** Whether the user pressed Stop in this page. */
+  stoppedByYou?: boolean;
 }
 
 export class RunController {
@@ -83,6 +89,7 @@ export class RunController {
       origin: panel.context.path,
       phase: 'running',
       text: 'Saving…',
+      detail: `Saving ${panel.context.path} before the run`,
       result: null,
       reports: []
     };
@@ -92,7 +99,8 @@ export class RunController {
       if (panel.context.model.dirty || !panel.context.contentsModel) {
         await panel.context.save();
       }
-      state.text = 'Starting vdk run…';
+      state.text = 'Starting…';
+      state.detail = `Starting vdk run of data job ${job.name}`;
       this._set(state);
       const started = await api.startRun(panel.context.path, args);
       state.runId = started.run_id;
@@ -100,7 +108,7 @@ export class RunController {
       await this._follow(state);
     } catch (error) {
       this._failed(state, error);
-      Notification.error(state.text, { autoClose: false });
+      this._notify(state, state.detail, 'error', []);
     }
   }
 
@@ -129,6 +137,7 @@ export class RunController {
       origin,
       phase: 'running',
       text: 'Running…',
+      detail: `vdk run of data job ${job.name} is running`,
       result: null,
       reports: []
     };
@@ -147,6 +156,8 @@ export class RunController {
     }
     state.phase = 'stopping';
     state.text = 'Stopping…';
+    state.detail = `Stopping data job ${state.job.name} (as Ctrl-C), on your request`;
+    state.stoppedByYou = true;
     this._set(state);
     try {
       await api.stopRun(state.runId);
@@ -238,11 +249,13 @@ export class RunController {
   private _onEvent(state: IRunState, event: api.IRunEvent): void {
     if (event.type === 'step_started') {
       state.text = `Running ${event.step}`;
+      state.detail = `Running data job ${state.job.name}: step ${event.step}`;
     } else if (event.type === 'cell_started') {
       const which = event.number
-        ? `cell ${event.number}`
-        : 'injected parameters';
-      state.text = `Running ${event.step}: ${which}, ${event.count} of ${event.total}`;
+        ? cellName(event.number)
+        : 'the injected parameters';
+      state.text = `Running ${which}`;
+      state.detail = `Running data job ${state.job.name}: ${event.step}, ${which} (${event.count} of the ${event.total} cells vdk run runs in it)`;
       this._markRunning(event);
     } else if (event.type === 'cell_finished') {
       this._markRunning(null);
@@ -271,7 +284,11 @@ export class RunController {
     state.result = result;
     state.reports = result.reports.length ? result.reports : state.reports;
     state.phase = result.status;
-    state.text = shortResult(result);
+    state.text = shortResult(result, state.stoppedByYou);
+    state.detail =
+      result.status === 'stopped' && state.stoppedByYou
+        ? result.message.replace('was stopped', 'was stopped by you')
+        : result.message;
     this._set(state);
     const jobPath = state.job.path;
     const actions: Notification.IAction[] = [];
@@ -288,17 +305,46 @@ export class RunController {
         : result.status === 'failed'
           ? 'error'
           : 'warning';
-    Notification.emit(result.message, kind, {
-      autoClose: kind === 'success' ? 5000 : false,
-      actions
-    });
+    this._notify(state, state.detail, kind, actions);
     if (result.failed_cell) {
       await landOnFailedCell(
         this._app,
         this._docManager,
         this._tracker,
         this._markers,
-        result.failed_cell
+        result.failed_cell,
+        result.status === 'stopped'
+          ? state.stoppedByYou
+            ? 'stopped by you'
+            : 'stopped'
+          : 'failed'
+      );
+    }
+  }
+
+  /**
+   * The job's one notification: the result of its last run, updated in place by the next run's
+   * result, so toasts never pile up. A success closes by itself.
+   */
+  private _notify(
+    state: IRunState,
+    message: string,
+    kind: 'success' | 'error' | 'warning',
+    actions: Notification.IAction[]
+  ): void {
+    const options = {
+      autoClose: kind === 'success' ? 5000 : (false as const),
+      actions: withDetails(message, actions)
+    };
+    const id = this._notices.get(state.job.path);
+    const live =
+      id !== undefined && Notification.manager.has(id)
+        ? Notification.update({ id, message, type: kind, ...options })
+        : false;
+    if (!live) {
+      this._notices.set(
+        state.job.path,
+        Notification.emit(message, kind, options)
       );
     }
   }
@@ -338,7 +384,9 @@ export class RunController {
   /** The run could not be started or followed: the server's message, or what went wrong. */
   private _failed(state: IRunState, error: unknown): void {
     state.phase = 'error';
-    state.text = error instanceof api.ApiError ? error.message : String(error);
+    state.detail =
+      error instanceof api.ApiError ? error.message : String(error);
+    state.text = 'Run error';
     this._set(state);
   }
 
@@ -349,5 +397,6 @@ export class RunController {
 
   private _states = new Map<string, IRunState>();
   private _asked = new Set<string>();
+  private _notices = new Map<string, string>();
   private _changed = new Signal<this, string>(this);
 }
