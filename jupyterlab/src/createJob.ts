@@ -15,6 +15,7 @@ import {
   teamProblem
 } from './api';
 import { askForm } from './form';
+import { withDetails } from './messages';
 import { showDatabaseNotice } from './notices';
 
 export const CREATE_COMMAND = 'vdk:create-job';
@@ -111,7 +112,10 @@ export async function createDataJob(
       return;
     } catch (error) {
       const message = error instanceof ApiError ? error.message : String(error);
-      Notification.error(message, { autoClose: 10000 });
+      Notification.error(message, {
+        autoClose: 10000,
+        actions: withDetails(message)
+      });
       if (!(error instanceof ApiError) || error.status !== 400) {
         return;
       }

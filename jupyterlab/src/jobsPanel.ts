@@ -82,7 +82,7 @@ export class JobsPanel extends Widget {
       return this.refresh();
     }
     const loaded = await this._load({ path: by.path }, true);
-    if (!loaded && !this._team.value) {
+    if (loaded === 'not-in-job' && !this._team.value) {
       this._setError('');
       this._note.textContent =
         'Not in a data job folder: type a team and press Refresh.';
@@ -116,17 +116,17 @@ export class JobsPanel extends Widget {
     super.dispose();
   }
 
-  /** Loads the job list; false (after showing why, unless `quiet` and not in a job) on failure. */
+  /** Loads the job list; on failure says why (unless `quiet` and not in a job). */
   private async _load(
     by: { team: string } | { path: string },
     quiet: boolean
-  ): Promise<boolean> {
+  ): Promise<'loaded' | 'not-in-job' | 'failed'> {
     const generation = ++this._generation;
     this._busy(true);
     try {
       const answer = await api.deployedJobs(by);
       if (generation !== this._generation || this.isDisposed) {
-        return true;
+        return 'loaded';
       }
       this._team.value = answer.team;
       this._teamShown = answer.team;
@@ -144,18 +144,18 @@ export class JobsPanel extends Widget {
       }
       this._render();
       await this._loadExecutions();
-      return true;
+      return 'loaded';
     } catch (error) {
+      const notInJob =
+        error instanceof api.ApiError &&
+        (error.kind === 'job' || error.kind === 'team');
       if (generation === this._generation && !this.isDisposed) {
-        const notInJob =
-          error instanceof api.ApiError &&
-          (error.kind === 'job' || error.kind === 'team');
         if (!(quiet && notInJob)) {
           this._setError(messageOf(error), error);
           this._markStale();
         }
       }
-      return false;
+      return notInJob ? 'not-in-job' : 'failed';
     } finally {
       this._busy(false);
     }

@@ -34,6 +34,8 @@ export interface IRunState {
   detail: string;
   result: api.IRunResult | null;
   reports: api.IReportRef[];
+  /** When the run started (ms since the epoch), for the report's tab. */
+  started: number;
   /** Whether the user pressed Stop in this page. */
   stoppedByYou?: boolean;
 }
@@ -91,7 +93,8 @@ export class RunController {
       text: 'Saving…',
       detail: `Saving ${panel.context.path} before the run`,
       result: null,
-      reports: []
+      reports: [],
+      started: Date.now()
     };
     this._set(state);
     this._forJob(job.path, p => clearCellErrors(p.content));
@@ -139,7 +142,8 @@ export class RunController {
       text: 'Running…',
       detail: `vdk run of data job ${job.name} is running`,
       result: null,
-      reports: []
+      reports: [],
+      started: active.started * 1000
     };
     this._set(state);
     try {
@@ -191,8 +195,14 @@ export class RunController {
     );
     if (widget) {
       await widget.context.ready;
-      widget.title.label = `${ref.notebook} (run report)`;
-      widget.title.caption = `Executed notebook of ${ref.step}, data job ${state.job.name} (read-only)`;
+      const time = new Date(state.started).toLocaleTimeString([], {
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit'
+      });
+      // Which job, which run: reports of several runs and jobs can be open side by side.
+      widget.title.label = `${state.job.name} ${time} run report: ${ref.notebook}`;
+      widget.title.caption = `Executed notebook of ${ref.step}, data job ${state.job.name}, run started ${new Date(state.started).toLocaleString()} (read-only)`;
       widget.addClass('vdk-report');
     }
   }

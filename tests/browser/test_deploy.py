@@ -76,7 +76,7 @@ def deploy_from_toolbar(page, panel, reason: str, confirm: str | None = None) ->
     opens it, adding cell ids); `confirm` insists on one."""
     panel.locator(".vdk-deploy-button").click()
     dialog = page.locator(".jp-Dialog")
-    dialog.locator("input").fill(reason)
+    dialog.locator("input[name='reason']").fill(reason)
     accept = dialog.locator("button.jp-mod-accept")
     if confirm:
         assert accept.inner_text() == confirm
@@ -113,7 +113,7 @@ def test_deploy_from_the_toolbar_execute_in_the_panel_and_the_rows_land(page, la
     panel = open_job_notebook(page, lab, "ui-deployed-job/20_load.ipynb")
     panel.locator(".vdk-deploy-button").click()
     dialog = page.locator(".jp-Dialog")
-    dialog.locator("input").fill("first version, from the notebook")
+    dialog.locator("input[name='reason']").fill("first version, from the notebook")
     screenshot(page, "deploy-dialog")
     dialog.locator("button.jp-mod-accept").click()
 
