@@ -10,6 +10,7 @@ import {
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { runIcon, stopIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
@@ -40,7 +41,8 @@ function activate(
   tracker: INotebookTracker,
   docManager: IDocumentManager,
   browser: IDefaultFileBrowser,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  launcher: ILauncher | null
 ): void {
   const { commands } = app;
   // By id: toolbar buttons re-read their command's state only when their own id is named.
@@ -218,6 +220,11 @@ function activate(
     }
   );
 
+  if (launcher) {
+    // The first thing a newcomer sees: a card beside the new notebook and console cards.
+    launcher.add({ command: CommandIDs.create, category: 'VDK', rank: 1 });
+  }
+
   if (palette) {
     const category = 'VDK';
     for (const command of [
@@ -235,7 +242,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     'VDK data jobs in JupyterLab: run order markers, Run data job, run reports.',
   autoStart: true,
   requires: [INotebookTracker, IDocumentManager, IDefaultFileBrowser],
-  optional: [ICommandPalette],
+  optional: [ICommandPalette, ILauncher],
   activate
 };
 
