@@ -195,13 +195,13 @@ export class RunController {
     );
     if (widget) {
       await widget.context.ready;
-      const time = new Date(state.started).toLocaleTimeString([], {
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit'
-      });
-      // Which job, which run: reports of several runs and jobs can be open side by side.
-      widget.title.label = `${state.job.name} ${time} run report: ${ref.notebook}`;
+      // Which job, which run: reports of several runs and jobs can be open side by side. No
+      // ':' or '/' in the label: JupyterLab takes a tab label with them as a bad file name.
+      const at = new Date(state.started);
+      const time = [at.getHours(), at.getMinutes(), at.getSeconds()]
+        .map(n => String(n).padStart(2, '0'))
+        .join('.');
+      widget.title.label = `${state.job.name}, run report of ${time} (${ref.notebook})`;
       widget.title.caption = `Executed notebook of ${ref.step}, data job ${state.job.name}, run started ${new Date(state.started).toLocaleString()} (read-only)`;
       widget.addClass('vdk-report');
     }

@@ -231,3 +231,54 @@ def test_missing_requirement_is_offered_and_added(page, lab, service):
     assert (job / "requirements.txt").read_text() == "pandas\nvdk-jupyter\n"
     [(_, archive)] = service.uploads
     assert uploaded_files(archive)["ui-requirement-job/requirements.txt"] == b"pandas\nvdk-jupyter\n"
+
+
+def test_the_panel_marks_stale_rows_when_the_service_stops_answering(page, lab, service, cloud_service):
+    """A Control Service that refuses connections, then one that accepts and never answers: the
+    panel shows it is loading, then the error within seconds, and the old rows marked, without
+    `Execute now`."""
+    import socket
+    import time
+
+    service.add_job(TEAM, "ui-stale-job")
+    page.goto(lab.lab_url())
+    page.locator(".lm-MenuBar-itemLabel", has_text="VDK").click()
+    page.locator(".lm-Menu-item", has_text="Show data jobs").click()
+    jobs = page.locator("#vdk-jobs-panel")
+    jobs.get_by_label("Team").fill(TEAM)
+    jobs.get_by_role("button", name="Refresh").click()
+    jobs.get_by_role("button", name="ui-stale-job", exact=True).click()
+    jobs.get_by_role("button", name="Execute now").wait_for()
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    silent = socket.socket()  # listens, never accepts: a service that does not answer
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        set_default_url(lab, f"http://127.0.0.1:{closed.getsockname()[1]}")
+        started = time.monotonic()
+        jobs.get_by_role("button", name="Refresh").click()
+        jobs.locator(".vdk-jobs-error").wait_for(timeout=30_000)
+        refused_after = time.monotonic() - started
+        assert jobs.locator(".vdk-jobs-list.vdk-stale .vdk-job[data-job='ui-stale-job']").is_visible()
+        assert "Not refreshed" in jobs.locator(".vdk-jobs-note").inner_text()
+        assert not jobs.get_by_role("button", name="Execute now").is_visible()
+        error = jobs.locator(".vdk-jobs-error")
+        assert error.evaluate("n => n.scrollWidth <= n.clientWidth"), "the error does not wrap"
+        screenshot(page, "jobs-panel-refused")
+
+        set_default_url(lab, f"http://127.0.0.1:{silent.getsockname()[1]}")
+        jobs.get_by_role("button", name="Refresh").click()
+        # At once: the panel says it is asking, and the button cannot be pressed twice.
+        jobs.locator(".vdk-jobs-loading-note", has_text=f"jobs of team {TEAM}").wait_for(timeout=5_000)
+        assert jobs.locator("button", has_text="Loading…").is_disabled()
+        started = time.monotonic()
+        jobs.locator(".vdk-jobs-loading-note").wait_for(state="hidden", timeout=150_000)
+        silent_after = time.monotonic() - started
+        assert jobs.locator(".vdk-jobs-error").is_visible()
+        print(f"refused answered in {refused_after:.1f} s, silent in {silent_after:.1f} s")
+    finally:
+        closed.close()
+        silent.close()
+        set_default_url(lab, cloud_service.url)

@@ -60,7 +60,7 @@ def test_failing_run_shows_the_error_at_the_failing_cell_and_opens_the_report(pa
     panel.locator(".vdk-report-button").click()
     report = page.locator(".jp-NotebookPanel.vdk-report")
     report.wait_for()
-    tab = page.locator(".lm-TabBar-tab.lm-mod-current", has_text="run report")
+    tab = page.locator(".lm-TabBar-tab.lm-mod-current", has_text=f"{job_dir.name}, run report of ")
     tab.wait_for()
     report.locator(".jp-OutputArea-output", has_text="ZeroDivisionError").first.wait_for()
     screenshot(page, "run-report")
