@@ -89,3 +89,18 @@ def test_the_team_is_written_to_config_ini_keeping_its_comments(tmp_path):
     with pytest.raises(InvalidJobName):
         set_team(folder, "x\n[vdk]")
     assert read_team(pathlib.Path(folder)) == "ops"
+
+
+def test_the_jobs_table_of_vdk_jobs_is_html_in_a_notebook():
+    from vdk.plugin.notebook.deploy.jobs_view import job_row
+    from vdk.plugin.notebook.deploy.jobs_view import jobs_table
+
+    row = job_row({"jobName": "daily-sales", "config": {"team": "t", "schedule": {"scheduleCron": "0 5 * * *"}},
+                   "deployments": [{"status": "DEPLOYED", "enabled": True, "executions": [
+                       {"id": "e1", "status": "SUCCEEDED", "type": "manual", "startTime": "2026-12-01T05:00:00Z",
+                        "endTime": "2026-12-01T05:01:00Z", "startedBy": "manual/<someone>"}]}]})
+    table = jobs_table([row])
+    assert str(table).splitlines()[0].startswith("job  ")  # text where there is no notebook
+    html = table._repr_html_()
+    assert html.startswith("<table>") and "<td>daily-sales</td>" in html
+    assert "manual/&lt;someone&gt;" in html and "<td>succeeded</td>" in html
