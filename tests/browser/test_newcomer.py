@@ -141,6 +141,7 @@ def test_a_failed_sql_call_in_a_narrow_notebook_in_both_themes(page, lab, job_di
     for selector in [".vdk-run-button", ".vdk-run-status", ".vdk-report-button", ".vdk-deploy-button"]:
         assert_in_toolbar(panel, selector)
     assert status(panel).inner_text() == "Failed: code cell 4"
+    assert status(panel).evaluate("n => n.scrollWidth <= n.clientWidth"), "the status is cut"
     screenshot(page, "toolbar-narrow")
 
     box = panel.locator(".jp-CodeCell").nth(3).locator(".vdk-cell-error")
