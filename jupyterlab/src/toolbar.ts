@@ -1,25 +1,29 @@
 /**
  * The VDK part of a notebook's toolbar, shown only for notebooks inside a data job folder:
- * `Run job`, the optional JSON arguments field, and the status of the job's current or
- * last run (a short pill: the whole message on hover, the log on click) with what can be done
- * next (Stop, Report). Everything is compact, so that it stays in the toolbar, out of its
- * "more" menu, in a notebook narrowed by both side bars.
+ * `Run job` with its menu of partial runs, the optional JSON arguments field, and the status
+ * of the job's current or last run (a short pill: the whole message on hover, the log on click)
+ * with what can be done next (Stop, Repair, Report). Everything is compact, so that it stays in
+ * the toolbar, out of its "more" menu, in a notebook narrowed by both side bars.
  */
 import {
   LabIcon,
+  caretDownEmptyIcon,
   fileUploadIcon,
   notebookIcon,
+  refreshIcon,
   runIcon,
   stopIcon
 } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
-import { Widget } from '@lumino/widgets';
+import { Menu, Widget } from '@lumino/widgets';
 
 import { IPlan } from './api';
 import { DeployController } from './deploy';
-import { RunController } from './run';
+import { REPAIR_COMMAND, RunController } from './run';
 
 export const RUN_COMMAND = 'vdk:run-job';
+export const RUN_FROM_COMMAND = 'vdk:run-from-notebook';
+export const RUN_ONLY_COMMAND = 'vdk:run-notebook-only';
 export const DEPLOY_COMMAND = 'vdk:deploy-job';
 
 export type Arguments = Record<string, unknown> | null;
@@ -101,6 +105,15 @@ export class VdkToolbar extends Widget {
       'Save the notebook and run its data job with vdk run',
       () => void this._commands.execute(RUN_COMMAND, { path: this._path() })
     );
+    this._more = button(
+      caretDownEmptyIcon,
+      '',
+      'vdk-run-menu-button',
+      'More ways to run: repair the last run, run from this notebook, run this notebook only',
+      () => this._openMenu()
+    );
+    this._more.setAttribute('aria-label', 'More ways to run the data job');
+    this._more.setAttribute('aria-haspopup', 'menu');
     this._args = document.createElement('input');
     this._args.className = 'vdk-arguments';
     // Narrow until it is used: it widens while focused or filled (style/base.css).
@@ -133,6 +146,13 @@ export class VdkToolbar extends Widget {
       'Stop the run (as Ctrl-C); its report is still written',
       () => void this._runs.stop(this._jobPath)
     );
+    this._repair = button(
+      refreshIcon,
+      'Repair',
+      'vdk-repair-button',
+      'Run again from the step that failed (or changed), skipping the steps before it: shows the plan first',
+      () => void this._commands.execute(REPAIR_COMMAND, { path: this._path() })
+    );
     this._report = button(
       notebookIcon,
       'Report',
@@ -149,9 +169,11 @@ export class VdkToolbar extends Widget {
     );
     this.node.append(
       this._run,
+      this._more,
       this._args,
       this._status,
       this._stop,
+      this._repair,
       this._report
     );
     // An item of its own, after this one: where the toolbar is too narrow, JupyterLab moves it
@@ -208,11 +230,28 @@ export class VdkToolbar extends Widget {
       .join('\n\n');
     this._stop.hidden = !running;
     this._stop.disabled = state?.phase === 'stopping';
+    this._repair.hidden =
+      running || !(state?.phase === 'failed' || state?.phase === 'stopped');
     this._report.hidden = running || !state?.reports.length;
     const deploying = this._deploys.isDeploying(this._jobPath);
     this._deploy.disabled = deploying;
     relabel(this._deploy, deploying ? 'Deploying…' : 'Deploy');
     this._deploy.setAttribute('aria-busy', String(deploying));
+  }
+
+  private _openMenu(): void {
+    const menu = new Menu({ commands: this._commands });
+    menu.addClass('vdk-run-menu');
+    const args = { path: this._path() };
+    for (const command of [
+      REPAIR_COMMAND,
+      RUN_FROM_COMMAND,
+      RUN_ONLY_COMMAND
+    ]) {
+      menu.addItem({ command, args });
+    }
+    const box = this._more.getBoundingClientRect();
+    menu.open(box.left, box.bottom);
   }
 
   /** `Deploy data job`, for the notebook's toolbar beside this widget. */
@@ -221,7 +260,9 @@ export class VdkToolbar extends Widget {
   private _run: HTMLButtonElement;
   private _args: HTMLInputElement;
   private _status: HTMLButtonElement;
+  private _more: HTMLButtonElement;
   private _stop: HTMLButtonElement;
+  private _repair: HTMLButtonElement;
   private _report: HTMLButtonElement;
   private _deploy: HTMLButtonElement;
 }
