@@ -73,6 +73,9 @@ function button(
     })
   );
   node.title = title;
+  if (!label) {
+    node.setAttribute('aria-label', title);
+  }
   node.onclick = event => {
     event.preventDefault();
     onClick();
@@ -148,18 +151,19 @@ export class VdkToolbar extends Widget {
     );
     this._repair = button(
       refreshIcon,
-      'Repair',
+      '', // an icon only: the failure's notification offers "Repair run" in words
       'vdk-repair-button',
       'Run again from the step that failed (or changed), skipping the steps before it: shows the plan first',
       () => void this._commands.execute(REPAIR_COMMAND, { path: this._path() })
     );
     this._report = button(
       notebookIcon,
-      'Report',
+      '', // an icon only, as JupyterLab's own toolbar buttons: room for Repair and Deploy
       'vdk-report-button',
       'Open the executed notebook of the run (read-only)',
       () => void this._runs.openReport(this._jobPath)
     );
+    this._report.setAttribute('aria-label', 'Open run report');
     this._deploy = button(
       fileUploadIcon,
       'Deploy',

@@ -138,7 +138,8 @@ def test_a_failed_sql_call_in_a_narrow_notebook_in_both_themes(page, lab, job_di
 
     panel.locator(".vdk-run-button").click()
     wait_for_phase(page, "failed")
-    for selector in [".vdk-run-button", ".vdk-run-status", ".vdk-report-button", ".vdk-deploy-button"]:
+    for selector in [".vdk-run-button", ".vdk-run-status", ".vdk-repair-button", ".vdk-report-button",
+                     ".vdk-deploy-button"]:
         assert_in_toolbar(panel, selector)
     assert status(panel).inner_text() == "Failed: code cell 4"
     assert status(panel).evaluate("n => n.scrollWidth <= n.clientWidth"), "the status is cut"
