@@ -225,9 +225,17 @@ export class VdkToolbar extends Widget {
     const stepError = state?.result?.failed_cell
       ? null
       : state?.result?.failed_step?.error?.message;
+    // Which database the run used ("PostgreSQL at host:port/dbname"), unless the message
+    // already says it.
+    const database = state?.result?.database?.label;
+    const databaseLine =
+      database && !state?.result?.message.includes(database)
+        ? `Database: ${database}`
+        : null;
     this._status.title = [
       state?.detail,
       stepError,
+      databaseLine,
       state?.runId ? 'Click for the log of vdk run.' : null
     ]
       .filter(Boolean)
