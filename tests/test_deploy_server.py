@@ -95,6 +95,9 @@ def test_deploy_list_execute_and_disable_through_the_api(server, control_service
     [job] = answer["jobs"]
     assert (job["name"], job["enabled"], job["schedule"], job["last_execution"]) == \
         ("notebook-job", True, "11 23 5 8 1", None)
+    # 23:11 UTC on 5 August or on a Monday of August
+    assert len(job["schedule_next"]) == 3 and \
+        all(run.endswith("T23:11:00+00:00") and run[5:7] == "08" for run in job["schedule_next"])
 
     status, answer = server.call("POST", f"vdk-jupyter/deployed-jobs/{TEAM}/notebook-job/executions")
     assert status == 202 and answer["execution_id"].startswith("notebook-job-"), answer

@@ -340,6 +340,7 @@ export interface IDeployedJob {
   deployment_status: string;
   enabled: boolean | null;
   schedule: string | null;
+  schedule_next?: string[];
   version: string | null;
   deployed_by: string | null;
   deployed_date: string | null;

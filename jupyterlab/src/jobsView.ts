@@ -85,6 +85,13 @@ export function jobItem(
     'vdk-job-schedule',
     job.schedule ? `schedule: ${job.schedule}` : 'no schedule'
   );
+  const next = job.schedule_next ?? [];
+  if (next.length) {
+    // The service schedules in UTC; shown in the user's own time zone.
+    const times = next.map(iso => new Date(iso).toLocaleString());
+    schedule.textContent += ` · next: ${times[0]}`;
+    schedule.title = `Cron ${job.schedule} (UTC). Next runs, your time (${Intl.DateTimeFormat().resolvedOptions().timeZone}):\n${times.join('\n')}`;
+  }
   const last = job.last_execution
     ? described(job.last_execution, 'last: ')
     : element('span', 'vdk-execution-text', 'never executed');

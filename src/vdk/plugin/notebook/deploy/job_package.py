@@ -16,6 +16,9 @@ import shutil
 from typing import Iterable
 from typing import NamedTuple
 
+from vdk.plugin.notebook.deploy.schedule import ScheduleError
+from vdk.plugin.notebook.deploy.schedule import config_schedule
+from vdk.plugin.notebook.deploy.schedule import parse
 from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.prepare import blank_cell
@@ -62,6 +65,15 @@ def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = ()) -> CheckedJob:
         raise PackageProblem(
             "job", f"The job folder's name {name!r} cannot be a deployed job's name: it must be "
             f"{JOB_NAME_RULE}. Rename the folder.")
+    schedule = config_schedule(job_dir)
+    if schedule:
+        try:
+            parse(schedule)
+        except ScheduleError as e:
+            raise PackageProblem(
+                "schedule", f"The schedule in config.ini ([job] schedule_cron = {schedule}) is "
+                f"not a valid cron schedule: {e} Correct it, or remove it to deploy without "
+                "a schedule.") from None
     unsaved = sorted(set(unsaved))
     if unsaved:
         raise PackageProblem(

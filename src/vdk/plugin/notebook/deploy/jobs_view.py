@@ -40,6 +40,7 @@ def job_row(job: dict[str, Any]) -> dict[str, Any]:
         ("deployed" if deployment else "not deployed"),
         "enabled": (deployment or {}).get("enabled") if deployment else None,
         "schedule": (config.get("schedule") or {}).get("scheduleCron") or None,
+        "schedule_next": _next_runs((config.get("schedule") or {}).get("scheduleCron")),
         "version": (deployment or {}).get("jobVersion"),
         "deployed_by": (deployment or {}).get("lastDeployedBy"),
         "deployed_date": (deployment or {}).get("lastDeployedDate"),
@@ -76,6 +77,20 @@ def _execution(id_: Any, status: Optional[str], kind: Optional[str], start: Any,
         "seconds": seconds,
         "started_by": started_by,
     }
+
+
+def _next_runs(cron: Optional[str]) -> list[str]:
+    """The schedule's next three run times (UTC, ISO 8601); none for no or a broken schedule."""
+    from vdk.plugin.notebook.deploy.schedule import ScheduleError
+    from vdk.plugin.notebook.deploy.schedule import next_runs
+
+    if not cron:
+        return []
+    try:
+        runs = next_runs(cron, datetime.datetime.now(datetime.timezone.utc))
+    except ScheduleError:
+        return []
+    return [moment.isoformat() for moment in runs]
 
 
 def status_text(status: Optional[str]) -> str:
