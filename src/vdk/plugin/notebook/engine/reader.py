@@ -83,6 +83,12 @@ def _read_checked(path: pathlib.Path, where: Location, outputs: bool = True) -> 
             "Point the link at the notebook, or remove it from the top level of the job folder.",
         ) from None
     except OSError as e:
+        if e.errno == errno.ELOOP and path.is_symlink():
+            raise InvalidNotebookError(
+                f"The notebook is a symbolic link that loops back on itself (to "
+                f"{shown(os.readlink(path))}): there is no notebook to run.", where,
+                "Point the link at the notebook, or remove it from the top level of the job "
+                "folder.") from None
         raise InvalidNotebookError(
             f"The notebook cannot be read: {e.strerror}.", where, "Check the file's permissions."
         ) from None

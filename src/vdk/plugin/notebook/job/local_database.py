@@ -78,6 +78,11 @@ def default_file(job_dir: pathlib.Path, environ: Mapping[str, str]) -> pathlib.P
     return pathlib.Path(data) / "vdk-jupyter" / "databases" / f"{name}-{digest}.sqlite"
 
 
+def job_options(job_dir: pathlib.Path) -> dict[str, str]:
+    """The [vdk] options of the job's config.ini (keys lower-cased), as `vdk run` reads them."""
+    return _job_options(job_dir)
+
+
 def _job_options(job_dir: pathlib.Path) -> dict[str, str]:
     """The [vdk] options of the job's config.ini, keys lower-cased as VDK reads them."""
     parser = configparser.ConfigParser(interpolation=None)
