@@ -5,18 +5,20 @@
  * user's consent ("Save and deploy"), since the server deploys the files on disk. One deploy of
  * a job at a time: the command is disabled while it runs.
  */
-import {
-  Dialog,
-  InputDialog,
-  Notification,
-  showDialog
-} from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, IDeployed, IJob, deploy } from './api';
+import {
+  ApiError,
+  IDeployFiles,
+  IDeployed,
+  IJob,
+  deploy,
+  deployFiles
+} from './api';
 
 /** A dialog body: `text` as it is (a refused notebook's message has several lines). */
 function messageBody(text: string, className: string): Widget {
@@ -24,6 +26,46 @@ function messageBody(text: string, className: string): Widget {
   body.className = className;
   body.textContent = text;
   return new Widget({ node: body });
+}
+
+/**
+ * The Deploy dialog's body: what is uploaded (the server's list, after .vdkignore and the
+ * built-in rules), what is left out, and the reason asked for.
+ */
+class DeployBody extends Widget implements Dialog.IBodyWidget<string> {
+  constructor(label: string, files: IDeployFiles) {
+    super();
+    this.addClass('vdk-deploy-body');
+    const text = document.createElement('p');
+    text.textContent = label;
+    const heading = document.createElement('p');
+    heading.textContent = `Files to upload (${files.files.length}; notebooks without outputs):`;
+    const list = document.createElement('ul');
+    list.className = 'vdk-deploy-files';
+    for (const name of files.files) {
+      const item = document.createElement('li');
+      item.textContent = name;
+      list.appendChild(item);
+    }
+    const leftOut = document.createElement('p');
+    leftOut.className = 'vdk-deploy-left-out';
+    leftOut.textContent = files.left_out.length
+      ? `Left out (.vdkignore and the built-in rules): ${files.left_out.join(', ')}`
+      : '';
+    const reason = document.createElement('label');
+    reason.textContent = 'Reason for this deployment:';
+    this._input = document.createElement('input');
+    this._input.className = 'jp-mod-styled vdk-deploy-reason';
+    this._input.placeholder = 'what changed, for the deployment history';
+    reason.appendChild(this._input);
+    this.node.append(text, heading, list, leftOut, reason);
+  }
+
+  getValue(): string {
+    return this._input.value;
+  }
+
+  private _input: HTMLInputElement;
 }
 
 export class DeployController {
@@ -50,7 +92,14 @@ export class DeployController {
       return;
     }
     const unsaved = this._unsaved(job);
-    const reason = await this._askReason(job, unsaved); // a modal dialog: no second click meanwhile
+    let files: IDeployFiles;
+    try {
+      files = await deployFiles(job.path);
+    } catch (error) {
+      await this._refused(job, error); // a link out of the job, a notebook that cannot be stripped
+      return;
+    }
+    const reason = await this._askReason(job, unsaved, files); // modal: no second click meanwhile
     if (reason === null || this._deploying.has(job.path)) {
       return;
     }
@@ -75,7 +124,8 @@ export class DeployController {
 
   private async _askReason(
     job: IJob,
-    unsaved: NotebookPanel[]
+    unsaved: NotebookPanel[],
+    files: IDeployFiles
   ): Promise<string | null> {
     const names = unsaved
       .map(panel => PathExt.basename(panel.context.path))
@@ -84,11 +134,19 @@ export class DeployController {
       ? ` Unsaved changes in ${names} are saved first.`
       : '';
     for (;;) {
-      const answer = await InputDialog.getText({
+      const answer = await showDialog({
         title: `Deploy data job ${job.name}`,
-        label: `Uploads ${job.path} to the Control Service, which runs it on its schedule.${save} Reason for this deployment:`,
-        placeholder: 'what changed, for the deployment history',
-        okLabel: unsaved.length ? 'Save and deploy' : 'Deploy'
+        body: new DeployBody(
+          `Uploads ${job.path} to the Control Service, which runs it on its schedule.${save}`,
+          files
+        ),
+        focusNodeSelector: 'input',
+        buttons: [
+          Dialog.cancelButton(),
+          Dialog.okButton({
+            label: unsaved.length ? 'Save and deploy' : 'Deploy'
+          })
+        ]
       });
       if (!answer.button.accept) {
         return null;
