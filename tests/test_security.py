@@ -448,3 +448,28 @@ def test_stop_interrupts_a_run_of_a_server_started_with_sigint_ignored(tmp_path)
             assert db.execute("SELECT n FROM kept").fetchall() == [(1,)]
     finally:
         server.stop()
+
+
+# ---- the ignore file's syntax, as git reads .gitignore ----
+
+@pytest.mark.parametrize("rules, path, is_dir, ignored", [
+    ("*.csv", "data/raw.csv", False, True),
+    ("/raw.csv", "data/raw.csv", False, False),
+    ("/raw.csv", "raw.csv", False, True),
+    ("data/*.csv", "data/raw.csv", False, True),
+    ("data/*.csv", "data/sub/raw.csv", False, False),
+    ("docs/**/*.md", "docs/a/b/c.md", False, True),
+    ("**/tmp", "a/b/tmp", True, True),
+    ("build/", "build", False, False),
+    ("build/", "src/build", True, True),
+    ("*.db\n!keep.db", "keep.db", False, False),
+    ("report-[0-9].txt", "report-7.txt", False, True),
+    ("report-[!0-9].txt", "report-7.txt", False, False),
+    ("\\#notes", "#notes", False, True),
+    ("# a comment\n\n", "# a comment", False, False),
+])
+def test_ignore_rules_match_as_gitignore_does(rules, path, is_dir, ignored):
+    from vdk.plugin.notebook.deploy.ignore_rules import IgnoreRules
+    from vdk.plugin.notebook.deploy.ignore_rules import parse
+
+    assert IgnoreRules(parse(rules, ".vdkignore")).ignored(path, is_dir) is ignored

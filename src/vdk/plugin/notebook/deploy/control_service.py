@@ -237,6 +237,8 @@ def _readable_errors(url: str, doing: str) -> Iterator[None]:
     except ControlServiceError:
         raise
     except (ValueError, TypeError, AttributeError, KeyError) as e:
+        if not url:  # not a call to the service (config.ini read as vdk deploy reads it)
+            raise ControlServiceError(f"Could not {doing}: {_short(str(e))}") from None
         # The client could not read the answer: a proxy's or login page's HTML with status
         # 200, or JSON of another shape. The traceback stays in the debug log.
         log.debug("Unreadable answer from %s", url, exc_info=True)
