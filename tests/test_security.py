@@ -331,25 +331,24 @@ def test_a_service_that_never_answers_cannot_hold_the_server(tmp_path, service):
 
 # ---- 7. names and bodies no file or request can have ----
 
-@pytest.mark.parametrize("endpoint", ["plan", "runs", "deploy", "deployed-jobs"])
-def test_impossible_names_and_deep_bodies_are_400s(server, endpoint):
+def test_impossible_names_and_deep_bodies_are_400s(server):
     job_folder(server.root)
     long_name = "secure-job/" + "x" * 300 + ".ipynb"
-    surrogate = '{"path": "secure-job/\\ud800.ipynb", "reason": "x"}'
+    surrogate = '{"path": "secure-job/\\ud800.ipynb", "reason": "x"}'.encode()
     deep = ('{"path": "secure-job", "reason": "x", "arguments": {"a": ' + "[" * 980 + "]" * 980
             + "}}").encode()
-    if endpoint == "deployed-jobs":
-        cases = [server.api("GET", f"deployed-jobs?path={long_name}"),
-                 server.api("GET", "deployed-jobs?path=secure-job%ED%A0%80"),
-                 server.api("GET", "deployed-jobs/%ED%A0%80/secure-job/executions")]
-    else:
-        method = "POST"
-        cases = [server.api(method, endpoint, {"path": long_name, "reason": "x"}),
-                 server.api(method, endpoint, raw=surrogate.encode()),
-                 server.api(method, endpoint, raw=deep)]
-    for answer in cases:
-        assert answer.status == 400, (endpoint, answer)
-        assert answer.json["message"] and "Traceback" not in answer.text
+    cases = {"deployed-jobs": [server.api("GET", f"deployed-jobs?path={long_name}"),
+                               server.api("GET", "deployed-jobs?path=secure-job%ED%A0%80"),
+                               server.api("GET", "deployed-jobs/%ED%A0%80/secure-job/executions"),
+                               server.api("GET", f"deploy/files?path={long_name}")]}
+    for endpoint in ("plan", "runs", "deploy"):
+        cases[endpoint] = [server.api("POST", endpoint, {"path": long_name, "reason": "x"}),
+                           server.api("POST", endpoint, raw=surrogate),
+                           server.api("POST", endpoint, raw=deep)]
+    for endpoint, answers in cases.items():
+        for answer in answers:
+            assert answer.status == 400, (endpoint, answer)
+            assert answer.json["message"] and "Traceback" not in answer.text
 
 
 # ---- 3. arguments ----
