@@ -115,7 +115,12 @@ def upload(plan: DeployPlan) -> Deployed:
         if created:
             service.create_job(team, job.name)
         with tempfile.TemporaryDirectory(prefix="vdk-deploy-") as folder:
-            copy = stripped_copy(job, pathlib.Path(folder))
+            try:
+                copy = stripped_copy(job, pathlib.Path(folder))
+            except OSError as e:  # a file removed or replaced since the checks
+                raise DeployRefused("files", f"A file of the job changed while it was being "
+                                    f"deployed ({e}). Deploy again. Nothing was uploaded.") \
+                    from None
             version = service.deploy(team, job.name, copy, plan.reason)
     except ControlServiceError as e:
         raise DeployRefused("service", str(e), e.status) from None

@@ -3,9 +3,12 @@
 The cloud runs the uploaded folder with `vdk run`, after installing its requirements.txt; so a
 job is refused here when `vdk run` would refuse one of its notebooks at start, and when
 requirements.txt would not install this plugin (the notebooks would then not run at all, and
-no error would say why). What is uploaded is a copy with every notebook's outputs and execution
-counts stripped: outputs may hold data that belongs in no source repository, and the user's own
-files are never changed.
+no error would say why). What is uploaded (docs/deploy-files.md) is a copy holding regular files
+only: what the ignore rules (ignore_rules.py, the job's .vdkignore) leave out is not there, a
+symbolic link becomes the file it points to only when that is inside the job folder (else the
+deploy is refused, naming it), and every notebook is stripped of outputs, execution counts,
+widget state and cell metadata that may hold data, or refused when it cannot be. The user's own
+files are never changed, and nothing is ever written through a link.
 """
 from __future__ import annotations
 
