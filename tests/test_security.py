@@ -472,3 +472,19 @@ def test_ignore_rules_match_as_gitignore_does(rules, path, is_dir, ignored):
     from vdk.plugin.notebook.deploy.ignore_rules import parse
 
     assert IgnoreRules(parse(rules, ".vdkignore")).ignored(path, is_dir) is ignored
+
+
+def test_a_link_to_a_left_out_file_or_a_notebook_under_another_name_is_refused(server, service):
+    job = job_folder(server.root)
+    (job / ".env").write_text("DB_PASSWORD=x")
+    (job / "settings.txt").symlink_to(".env")
+    status, answer = deploy(server)
+    assert status == 400 and answer["message"].startswith(
+        "settings.txt in the job folder is a symbolic link to .env, which deployments leave "
+        "out"), answer
+    (job / "settings.txt").unlink()
+    (job / "copy.json").symlink_to("20_load.ipynb")  # would escape the stripping
+    status, answer = deploy(server)
+    assert status == 400 and answer["message"].startswith(
+        "copy.json in the job folder is a symbolic link to 20_load.ipynb"), answer
+    assert service.requests == []

@@ -237,8 +237,7 @@ def job_files(job_dir: pathlib.Path) -> JobFiles:
                 left_out.append(relative)
                 continue
             source = _source(job_dir, base / name, relative, rules)
-            text = _stripped_notebook(source, relative) if name.lower().endswith(".ipynb") \
-                else None
+            text = _stripped_notebook(source, relative) if _is_notebook(name) else None
             files.append(PackagedFile(relative, source, text))
     return JobFiles(sorted(files, key=lambda f: f.name), sorted(left_out))
 
@@ -267,16 +266,21 @@ def _source(job_dir: pathlib.Path, path: pathlib.Path, relative: str,
     if not target.is_file():
         raise _link_problem(job_dir, relative, "a folder or a special file")
     inside = target.relative_to(job_dir).as_posix()
-    if rules.ignored(inside, False) or any(rules.ignored(part + "/", True) or
-                                           rules.ignored(part, True)
+    if rules.ignored(inside, False) or any(rules.ignored(part, True)
                                            for part in _parents(inside)):
         raise PackageProblem(
             "files", f"{relative} in the job folder is a symbolic link to {inside}, which "
             f"deployments leave out ({IGNORE_FILE} or its built-in rules): its content would be "
             f"uploaded anyway. Remove the link, or add {relative} to {IGNORE_FILE}.")
-    if relative.lower().endswith(".ipynb") != inside.lower().endswith(".ipynb"):
-        raise _link_problem(job_dir, relative, f"{inside}, which is {'not ' if relative.lower().endswith('.ipynb') else ''}a notebook")
+    if _is_notebook(relative) != _is_notebook(inside):
+        # A notebook uploaded under another name would escape the stripping, or the reverse.
+        raise _link_problem(job_dir, relative, f"{inside} (the names differ in being a "
+                                               "notebook, *.ipynb)")
     return target
+
+
+def _is_notebook(name: str) -> bool:
+    return name.lower().endswith(".ipynb")
 
 
 def _parents(relative: str) -> list[str]:
@@ -297,9 +301,9 @@ def _stripped_notebook(source: pathlib.Path, relative: str) -> str:
     except (OSError, ValueError, RecursionError) as e:
         why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         raise PackageProblem(
-            "files", f"{relative} cannot be stripped of its outputs before uploading ({_short(why)}): "
-            f"it may hold data that must not leave this machine. Open it in Jupyter and save "
-            f"it again, or add it to {IGNORE_FILE}.") from None
+            "files", f"{relative} cannot be stripped of its outputs before uploading "
+            f"({_short(why)}): it may hold data that must not leave this machine. Open it in "
+            f"Jupyter and save it again, or add it to {IGNORE_FILE}.") from None
 
 
 def write_files(job_files_: JobFiles, target: pathlib.Path) -> None:
