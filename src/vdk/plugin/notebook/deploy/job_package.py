@@ -217,7 +217,7 @@ def job_files(job_dir: pathlib.Path) -> JobFiles:
     rules = IgnoreRules.for_job(job_dir)
     files: list[PackagedFile] = []
     left_out: list[str] = []
-    for folder, folders, names in os.walk(job_dir, followlinks=False):
+    for folder, folders, names in os.walk(job_dir, onerror=_unreadable, followlinks=False):
         base = pathlib.Path(folder)
         relative_base = base.relative_to(job_dir).as_posix()
         prefix = "" if relative_base == "." else relative_base + "/"
@@ -281,6 +281,13 @@ def _source(job_dir: pathlib.Path, path: pathlib.Path, relative: str,
 
 def _is_notebook(name: str) -> bool:
     return name.lower().endswith(".ipynb")
+
+
+def _unreadable(error: OSError) -> None:
+    """A folder that cannot be listed: its files would be missing from the upload unsaid."""
+    raise PackageProblem(
+        "files", f"{error.filename} cannot be read ({error.strerror}): its files would be "
+        f"missing from the deployment. Make it readable, or add it to {IGNORE_FILE}.")
 
 
 def _parents(relative: str) -> list[str]:
