@@ -19,9 +19,14 @@ from vdk.internal.builtin_plugins.run.job_context import JobContext
 from vdk.plugin.notebook.job.run_events import ARGUMENTS_FILE_VARIABLE
 
 
+_NOT_GIVEN = object()
+
+
 def _read() -> Any:
     # Taken out of the environment: a `vdk run` started by a cell does not get them.
-    name = os.environ.pop(ARGUMENTS_FILE_VARIABLE)
+    name = os.environ.pop(ARGUMENTS_FILE_VARIABLE, None)
+    if name is None:
+        return _NOT_GIVEN
     prefix = "/dev/fd/"
     if name.startswith(prefix) and name[len(prefix):].isdigit():
         fd = int(name[len(prefix):])
@@ -35,9 +40,21 @@ def _read() -> Any:
 _arguments: list[Any] = [_read()]
 
 
+def given() -> bool:
+    """Whether the server handed this process arguments (commands that plan with them, such
+    as `vdk repair`, read them with value())."""
+    return _arguments[0] is not _NOT_GIVEN
+
+
+def value() -> Any:
+    return None if _arguments[0] is _NOT_GIVEN else _arguments[0]
+
+
 @hookimpl(tryfirst=True)
 def initialize_job(context: JobContext) -> None:
     """The arguments in the job's arguments object, which job_input reads them from."""
+    if not given():
+        return
     job_args = context.job_args
     if not hasattr(job_args, "arguments"):
         raise RuntimeError(
