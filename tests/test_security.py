@@ -378,6 +378,17 @@ def test_job_arguments_are_not_on_the_command_line_and_are_masked_in_every_answe
         json.dumps(server.api("GET", "runs").json)
     assert "s3cret" not in everything
 
+    # A repair run (`vdk repair`) gets them the same way, and plans with them: the same
+    # arguments are not "changed".
+    (job / "seen.json").unlink()
+    repair = server.api("POST", "runs", {"path": "args-job", "repair": {}, "arguments": {
+        "db_password": "s3cret-value", "day": "2026-12-07"}})
+    assert repair.status == 202, repair
+    result, _ = server.wait_for_run(repair.json["run_id"])
+    log = server.api("GET", f"runs/{repair.json['run_id']}/log").text
+    assert "arguments differ" not in log and "s3cret" not in log, log
+    assert result["status"] == "succeeded" and not (job / "seen.json").exists(), log
+
 
 # ---- 5. Stop ----
 
