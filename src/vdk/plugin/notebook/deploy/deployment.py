@@ -43,11 +43,13 @@ class Deployed(NamedTuple):
     url: str
     files: list  # names of the uploaded files, relative to the job folder
     requirement_added: bool = False
+    added_lines: tuple = ()  # the lines added to requirements.txt
 
     def message(self) -> str:
         new = " (new job, created in the Control Service)" if self.created else ""
-        changed = ("vdk-jupyter was added to its requirements.txt; your other files are "
-                   "unchanged." if self.requirement_added else "your files are unchanged.")
+        changed = (f"{', '.join(self.added_lines)} added to its requirements.txt; your other "
+                   "files are unchanged." if self.requirement_added else
+                   "your files are unchanged.")
         return (f"Deployed data job {self.name!r} of team {self.team!r}{new}, version "
                 f"{self.version or '?'}, to {self.url}: the Control Service now builds it; its "
                 f"next execution runs this version. {len(self.files)} files were uploaded "
@@ -106,6 +108,9 @@ def upload(plan: DeployPlan) -> Deployed:
     try:
         service = ControlService(url)
         created = not service.job_exists(team, job.name)
+        requirements = job.directory / "requirements.txt"
+        before = len(requirements.read_text(encoding="utf-8").splitlines()) \
+            if requirements.is_file() else 0
         try:
             added = plan.add_requirement and add_to_requirements(job.directory)
             if added:  # listed again: requirements.txt may be new
@@ -124,7 +129,9 @@ def upload(plan: DeployPlan) -> Deployed:
             version = service.deploy(team, job.name, copy, plan.reason)
     except ControlServiceError as e:
         raise DeployRefused("service", str(e), e.status) from None
+    lines = tuple(line.strip() for line in requirements.read_text(encoding="utf-8")
+                  .splitlines()[before:]) if added else ()
     deployed = Deployed(job.name, team, version, created, url,
-                        [f.name for f in job.files.files], added)
+                        [f.name for f in job.files.files], added, lines)
     log.info(deployed.message())
     return deployed

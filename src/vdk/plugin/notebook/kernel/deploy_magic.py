@@ -69,7 +69,7 @@ def vdk_deploy(line: str, job_directory: pathlib.Path) -> None:
         hint = " Or rerun with --add-requirement to add it." if e.kind == "requirements" else ""
         raise UsageError(f"Not deployed. {e}{hint}") from None
     if deployed.requirement_added:
-        print(f"Added vdk-jupyter to {folder / 'requirements.txt'}.")
+        print(f"Added {', '.join(deployed.added_lines)} to {folder / 'requirements.txt'}.")
     print(deployed.message())
 
 
