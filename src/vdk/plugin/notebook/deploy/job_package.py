@@ -32,7 +32,6 @@ from vdk.plugin.notebook.deploy.ignore_rules import IGNORE_FILE
 from vdk.plugin.notebook.deploy.ignore_rules import IgnoreRules
 from vdk.plugin.notebook.engine.reader import needs_nbformat
 from vdk.plugin.notebook.engine.reader import read_file
-from vdk.plugin.notebook.engine.reader import utf8_text
 from vdk.plugin.notebook.job.local_database import job_database_type
 from vdk.plugin.notebook.job.notebooks import find_notebooks
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
@@ -328,7 +327,7 @@ def _link_problem(job_dir: pathlib.Path, relative: str, what: str) -> PackagePro
 
 def _stripped_notebook(source: pathlib.Path, relative: str) -> str:
     try:
-        return strip_outputs(utf8_text(read_file(source)))
+        return strip_outputs(read_file(source).decode("utf-8-sig"))
     except (OSError, ValueError, RecursionError) as e:
         why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         raise PackageProblem(
