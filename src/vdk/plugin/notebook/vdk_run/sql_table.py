@@ -90,7 +90,7 @@ def run_query(job_input: Any, sql: str) -> Optional[Any]:
     return _table(result)
 
 
-def _unconfigured(job_input: Any) -> Optional[tuple[str, str]]:
+def unconfigured_database(job_input: Any) -> Optional[tuple[str, str]]:
     """When the job names no database: the message and the advice, naming the SQLite file that
     runs from JupyterLab and its kernel use for this job, so a terminal run can use it too."""
     import os
@@ -130,7 +130,7 @@ def query_with_columns(job_input: Any, sql: str) -> Any:
         connection = job_input.get_managed_connection()
         cursor = connection.cursor()
     except Exception as e:  # noqa: B902 - no database configured, unreachable, bad credentials
-        unconfigured = _unconfigured(job_input)
+        unconfigured = unconfigured_database(job_input)
         if unconfigured is not None:
             raise QueryFailed(*unconfigured) from None
         raise QueryFailed(
