@@ -91,7 +91,7 @@ def query_with_columns(job_input: Any, sql: str) -> Any:
     query = _substitute(job_input, sql)
     try:
         cursor = job_input.get_managed_connection().cursor()
-    except Exception as e:  # noqa: B902 - no database configured, unreachable, bad credentials
+    except Exception as e:  # noqa: BLE001 - no database configured, unreachable, bad credentials
         raise QueryFailed(
             f"No connection to the job's database: {type(e).__name__}: {_first_line(e)} "
             "Check db_default_type and the database options in the job's config.ini or the "
