@@ -1,5 +1,6 @@
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -77,9 +78,10 @@ setuptools.setup(
     name="vdk-jupyter",
     version="0.1.0",
     description="Run Jupyter notebooks as steps of Versatile Data Kit data jobs.",
-    # The README's introduction only: vdk-core parses every plugin's metadata, description
-    # included, at the start of every `vdk` command.
-    long_description=(HERE / "README.md").read_text(encoding="utf-8").split("\n## ")[0],
+    # The README's introduction only (up to its screenshot, whose relative path means nothing on
+    # PyPI): vdk-core parses every plugin's metadata, description included, at the start of
+    # every `vdk` command.
+    long_description=re.split(r"\n(?:## |!\[)", (HERE / "README.md").read_text(encoding="utf-8"))[0],
     long_description_content_type="text/markdown",
     package_dir={"": "src"},
     packages=setuptools.find_namespace_packages(
