@@ -29,10 +29,10 @@ import pytest
 from browser.browser_lab import CHROMIUM
 from browser.browser_lab import JupyterLab
 from browser.browser_lab import launch_chromium
+from without_node import path_without_node
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CONSTRAINTS = ROOT / "constraints.txt"
-NODE_PROGRAMS = ("node", "nodejs", "npm", "npx", "corepack", "yarn", "jlpm")
 
 pytestmark = [
     pytest.mark.artifacts,
@@ -53,25 +53,6 @@ def _run(command, **kwargs) -> subprocess.CompletedProcess:
 def _pip_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     return dict(env, PIP_CONSTRAINT=str(CONSTRAINTS), PIP_DISABLE_PIP_VERSION_CHECK="1")
-
-
-def _path_without_node(shadows: pathlib.Path) -> str:
-    """PATH as it is, except that folders holding Node.js are replaced by copies (links) of
-    themselves without it: a machine where Node.js was never installed."""
-    folders = []
-    for i, folder in enumerate(os.environ.get("PATH", "").split(os.pathsep)):
-        if not folder or not os.path.isdir(folder):
-            continue
-        if not any(os.path.exists(os.path.join(folder, name)) for name in NODE_PROGRAMS):
-            folders.append(folder)
-            continue
-        shadow = shadows / str(i)
-        shadow.mkdir(parents=True)
-        for entry in os.scandir(folder):
-            if entry.name not in NODE_PROGRAMS:
-                (shadow / entry.name).symlink_to(entry.path)
-        folders.append(str(shadow))
-    return os.pathsep.join(folders)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +93,7 @@ class UserEnvironment:
         self.folder = folder
         self.venv = folder / "venv"
         self.bin = self.venv / "bin"
-        self.path = os.pathsep.join([str(self.bin), _path_without_node(folder / "path")])
+        self.path = os.pathsep.join([str(self.bin), path_without_node(folder / "path")])
         started = time.monotonic()
         _run([sys.executable, "-m", "venv", self.venv], timeout=120)
         env = dict(_pip_env(), PATH=self.path)
