@@ -94,6 +94,10 @@ setuptools.setup(
         "setuptools<81",
     ],
     extras_require={
+        # Development tools: ruff, the linter scripts/lint.sh runs (one minor version: its rules
+        # change between them); build and twine, with which tests/test_artifacts.py makes and
+        # checks the sdist and the wheel.
+        "dev": ["ruff>=0.17,<0.18", "build", "twine"],
         # Only notebooks that use magics or !shell lines need IPython. Not required, because
         # every installed distribution costs every `vdk run` (vdk-core scans them all at start)
         # and IPython brings more than a dozen; a notebook that needs it and does not find it
@@ -113,11 +117,9 @@ setuptools.setup(
         "html": ["nbconvert>=6", "nbformat>=5.1"],
         # openapi-core checks the test Control Service against the official API document;
         # playwright drives Debian's chromium in the browser tests (tests/browser); it never
-        # downloads a browser of its own. ruff is the linter .ci/run runs (a minor version, as
-        # its rules change between them); twine and build check the artifacts (tests/artifacts).
+        # downloads a browser of its own.
         "test": ["pytest", "ipython>=7.23", "nbformat>=5.1", "vdk-sqlite", "vdk-test-utils", "nbclient",
-                 "ipykernel", "matplotlib", "pandas", "openapi-core", "playwright", "ruff>=0.17,<0.18",
-                 "build", "twine"],
+                 "ipykernel", "matplotlib", "pandas", "openapi-core", "playwright"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks",
                                       "notebook-commands = vdk.plugin.notebook.cli.plugin"]},
