@@ -109,6 +109,8 @@ def temporary_files_in_tmp_path(tmp_path: pathlib.Path, monkeypatch: pytest.Monk
     directory, the system's temp folder. Runs in subprocesses (the real `vdk`, Jupyter kernels)
     inherit this, so the suite leaves no reports behind in /tmp."""
     monkeypatch.setenv("VDK_TEMPORARY_WRITE_DIRECTORY", str(tmp_path / "vdk-temp"))
+    # Every local run leaves a run record in the user's data folder (job/run_record.py).
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
 @pytest.fixture

@@ -127,8 +127,9 @@ def test_vdk_config_help_lists_the_options_with_their_defaults(tmp_path):
 
 
 def test_a_job_without_notebooks_loads_only_the_plugins_entry_points(job, db, tmp_path):
-    """The two plugin modules vdk-core loads (vdk_run/hooks.py, cli/plugin.py) and the small
-    modules they import at the top; nothing of running notebooks."""
+    """The two plugin modules vdk-core loads (vdk_run/hooks.py, cli/plugin.py), the small
+    modules they import at the top, and those of the run record every local run keeps (for
+    vdk repair); nothing of running notebooks."""
     job.sql("10_create.sql", CREATE_EVENTS)
     job.py("20_insert.py", record("py step"))
     job.file("notes.txt", "not a step")
@@ -145,9 +146,12 @@ def test_a_job_without_notebooks_loads_only_the_plugins_entry_points(job, db, tm
     assert "LOADED ['vdk.plugin.notebook', 'vdk.plugin.notebook.cli', " \
            "'vdk.plugin.notebook.cli.plugin', 'vdk.plugin.notebook.engine', " \
            "'vdk.plugin.notebook.engine.secrets_mask', 'vdk.plugin.notebook.job', " \
+           "'vdk.plugin.notebook.job.local_database', " \
            "'vdk.plugin.notebook.job.notebooks', 'vdk.plugin.notebook.job.run_events', " \
+           "'vdk.plugin.notebook.job.run_record', " \
            "'vdk.plugin.notebook.vdk_run', 'vdk.plugin.notebook.vdk_run.hooks', " \
-           "'vdk.plugin.notebook.vdk_run.option_keys', " \
+           "'vdk.plugin.notebook.vdk_run.option_keys', 'vdk.plugin.notebook.vdk_run.repair_state', " \
+           "'vdk.plugin.notebook.vdk_run.run_recording', " \
            "'vdk.plugin.notebook.vdk_run.standalone']" in result.stdout
 
 

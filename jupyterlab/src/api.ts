@@ -187,15 +187,47 @@ export function plan(
   });
 }
 
+/** Which steps a repair runs: {} repairs the last run (`vdk repair`). */
+export interface IRepairSelection {
+  from_step?: string;
+  steps?: string[];
+}
+
+export interface IRepairPlan {
+  job: string;
+  repairs: string | null;
+  summary: string;
+  mode: 'repair' | 'from-step' | 'step';
+  steps: { name: string; action: 'run' | 'skip'; reason: string }[];
+  runs_anything: boolean;
+}
+
 export function startRun(
   path: string,
-  args: Record<string, unknown> | null
+  args: Record<string, unknown> | null,
+  repair: IRepairSelection | null = null
 ): Promise<{ run_id: string; job: IJob }> {
   const json: Record<string, unknown> = { path };
   if (args !== null) {
     json.arguments = args;
   }
+  if (repair !== null) {
+    json.repair = repair;
+  }
   return request('runs', { method: 'POST', json });
+}
+
+/** What `vdk repair` would do, from the same Python function (job/run_record.py). */
+export function repairPlan(
+  path: string,
+  args: Record<string, unknown> | null,
+  repair: IRepairSelection = {}
+): Promise<{ job: IJob; plan: IRepairPlan }> {
+  const json: Record<string, unknown> = { path, repair };
+  if (args !== null) {
+    json.arguments = args;
+  }
+  return request('repair-plan', { method: 'POST', json });
 }
 
 export function progress(runId: string, after: number): Promise<IProgress> {

@@ -72,10 +72,20 @@ def local_database(job_dir: pathlib.Path, environ: Optional[Mapping[str, str]] =
 def default_file(job_dir: pathlib.Path, environ: Mapping[str, str]) -> pathlib.Path:
     """`<data dir>/vdk-jupyter/databases/<job>-<hash of its folder>.sqlite`: one per job folder,
     so two jobs of the same name in different folders do not share tables."""
+    return data_folder(environ) / "databases" / f"{job_key(job_dir)}.sqlite"
+
+
+def data_folder(environ: Mapping[str, str]) -> pathlib.Path:
+    """`<XDG_DATA_HOME or ~/.local/share>/vdk-jupyter`: this package's files of local runs."""
     data = environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return pathlib.Path(data) / "vdk-jupyter"
+
+
+def job_key(job_dir: pathlib.Path) -> str:
+    """`<job>-<hash of its folder>`: two jobs of the same name in different folders differ."""
     digest = hashlib.sha1(str(job_dir.resolve()).encode("utf-8")).hexdigest()[:8]
     name = _SAFE.sub("_", job_dir.resolve().name) or "job"
-    return pathlib.Path(data) / "vdk-jupyter" / "databases" / f"{name}-{digest}.sqlite"
+    return f"{name}-{digest}"
 
 
 def _job_options(job_dir: pathlib.Path) -> dict[str, str]:
