@@ -39,7 +39,8 @@ ENVIRONMENT = {
         "is set to `sqlite` when unset."),
     "XDG_DATA_HOME": (
         "your desktop session",
-        "Where the local SQLite files of jobs without a database go (default `~/.local/share`)."),
+        "Under it, in `vdk-jupyter/`, go the local SQLite files of jobs without a database and the "
+        "records of local runs that `vdk repair` reads (default `~/.local/share`)."),
     "VDK_LOG_LEVEL_VDK": (
         "you",
         "vdk-core's log level for `vdk` loggers. When set, the VDK kernel leaves the levels "
@@ -48,6 +49,10 @@ ENVIRONMENT = {
     "SHELL": (
         "your login",
         "The shell that runs `!command` lines in notebook cells (default `sh`)."),
+    "VDK_OP_ID": (
+        "the Control Service (its job container)",
+        "Set on runs the Control Service starts: such a run keeps no local run record (what "
+        "`vdk repair` reads), as a cloud run is never repaired locally."),
     "VDK_JUPYTER_REQUIRE_AUTH": (
         "`vdk start-jupyter` (internal)",
         "Makes the server extension refuse to start a Jupyter server without a token or a "
