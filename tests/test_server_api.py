@@ -308,7 +308,8 @@ def test_a_job_that_names_its_database_is_never_overridden(server, make_job, tmp
                        code("job_input.execute_query('CREATE TABLE mine (n INTEGER)')")]})
     plan = server.api("POST", "plan", {"path": relative(server, job / "20_nb.ipynb"),
                                        "notebook": notebook([code("a = 1")])}).json
-    assert plan["job"]["database"] == {"type": "SQLITE", "file": None, "default": False, "message": None}
+    assert plan["job"]["database"] == {"type": "SQLITE", "file": None, "default": False, "message": None,
+                                       "label": f"SQLite file {own}"}
     run_id = server.api("POST", "runs", {"path": relative(server, job)}).json["run_id"]
     result, _ = server.wait_for_run(run_id)
     assert result["status"] == "succeeded", server.api("GET", f"runs/{run_id}/log").text

@@ -12,6 +12,8 @@ export interface IDatabase {
   file: string | null;
   default: boolean;
   message: string | null;
+  /** "PostgreSQL at host:port/dbname", "SQLite file ..." (never a password). */
+  label?: string | null;
 }
 
 export interface IJob {

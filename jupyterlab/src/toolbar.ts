@@ -182,7 +182,18 @@ export class VdkToolbar extends Widget {
     const stepError = state?.result?.failed_cell
       ? null
       : state?.result?.failed_step?.error?.message;
-    this._status.title = [state?.result?.message ?? state?.text, stepError]
+    // Which database the run used ("PostgreSQL at host:port/dbname"), unless the message
+    // already says it.
+    const database = state?.result?.database?.label;
+    const databaseLine =
+      database && !state?.result?.message.includes(database)
+        ? `Database: ${database}`
+        : null;
+    this._status.title = [
+      state?.result?.message ?? state?.text,
+      stepError,
+      databaseLine
+    ]
       .filter(Boolean)
       .join('\n\n');
     this._stop.hidden = !running;

@@ -31,7 +31,7 @@ def run_result(run: Any, exit_code: int) -> dict[str, Any]:
         "exit_code": exit_code,
         "seconds": round(time.time() - run.started, 3),
         "message": _message(run.job.name, status, exit_code, failed_step, failed_cell,
-                            time.time() - run.started),
+                            time.time() - run.started, run.database.label, _job_failed(events)),
         "failed_step": failed_step if status != "succeeded" else None,
         "failed_cell": failed_cell if status != "succeeded" else None,
         "reports": reports,
@@ -71,10 +71,19 @@ def _failed_cell(events: list[dict], step: Optional[dict]) -> Optional[dict[str,
     }
 
 
+def _job_failed(events: list[dict]) -> Optional[str]:
+    """Why the job failed, as vdk_run/events.py said it (for a failure outside any step)."""
+    for event in events:
+        if event.get("type") == "job_failed" and isinstance(event.get("message"), str):
+            return event["message"]
+    return None
+
+
 def _message(job: str, status: str, exit_code: int, step: Optional[dict], cell: Optional[dict],
-             seconds: float) -> str:
+             seconds: float, database: Optional[str] = None, why: Optional[str] = None) -> str:
     if status == "succeeded":
-        return f"Data job '{job}' succeeded in {seconds:.1f} s."
+        against = f", database: {database}" if database else ""
+        return f"Data job '{job}' succeeded in {seconds:.1f} s{against}."
     prefix = f"Data job '{job}' was stopped" if status == "stopped" else f"Data job '{job}' failed"
     if cell is not None and cell.get("status") == "interrupted":
         return f"{prefix} at {step['name']}, code cell {cell['number']}."
@@ -84,6 +93,8 @@ def _message(job: str, status: str, exit_code: int, step: Optional[dict], cell: 
     if step is not None:
         error = step.get("error") or {}
         return f"{prefix} at step {step['name']}: {error.get('ename')}: {error.get('evalue')}"
+    if why:
+        return f"{prefix} before its first step: {why}"
     return f"{prefix} (exit code {exit_code}) before any step ended; the log says why."
 
 

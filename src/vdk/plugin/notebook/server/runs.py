@@ -90,6 +90,8 @@ class Run:
                    "arguments": self.arguments, "repair": self.repair, "time": time.time()})
         if self.database.message:
             self._append_log(f"[vdk-jupyter] {self.database.message}\n")
+        elif self.database.label:
+            self._append_log(f"[vdk-jupyter] The job's database: {self.database.label}\n")
         log.info("vdk-jupyter: running %s", " ".join(self.argv()[:3]))
         try:
             self._process = await asyncio.create_subprocess_exec(

@@ -154,3 +154,15 @@ def _failed_cell(error: Optional[BaseException]) -> Optional[dict[str, Any]]:
     if location.cell_number is None:  # the notebook as a whole (unreadable, wrong language)
         return None
     return {"number": location.cell_number, "id": location.cell_id, "line": location.line}
+
+
+@hookimpl
+def vdk_exception(exception: Exception) -> bool:
+    """The reason a run failed, for one that has no failed step to show it on: its database
+    could not be reached before the first step (database_check.py), say. Not handled here:
+    vdk-core reports it as usual."""
+    from vdk.plugin.notebook.vdk_run.database_check import DatabaseUnreachableError
+
+    message = exception.message if isinstance(exception, DatabaseUnreachableError) else error_text(exception)
+    emit("job_failed", ename=type(exception).__name__, message=message)
+    return False

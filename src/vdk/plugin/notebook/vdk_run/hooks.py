@@ -39,7 +39,16 @@ def initialize_job(context: JobContext) -> None:
     """Add one step per notebook, in file-name order among the steps already found.
 
     trylast: vdk-core's default hook has added the .sql and .py steps by then.
+
+    First, a job whose database is PostgreSQL connects to it once (database_check.py): a wrong
+    password or a server that is down is said in one line within seconds, before any step runs,
+    instead of after vdk-core's connection retries. The job behind a kernel's job_input too.
     """
+    configuration = context.core_context.configuration
+    if str(configuration.get_value("DB_DEFAULT_TYPE") or "").strip().upper() == "POSTGRES":
+        from vdk.plugin.notebook.vdk_run.database_check import check_job_database
+
+        check_job_database(configuration)
     job_dir = context.job_directory
     if job_dir is None or context.core_context.state.get(KERNEL_JOB):
         return
