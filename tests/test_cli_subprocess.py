@@ -158,17 +158,13 @@ def test_a_job_without_notebooks_loads_only_the_plugins_entry_points(job, db, tm
            "'vdk.plugin.notebook.vdk_run.standalone']" in result.stdout
 
 
-RARE_MODULES = ("vdk.plugin.notebook.engine.parameters",
-                "vdk.plugin.notebook.engine.magic_bodies", "vdk.plugin.notebook.vdk_run.vdk_errors",
-                "vdk.plugin.notebook.engine.timeout", "vdk.plugin.notebook.engine.compiler_limits",
-                "vdk.plugin.notebook.engine.ipython_available",
-                "encodings.utf_8_sig")
+RARE_MODULES = ("vdk.plugin.notebook.engine.parameters", "vdk.plugin.notebook.vdk_run.vdk_errors",
+                "vdk.plugin.notebook.engine.timeout")
 
 
 def test_a_plain_notebook_run_imports_only_what_it_needs(job, db, tmp_path):
     """Every module costs a run with notebooks to find and load: those only a notebook with
-    parameters, a large file, cell magics, a cell time limit, a long cell or an error needs are
-    imported only then."""
+    parameters, a cell time limit or an error needs are imported only then."""
     job.sql("10_create.sql", CREATE_EVENTS.replace("TABLE", "TABLE IF NOT EXISTS"))  # run twice
     job.notebook("20_nb.ipynb", [code(record("plain"))])
     probe = ("import atexit, sys\n"

@@ -100,13 +100,20 @@ def test_records_live_in_the_data_folder_never_in_the_job(tmp_path):
 
 def test_outputs_saved_in_a_notebook_do_not_change_its_fingerprint(tmp_path):
     path = tmp_path / "n.ipynb"
-    cell = {"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": [], "execution_count": None}
-    path.write_text(json.dumps({"cells": [cell]}))
+    cell = {"cell_type": "code", "id": "c1", "source": "x = 1", "metadata": {}, "outputs": [],
+            "execution_count": None}
+
+    def write(*cells):
+        path.write_text(json.dumps({"cells": list(cells), "metadata": {}, "nbformat": 4,
+                                    "nbformat_minor": 5}))
+
+    write(cell)
     before = run_record.file_fingerprint(path)
-    path.write_text(json.dumps({"cells": [dict(cell, outputs=[{"output_type": "stream"}], execution_count=3),
-                                          {"cell_type": "markdown", "source": "notes"}]}))
+    write(dict(cell, outputs=[{"output_type": "stream", "name": "stdout", "text": "1"}],
+               execution_count=3),
+          {"cell_type": "markdown", "id": "m1", "metadata": {}, "source": "notes"})
     assert run_record.file_fingerprint(path) == before
-    path.write_text(json.dumps({"cells": [dict(cell, source="x = 2")]}))
+    write(dict(cell, source="x = 2"))
     assert run_record.file_fingerprint(path) != before
 
 

@@ -91,26 +91,32 @@ def job_steps(job_dir: pathlib.Path) -> list[JobStep]:
 
 def _step_name(path: pathlib.Path) -> str:
     name = path.name
-    return name if name.isprintable() else repr(name)  # as engine.names.shown names notebooks
+    return name if name.isprintable() else repr(name)  # as engine.errors.shown names notebooks
 
 
 def file_fingerprint(path: Optional[pathlib.Path]) -> Optional[str]:
     """What a step runs: the file's bytes; for a notebook, only its code cells' sources and tags
-    (saving outputs or editing markdown in Jupyter is no change). None: no file, or unreadable."""
+    (saving outputs or editing markdown in Jupyter is no change), as `vdk run` records it from the
+    notebook it prepared (engine.prepare.code_fingerprint). None: no file, or unreadable."""
     if path is None:
         return None
+    if path.suffix.lower() == ".ipynb":
+        from vdk.plugin.notebook.engine.errors import NotebookError
+        from vdk.plugin.notebook.engine.prepare import code_fingerprint
+        from vdk.plugin.notebook.engine.reader import read_notebook
+
+        try:
+            return code_fingerprint(read_notebook(path, outputs=False))
+        except NotebookError:
+            pass  # not a readable notebook: its bytes, as for any file
+    digest = hashlib.sha256()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            for chunk in iter(lambda: file.read(1 << 20), b""):  # a file of any size
+                digest.update(chunk)
     except OSError:
         return None
-    if path.suffix.lower() == ".ipynb":
-        try:
-            cells = json.loads(data)["cells"]
-            data = json.dumps([[c.get("source"), (c.get("metadata") or {}).get("tags")]
-                               for c in cells if c.get("cell_type") == "code"]).encode("utf-8")
-        except (ValueError, KeyError, TypeError, AttributeError):
-            pass  # not a readable notebook: its bytes, as for any file
-    return hashlib.sha256(data).hexdigest()[:16]
+    return digest.hexdigest()[:16]
 
 
 def arguments_fingerprint(arguments: Any) -> str:

@@ -13,6 +13,7 @@ import os
 import time
 from typing import Any
 from typing import Optional
+from typing import TextIO
 
 from vdk.api.plugin.hook_markers import hookimpl
 from vdk.internal.builtin_plugins.run.job_context import JobContext
@@ -31,16 +32,17 @@ log = logging.getLogger(__name__)
 
 def emit(kind: str, **fields: Any) -> None:
     """Append one event; flushed at once, since the server reads it while the job runs."""
-    if _out[0] is None:
+    global _out
+    if _out is None:
         return
     line = json.dumps({"type": kind, "time": time.time(), **fields}, default=str)
     try:
-        _out[0].write(line + "\n")
+        _out.write(line + "\n")
     except OSError:  # the server went away: the job goes on, as it would from a terminal
-        _out[0] = None
+        _out = None
 
 
-def _open() -> Any:
+def _open() -> Optional[TextIO]:
     """Opened when this module is loaded (hooks.vdk_start), before any step or user code runs."""
     # Taken out of the environment: a `vdk run` started by a cell of this job is not followed.
     name = os.environ.pop(EVENTS_FILE_VARIABLE)
@@ -66,7 +68,7 @@ def _close_inherited(name: str, kept: int) -> None:
         pass
 
 
-_out: list[Any] = [_open()]
+_out = _open()
 
 
 class _CellEvents(CellListener):

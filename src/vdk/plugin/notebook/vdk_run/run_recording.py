@@ -99,7 +99,7 @@ def begin(context: JobContext) -> None:
         "host": socket.gethostname(),
         "steps": [{"name": step.name, "type": step.type,
                    "file": step.file_path.name if step.file_path else None,
-                   "fingerprint": run_record.file_fingerprint(step.file_path),
+                   "fingerprint": _fingerprint(step),
                    "outcome": run_record.NOT_RUN} for step in steps],
     }
     recorder = Recorder(_folder(job_dir), record)
@@ -117,6 +117,18 @@ def begin(context: JobContext) -> None:
         run_record.prune_records(recorder.folder, run_record.KEPT_RECORDS - 1)
     recorder.save()
     state.set(RECORDER, recorder)
+
+
+def _fingerprint(step: Step) -> Optional[str]:
+    """A notebook step's from the notebook the run prepared (reading it again would double the
+    start-up cost of a large notebook, and fail as reading it failed); other steps' from their
+    file."""
+    runner = step.runner_func  # step.py and step_list.py are not imported by jobs without notebooks
+    if getattr(runner, "notebook", None) is not None:  # a NotebookStep
+        return runner.notebook.fingerprint
+    if getattr(runner, "error", None) is not None:  # a notebook refused at start: it failed
+        return None
+    return run_record.file_fingerprint(step.file_path)
 
 
 def _folder(job_dir: pathlib.Path) -> Optional[pathlib.Path]:

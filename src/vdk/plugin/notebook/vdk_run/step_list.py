@@ -17,7 +17,7 @@ from vdk.internal.builtin_plugins.run.step import Step
 from vdk.plugin.notebook.vdk_run import options
 from vdk.plugin.notebook.engine.code_cache import job_code_cache
 from vdk.plugin.notebook.engine.errors import NotebookError
-from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.errors import shown
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.report import ReportOptions
 from vdk.plugin.notebook.engine.report_folder import ReportFolder
