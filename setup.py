@@ -111,8 +111,17 @@ setuptools.setup(
         # `vdk deploy` behind the Deploy command and %vdk deploy); vdk-plugin-control-cli adds
         # `vdk deploy`, `vdk login`, `vdk list`, `vdk execute` to the `vdk` command.
         # vdk-sqlite: the embedded database of local development when a job names none.
+        # The client pair is capped on purpose (docs/jupyterhub.md): this extra is what a
+        # JupyterHub single-user image installs, and JupyterHub 5+ needs pydantic 2. Every
+        # vdk-control-cli from 1.3.870522728 on pins vdk-control-service-api 1.0.10+, which pins
+        # pydantic<2; 1.3.864600569 (vdk-control-service-api 1.0.9, any pydantic) is the newest that
+        # installs beside a hub. vdk-plugin-control-cli from 0.1.928743296 on imports
+        # `command_groups.job.secrets`, which that vdk-control-cli lacks: with it, every `vdk`
+        # command fails ("Plugin load failed"). So both are held to the pair that works with
+        # pydantic 1 and 2, in either install order, without pip backtracking through sdists.
         "jupyter": ["jupyterlab>=4", "ipykernel>=6", "ipython>=7.23", "nbformat>=5.1", "vdk-sqlite",
-                    "vdk-control-cli>=1.3", "vdk-plugin-control-cli>=0.1"],
+                    "vdk-control-cli>=1.3.854774602,<1.3.870522728",
+                    "vdk-plugin-control-cli>=0.1.886059298,<0.1.928743296"],
         # PostgreSQL as the job's database: VDK's own plugin for it (brings psycopg2-binary).
         "postgres": ["vdk-postgres"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
@@ -120,9 +129,13 @@ setuptools.setup(
         # openapi-core checks the test Control Service against the official API document;
         # playwright drives Debian's chromium in the browser tests (tests/browser); it never
         # downloads a browser of its own.
+        # jupyterhub and jupyterhub-idle-culler: the real hub of tests/browser/test_jupyterhub.py
+        # (its proxy, configurable-http-proxy, comes from npm: scripts/setup.sh); test-only, and
+        # only where the browser tests run (the Python 3.9 lane has no JupyterLab).
         "test": ["pytest", "ipython>=7.23", "nbformat>=5.1", "vdk-sqlite", "vdk-test-utils", "nbclient",
                  "ipykernel", "matplotlib", "pandas", "openapi-core", "playwright",
-                 "vdk-postgres"],
+                 "vdk-postgres", "jupyterhub>=5; python_version >= '3.10'",
+                 "jupyterhub-idle-culler>=1.4; python_version >= '3.10'"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks",
                                       "notebook-commands = vdk.plugin.notebook.cli.plugin"]},

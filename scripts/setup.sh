@@ -39,3 +39,12 @@ if [[ ",$EXTRAS," == *",jupyter,"* ]]; then
   ln -sfn "$PWD/src/vdk/plugin/notebook/labextension" "$labextensions/vdk-jupyter"
 fi
 # --- end of the JupyterLab front end ---
+
+# --- JupyterHub's proxy for tests/browser/test_jupyterhub.py (jupyterhub itself is in the test
+# extra): configurable-http-proxy from npm, into .work/chp unless one is on PATH.
+if [[ ",$EXTRAS," == *",jupyter,"* && ",$EXTRAS," == *",test,"* ]] \
+    && ! command -v configurable-http-proxy >/dev/null \
+    && [ ! -x .work/chp/node_modules/.bin/configurable-http-proxy ]; then
+  mkdir -p .work/chp
+  npm install --silent --no-audit --no-fund --prefix .work/chp configurable-http-proxy@5
+fi

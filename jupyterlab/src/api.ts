@@ -236,7 +236,17 @@ export function progress(runId: string, after: number): Promise<IProgress> {
   return request<IProgress>(`runs/${encodeURIComponent(runId)}?after=${after}`);
 }
 
-export function listRuns(path: string): Promise<{ runs: IRunSummary[] }> {
+/** A run the previous server stopped because it stopped (a hub culled or restarted it). */
+export interface IInterruptedRun {
+  run_id: string;
+  job: IJob;
+  started: number;
+  stopped: number;
+}
+
+export function listRuns(
+  path: string
+): Promise<{ runs: IRunSummary[]; interrupted?: IInterruptedRun[] }> {
   return request(`runs?path=${encodeURIComponent(path)}`);
 }
 

@@ -159,7 +159,17 @@ export class RunController {
     this._asked.add(job.path);
     let runs: api.IRunSummary[];
     try {
-      runs = (await api.listRuns(job.path)).runs;
+      const answer = await api.listRuns(job.path);
+      runs = answer.runs;
+      for (const run of answer.interrupted ?? []) {
+        const at = (epoch: number) => new Date(epoch * 1000).toLocaleString();
+        Notification.warning(
+          `The run of data job ${job.name} started ${at(run.started)} was stopped when ` +
+            `the Jupyter server stopped (${at(run.stopped)}), as Stop stops a run: ` +
+            'its report shows the cells it reached. Run it again to finish it.',
+          { autoClose: false }
+        );
+      }
     } catch {
       return; // the markers already say when the server cannot be reached
     }

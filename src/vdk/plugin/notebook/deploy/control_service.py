@@ -10,10 +10,13 @@ ControlServiceError line instead of vdk-control-cli's multi-line banner.
 from __future__ import annotations
 
 import contextlib
+import inspect
+import io
 import json
 import pathlib
 import re
 from typing import Any
+from typing import Callable
 from typing import Iterator
 from typing import Optional
 
@@ -101,12 +104,10 @@ class ControlService:
     def deploy(self, team: str, name: str, job_dir: pathlib.Path, reason: str) -> str:
         """Uploads `job_dir` (a folder named `name`) and deploys it, as `vdk deploy -p job_dir
         -n name -t team -r reason`. Returns the deployed job version."""
-        from vdk.internal.control.command_groups.job.deploy_cli_impl import JobDeploy
-
-        printer = _result_printer()
-        with self._errors(f"deploy data job {name!r} of team {team!r}"):
-            JobDeploy(self.url, printer).create(name, team, str(job_dir), reason, None, None)
-        return str((printer.result or {}).get("job_version") or "")
+        with self._errors(f"deploy data job {name!r} of team {team!r}"), \
+                _job_deploy(self.url) as (job_deploy, result):
+            job_deploy.create(name, team, str(job_dir), reason, None, None)
+        return str((result() or {}).get("job_version") or "")
 
     def list_jobs(self, team: str) -> list[dict[str, Any]]:
         """The team's jobs with their deployment and last execution, through the same query as
@@ -146,16 +147,16 @@ class ControlService:
             response = self._factory.get_execution_api().data_job_execution_start_with_http_info(
                 team_name=team, job_name=name, deployment_id=DEPLOYMENT_ID,
                 data_job_execution_request=request, _request_timeout=self._timeout)
-        location = (response.headers or {}).get("Location") or ""
+        # An ApiResponse in newer API clients, a (data, status, headers) tuple in 1.0.9.
+        headers = response[2] if isinstance(response, tuple) else response.headers
+        location = (headers or {}).get("Location") or ""
         return location.rstrip("/").rsplit("/", 1)[-1]
 
     def set_enabled(self, team: str, name: str, enabled: bool) -> None:
         """Enables or disables the job's deployment, as `vdk deploy --enable/--disable`."""
-        from vdk.internal.control.command_groups.job.deploy_cli_impl import JobDeploy
-
         action = "enable" if enabled else "disable"
-        with self._errors(f"{action} data job {name!r}"):
-            JobDeploy(self.url, _result_printer()).update(name, team, enabled, None, None)
+        with self._errors(f"{action} data job {name!r}"), _job_deploy(self.url) as (job_deploy, _):
+            job_deploy.update(name, team, enabled, None, None)
 
     def _errors(self, doing: str) -> contextlib.AbstractContextManager:
         return _readable_errors(self.url, doing)
@@ -167,8 +168,36 @@ def _require_client() -> None:
     except ImportError:
         raise ControlServiceError(
             "Deploying needs vdk-control-cli, which is not installed: pip install "
-            "\"vdk-jupyter[jupyter]\" (or vdk-control-cli vdk-plugin-control-cli)."
+            "\"vdk-jupyter[jupyter]\" (it installs the client versions that work beside "
+            "JupyterHub; see docs/jupyterhub.md)."
         ) from None
+
+
+@contextlib.contextmanager
+def _job_deploy(url: str) -> Iterator[tuple[Any, Callable[[], Optional[dict]]]]:
+    """vdk-control-cli's JobDeploy, and a function giving the result it printed.
+
+    Newer vdk-control-cli takes a printer object; 1.3.864600569, the newest whose API client
+    works with pydantic 2 (see the jupyter extra in setup.py), takes an output format and prints
+    the JSON result to stdout, which is kept here instead (held only for the call)."""
+    from vdk.internal.control.command_groups.job.deploy_cli_impl import JobDeploy
+
+    if "printer" in inspect.signature(JobDeploy).parameters:
+        printer = _result_printer()
+        yield JobDeploy(url, printer), lambda: printer.result
+        return
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        yield JobDeploy(url, "JSON"), lambda: _last_json_object(printed.getvalue())
+
+
+def _last_json_object(text: str) -> Optional[dict]:
+    for line in reversed(text.splitlines()):
+        with contextlib.suppress(ValueError):
+            value = json.loads(line)
+            if isinstance(value, dict):
+                return value
+    return None
 
 
 def _result_printer() -> Any:

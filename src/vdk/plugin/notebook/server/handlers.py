@@ -107,7 +107,8 @@ class RunsHandler(_Handler):
     def get(self) -> None:
         path = self.get_query_argument("path", None)
         job = job_for_run(self.root, path) if path is not None else None
-        self.answer(200, {"runs": [run.summary() for run in self.runs.list(job)]})
+        self.answer(200, {"runs": [run.summary() for run in self.runs.list(job)],
+                          "interrupted": self.runs.interrupted_runs(job)})
 
 
 class RunHandler(_Handler):

@@ -18,6 +18,7 @@ import sys
 import time
 import uuid
 from typing import Any
+from typing import Callable
 from typing import Optional
 
 from vdk.plugin.notebook.job.local_database import local_database
@@ -33,13 +34,17 @@ LOG_LIMIT = 20_000_000  # characters of a run's output kept for GET runs/<id>/lo
 READ_AFTER_EXIT = 5.0  # seconds to finish reading output once the job's process has ended
 KEPT_RUNS = 50  # finished runs remembered, newest first
 STOP_GRACE = (10.0, 10.0)  # seconds after SIGINT before SIGTERM, after SIGTERM before SIGKILL
+# Seconds between two "still busy" marks while a run goes on (see Runs.on_activity): short
+# against any idle timeout a hub's culler would use, and nothing to a server.
+ACTIVITY_TICK = 10.0
 
 
 class Run:
     def __init__(self, root: pathlib.Path, job: Job, arguments: Optional[dict],
-                 repair: Optional[dict] = None):
+                 repair: Optional[dict] = None, on_activity: Callable[[], None] = lambda: None):
         self.id = uuid.uuid4().hex
         self.repair = repair  # None: vdk run; else vdk repair with this selection (repair.py)
+        self.on_activity = on_activity
         self.root = root
         self.job = job
         self.arguments = arguments
@@ -109,6 +114,7 @@ class Run:
 
     async def _follow(self, events_fd: int) -> None:
         readers = asyncio.gather(self._read_events(events_fd), self._read_log())
+        busy = asyncio.ensure_future(self._report_activity())
         try:
             exit_code = await self._process.wait()
             # The pipes end with the job, unless something it started in the background still
@@ -120,8 +126,18 @@ class Run:
             log.exception("vdk-jupyter: following run %s failed", self.id)
             exit_code = self._process.returncode if self._process.returncode is not None else -1
             self._append_log(f"[vdk-jupyter] following the run failed: {e}\n")
+        finally:
+            busy.cancel()
         self.result = run_result(self, exit_code)
+        self.on_activity()  # idle time counts from the run's end, not from its last tick
         self._add({"type": "run_finished", "result": self.result, "time": time.time()})
+
+    async def _report_activity(self) -> None:
+        """A run is activity even when nobody watches it: without this, a hub's idle culler
+        would stop the server (and the job) of a user who started a long run and closed the tab."""
+        while True:
+            self.on_activity()
+            await asyncio.sleep(ACTIVITY_TICK)
 
     async def _read_events(self, fd: int) -> None:
         loop = asyncio.get_running_loop()
@@ -198,10 +214,19 @@ class Run:
 
 
 class Runs:
-    """The runs of this server, in memory: a run lives as long as the server."""
+    """The runs of this server, in memory: a run lives as long as the server.
 
-    def __init__(self, root: pathlib.Path):
+    `on_activity` is called at a run's start and end and every ACTIVITY_TICK seconds between:
+    the server extension makes it the server's activity (what `jupyterhub-singleuser` reports to
+    the hub, and what idle culling goes by)."""
+
+    def __init__(self, root: pathlib.Path, on_activity: Callable[[], None] = lambda: None,
+                 record: Optional[pathlib.Path] = None):
         self.root = root
+        self.on_activity = on_activity
+        # Runs the last server stopped because it stopped (stop_at_exit), said once per job.
+        self.record = record
+        self.interrupted: list[dict[str, Any]] = _take_interrupted(record, root)
         self._runs: dict[str, Run] = {}
         self.told: set[pathlib.Path] = set()  # jobs whose default database the log has named
 
@@ -210,7 +235,7 @@ class Runs:
         if active:
             raise ApiError(409, f"Data job '{job.name}' is already running (run {active[0].id}). "
                                 "Wait for it to end, or stop it, before starting it again.")
-        run = Run(self.root, job, arguments, repair)
+        run = Run(self.root, job, arguments, repair, self.on_activity)
         self._runs[run.id] = run
         self._forget_old()
         try:
@@ -231,6 +256,14 @@ class Runs:
         runs = [r for r in self._runs.values() if job is None or r.job.directory == job.directory]
         return sorted(runs, key=lambda r: r.started, reverse=True)
 
+    def interrupted_runs(self, job: Optional[Job]) -> list[dict[str, Any]]:
+        """The job's runs that the previous server stopped as it stopped, handed out once (the
+        notebook that asks shows them; the log said them at start)."""
+        mine = [r for r in self.interrupted if job is None or r["job"]["path"] == job.as_json(
+            with_database=False)["path"]]
+        self.interrupted = [r for r in self.interrupted if r not in mine]
+        return mine
+
     def _forget_old(self) -> None:
         finished = sorted((r for r in self._runs.values() if r.done), key=lambda r: r.started)
         for run in finished[:-KEPT_RUNS] if len(finished) > KEPT_RUNS else []:
@@ -240,7 +273,9 @@ class Runs:
         """When the server exits, runs still going are stopped as `POST runs/<id>/stop` stops
         them (their reports are written), not left running without anyone to follow them.
         Plain blocking code: it runs from atexit, after the server's event loop has ended."""
-        pids = [run.pid for run in self._runs.values() if not run.done and run.pid is not None]
+        going = [run for run in self._runs.values() if not run.done and run.pid is not None]
+        _keep_interrupted(self.record, self.root, going)
+        pids = [run.pid for run in going]
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
             pids = [pid for pid in pids if _signal_group(pid, signum)]
             deadline = time.monotonic() + wait
@@ -249,6 +284,56 @@ class Runs:
                 time.sleep(0.05)
             if not pids:
                 return
+
+
+def _keep_interrupted(record: Optional[pathlib.Path], root: pathlib.Path, runs: list[Run]) -> None:
+    """Notes the runs a stopping server stops, for the next server to say (a hub that culls or
+    restarts a server gives no one the chance to read it in this one)."""
+    if record is None or not runs:
+        return
+    stopped = time.time()
+    entries = [{"root": str(root), "run_id": run.id, "job": run.job.as_json(with_database=False),
+                "started": run.started, "stopped": stopped} for run in runs]
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        kept = _read_record(record)
+        record.write_text(json.dumps(kept + entries))
+    except OSError as e:
+        log.warning("vdk-jupyter: could not note the runs stopped with the server in %s: %s", record, e)
+
+
+def _take_interrupted(record: Optional[pathlib.Path], root: pathlib.Path) -> list[dict[str, Any]]:
+    """The noted runs of this root (the others are left for their own server), logged."""
+    if record is None or not record.is_file():
+        return []
+    entries = _read_record(record)
+    mine = [e for e in entries if e.get("root") == str(root)]
+    others = [e for e in entries if e.get("root") != str(root)]
+    try:
+        if others:
+            record.write_text(json.dumps(others))
+        else:
+            record.unlink()
+    except OSError:
+        pass
+    for entry in mine:
+        log.warning("vdk-jupyter: the run of data job %s started %s was stopped when the server "
+                    "stopped at %s", entry["job"].get("path"), _clock(entry["started"]),
+                    _clock(entry["stopped"]))
+    return mine
+
+
+def _read_record(record: pathlib.Path) -> list[dict[str, Any]]:
+    try:
+        entries = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("job"), dict)] \
+        if isinstance(entries, list) else []
+
+
+def _clock(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
 
 
 def _signal_group(pid: int, signum: int) -> bool:
