@@ -55,7 +55,10 @@ export interface IFailedCell {
   line: number | null;
   ename: string;
   evalue: string;
+  /** What, where (with the user's own frames and the database's message) and what to do. */
   message: string;
+  /** The whole traceback, library frames included (absent when there is none). */
+  traceback?: string | null;
 }
 
 export interface IReportRef {
@@ -266,9 +269,42 @@ export function report(runId: string, notebook: string): Promise<unknown> {
 
 export function createJob(
   parent: string,
-  name: string
+  name: string,
+  team: string
 ): Promise<{ job: IJob; notebook: string }> {
-  return request('jobs', { method: 'POST', json: { parent, name } });
+  return request('jobs', { method: 'POST', json: { parent, name, team } });
+}
+
+/** The [owner] team in the config.ini of the job `path` is in (null: none). */
+export function jobTeam(
+  path: string
+): Promise<{ job: string; team: string | null }> {
+  return request(`team?path=${encodeURIComponent(path)}`);
+}
+
+/** Writes `team` to the config.ini of the job `path` is in. */
+export function setJobTeam(
+  path: string,
+  team: string
+): Promise<{ team: string }> {
+  return request('team', { method: 'POST', json: { path, team } });
+}
+
+/** The one job-name rule (job/template.py): what the Control Service and vdk-control-cli accept. */
+export const JOB_NAME_RULE =
+  "6 to 45 characters: lowercase letters, digits and '-', starting with a letter";
+
+export function jobNameProblem(name: string): string {
+  if (/^[a-z][a-z0-9-]{5,44}$/.test(name)) {
+    return '';
+  }
+  return `A job name has ${JOB_NAME_RULE}${name.length && name.length < 6 ? ` ("${name}" has ${name.length})` : ''}.`;
+}
+
+export function teamProblem(team: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$/.test(team)
+    ? ''
+    : "A team has letters, digits, spaces, '.', '_' and '-', starting with a letter or digit.";
 }
 
 // ---- Deploying and the deployed jobs (docs/deploy-api.md) ----

@@ -5,18 +5,24 @@
  * user's consent ("Save and deploy"), since the server deploys the files on disk. One deploy of
  * a job at a time: the command is disabled while it runs.
  */
-import {
-  Dialog,
-  InputDialog,
-  Notification,
-  showDialog
-} from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, IDeployed, IJob, deploy } from './api';
+import {
+  ApiError,
+  IDeployed,
+  IJob,
+  deploy,
+  jobTeam,
+  setJobTeam,
+  teamProblem
+} from './api';
+import { lastTeam, rememberTeam } from './createJob';
+import { askForm } from './form';
+import { NOT_CONFIGURED_HELP } from './jobsPanel';
 
 /** A dialog body: `text` as it is (a refused notebook's message has several lines). */
 function messageBody(text: string, className: string): Widget {
@@ -54,6 +60,9 @@ export class DeployController {
     if (reason === null || this._deploying.has(job.path)) {
       return;
     }
+    if (!(await this._writeTeam(job))) {
+      return;
+    }
     this._deploying.add(job.path);
     this._changed.emit(job.path);
     try {
@@ -73,6 +82,7 @@ export class DeployController {
     );
   }
 
+  /** The team and the reason, asked together; the team is shown as config.ini has it. */
   private async _askReason(
     job: IJob,
     unsaved: NotebookPanel[]
@@ -83,22 +93,71 @@ export class DeployController {
     const save = unsaved.length
       ? ` Unsaved changes in ${names} are saved first.`
       : '';
+    let current: string | null = null;
+    try {
+      current = (await jobTeam(job.path)).team;
+    } catch {
+      // The deploy itself reports an unreadable config.ini.
+    }
+    let team = current ?? lastTeam();
+    let reason = '';
     for (;;) {
-      const answer = await InputDialog.getText({
-        title: `Deploy data job ${job.name}`,
-        label: `Uploads ${job.path} to the Control Service, which runs it on its schedule.${save} Reason for this deployment:`,
-        placeholder: 'what changed, for the deployment history',
-        okLabel: unsaved.length ? 'Save and deploy' : 'Deploy'
-      });
-      if (!answer.button.accept) {
+      const answer = await askForm(
+        `Deploy data job ${job.name}`,
+        `Uploads ${job.path} to the Control Service, which runs it on its schedule.${save}`,
+        [
+          {
+            name: 'team',
+            label:
+              'Team (the [owner] team of config.ini; a change is written there)',
+            value: team,
+            placeholder: 'data-team',
+            check: teamProblem
+          },
+          {
+            name: 'reason',
+            label: 'Reason for this deployment',
+            value: reason,
+            placeholder: 'what changed, for the deployment history'
+          }
+        ],
+        unsaved.length ? 'Save and deploy' : 'Deploy'
+      );
+      if (answer === null) {
         return null;
       }
-      if (answer.value?.trim()) {
-        return answer.value.trim();
+      team = answer.team;
+      reason = answer.reason;
+      const problem = teamProblem(team);
+      if (problem) {
+        Notification.warning(problem, { autoClose: 6000 });
+      } else if (!reason) {
+        Notification.warning('Give a reason: it is kept with the deployment.', {
+          autoClose: 6000
+        });
+      } else {
+        this._teams.set(job.path, { team, changed: team !== current });
+        return reason;
       }
-      Notification.warning('Give a reason: it is kept with the deployment.', {
-        autoClose: 6000
-      });
+    }
+  }
+
+  /** Writes a changed team to config.ini before the deploy reads it; false if it failed. */
+  private async _writeTeam(job: IJob): Promise<boolean> {
+    const choice = this._teams.get(job.path);
+    if (!choice) {
+      return true;
+    }
+    rememberTeam(choice.team);
+    if (!choice.changed) {
+      return true;
+    }
+    try {
+      await setJobTeam(job.path, choice.team);
+      return true;
+    } catch (error) {
+      await this._refused(job, error);
+      return false;
     }
   }
 
@@ -171,8 +230,11 @@ export class DeployController {
 
   /** A refusal or failure, as the server words it: nothing was uploaded. */
   private async _refused(job: IJob, error: unknown): Promise<void> {
-    const message = error instanceof ApiError ? error.message : String(error);
+    let message = error instanceof ApiError ? error.message : String(error);
     const kind = error instanceof ApiError ? error.kind : null;
+    if (kind === 'not-configured') {
+      message += '\n\n' + NOT_CONFIGURED_HELP;
+    }
     await showDialog({
       title: `Data job ${job.name} was not deployed`,
       body: messageBody(
@@ -184,5 +246,6 @@ export class DeployController {
   }
 
   private _deploying = new Set<string>();
+  private _teams = new Map<string, { team: string; changed: boolean }>();
   private _changed = new Signal<this, string>(this);
 }

@@ -22,13 +22,15 @@ from vdk.plugin.notebook.engine.prepare import blank_cell
 from vdk.plugin.notebook.engine.reader import needs_nbformat
 from vdk.plugin.notebook.job.local_database import job_database_type
 from vdk.plugin.notebook.job.notebooks import find_notebooks
+from vdk.plugin.notebook.job.template import JOB_NAME
+from vdk.plugin.notebook.job.template import JOB_NAME_RULE
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 
 DISTRIBUTION = "vdk-jupyter"
 POSTGRES_PLUGIN = "vdk-postgres"  # VDK's plugin for PostgreSQL; vdk-jupyter[postgres] brings it
 REQUIREMENTS = "requirements.txt"
 # As vdk-control-cli checks a job name before creating it (`vdk create`).
-_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{4,44}$")
+_JOB_NAME = JOB_NAME  # the one rule (job/template.py)
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -59,8 +61,7 @@ def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = ()) -> CheckedJob:
     if not _JOB_NAME.match(name):
         raise PackageProblem(
             "job", f"The job folder's name {name!r} cannot be a deployed job's name: it must be "
-            "5 to 45 characters, lowercase letters, digits and dashes, starting with a letter. "
-            "Rename the folder.")
+            f"{JOB_NAME_RULE}. Rename the folder.")
     unsaved = sorted(set(unsaved))
     if unsaved:
         raise PackageProblem(

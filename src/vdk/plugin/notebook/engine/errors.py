@@ -76,7 +76,8 @@ class InvalidNotebookError(NotebookError):
 
 
 class CellFailedError(NotebookError):
-    """A cell raised, or could not be compiled. `cause` is the user's own exception."""
+    """A cell raised, or could not be compiled. `cause` is the user's own exception; `details`
+    its traceback through the user's own code, `full_traceback` every frame of it."""
 
     def __init__(
         self,
@@ -85,6 +86,8 @@ class CellFailedError(NotebookError):
         to_do: str,
         details: str = "",
         cause: Optional[BaseException] = None,
+        full_traceback: str = "",
     ):
         self.cause = cause
+        self.full_traceback = full_traceback
         super().__init__(what, location, to_do, details)

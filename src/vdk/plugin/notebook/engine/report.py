@@ -15,6 +15,7 @@ leaves nothing behind; where that is not available, to a hidden temporary name t
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import logging
 import math
@@ -287,10 +288,13 @@ def _fresh_copy(cell: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
-    """The error as Jupyter shows it, traceback from the cell's own frame down."""
-    lines = traceback_entries(error, filename)
+    """The error as Jupyter shows it, through the user's own frames only (the banner holds the
+    full traceback, collapsed). Cells run in their notebook's folder, the job's."""
+    from vdk.plugin.notebook.engine.tracebacks import user_traceback
+
+    text = user_traceback(error, filename, os.getcwd())
     return {"output_type": "error", "ename": type(error).__name__, "evalue": error_text(error),
-            "traceback": [line.rstrip("\n") for line in lines]}
+            "traceback": text.rstrip("\n").split("\n")}
 
 
 def _left_out_note(cell: dict[str, Any], only_tagged: bool) -> dict[str, Any]:
@@ -325,11 +329,16 @@ def _banner_cell(
 ) -> dict:
     where = cell_label(cell.cell.number, cell.cell.cell_id)
     what = f"{type(error).__name__}: {error_text(error)}".replace("<", "&lt;")
+    # The cell's output shows the user's frames; every frame is here, one click away.
+    # No blank line: it would end the markdown cell's HTML block.
+    full = "\n".join(html.escape(line) or "&nbsp;" for line in
+                     "".join(traceback_entries(error, cell.filename)).rstrip().split("\n"))
     text = (
         f'<div style="border:2px solid #c62828;background:#ffebee;color:#b71c1c;padding:8px">\n'
         f"<b>vdk run {_STATUS_TEXT[status]}</b> at "
         f'<a href="#{FAILED_CELL_ANCHOR}">{where}</a> of {notebook}:<br>\n'
-        f"<code>{what}</code><br>\nThe cells after it did not run.\n</div>"
+        f"<code>{what}</code><br>\nThe cells after it did not run.\n"
+        f"<details><summary>Full traceback</summary><pre>{full}</pre></details>\n</div>"
     )
     return {"cell_type": "markdown", "id": "vdk-failure-banner",
             "metadata": {"tags": ["vdk-failure-banner"]}, "source": text}

@@ -102,11 +102,11 @@ def vdk_jobs(line: str, job_directory: pathlib.Path) -> None:
             rows = [jobs_view.execution_row(e) for e in service.executions(team, args.job)]
             print(f"Executions of data job {args.job!r} (team {team!r}), newest first, at "
                   f"{service.url}:")
-            print(jobs_view.executions_table(rows) if rows else "none yet.")
+            _show(jobs_view.executions_table(rows) if rows else "none yet.")
         else:
             rows = [jobs_view.job_row(job) for job in service.list_jobs(team)]
             print(f"Data jobs of team {team!r} at {service.url}:")
-            print(jobs_view.jobs_table(rows) if rows else "none.")
+            _show(jobs_view.jobs_table(rows) if rows else "none.")
     except ControlServiceError as e:
         raise UsageError(str(e)) from None
 
@@ -132,3 +132,13 @@ def _folder(path: Optional[str], default: pathlib.Path) -> pathlib.Path:
     if not folder.is_dir():
         raise UsageError(f"--path: there is no folder {folder}.")
     return folder
+
+
+def _show(table: str) -> None:
+    """A table as a notebook shows it best (HTML, fitting the notebook's width), text elsewhere."""
+    if not hasattr(table, "_repr_html_"):
+        print(table)
+        return
+    from IPython.display import display
+
+    display(table)

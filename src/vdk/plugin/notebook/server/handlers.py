@@ -176,8 +176,9 @@ class JobsHandler(_Handler):
         parent = resolve(self.root, body.get("parent", ""), "parent")
         if not parent.is_dir():
             raise ApiError(404, f"There is no folder {body.get('parent')!r} under the server root.")
+        team = body.get("team")
         try:
-            folder = create_job(parent, body.get("name"))
+            folder = create_job(parent, body.get("name"), *(() if team is None else (team,)))
         except InvalidJobName as e:
             raise ApiError(400, str(e)) from None
         except FileExistsError:
@@ -186,6 +187,35 @@ class JobsHandler(_Handler):
         job = job_at(self.root, folder)
         notebook = "/".join(p for p in (job.path, "10_notebook.ipynb") if p)
         self.answer(201, {"job": job.as_json(), "notebook": notebook})
+
+
+class TeamHandler(_Handler):
+    """`GET team?path=`, `POST team`: the [owner] team of a job's config.ini (the deploy dialog
+    shows it and lets it be changed)."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        from vdk.plugin.notebook.job.template import read_team
+
+        job = job_for_run(self.root, self.get_query_argument("path", ""))
+        self.answer(200, {"job": job.name, "team": read_team(job.directory)})
+
+    @tornado.web.authenticated
+    def post(self) -> None:
+        from vdk.plugin.notebook.job.template import InvalidJobName
+        from vdk.plugin.notebook.job.template import set_team
+
+        body = self.body()
+        if not isinstance(body, dict) or not isinstance(body.get("team"), str):
+            raise ApiError(400, 'The body must be a JSON object: {"path": "my-job", "team": "my-team"}.')
+        job = job_for_run(self.root, body.get("path", ""))
+        try:
+            team = set_team(job.directory, body["team"])
+        except InvalidJobName as e:
+            raise ApiError(400, str(e)) from None
+        except OSError as e:
+            raise ApiError(500, f"The team could not be written to {job.path}/config.ini: {e.strerror}.") from None
+        self.answer(200, {"team": team})
 
 
 def _json_kind(value: Any) -> str:
@@ -205,4 +235,5 @@ def handlers(root: pathlib.Path, runs: Runs) -> list[tuple[str, type, dict]]:
         (run + "/stop", RunStopHandler, options),
         (run + "/report", RunReportHandler, options),
         ("jobs", JobsHandler, options),
+        ("team", TeamHandler, options),
     ]

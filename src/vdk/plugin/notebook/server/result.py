@@ -68,6 +68,7 @@ def _failed_cell(events: list[dict], step: Optional[dict]) -> Optional[dict[str,
         "ename": (last.get("error") or {}).get("ename") or error.get("ename"),
         "evalue": (last.get("error") or {}).get("evalue") or error.get("evalue"),
         "message": error.get("message"),
+        "traceback": error.get("traceback"),
     }
 
 

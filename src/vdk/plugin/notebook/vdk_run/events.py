@@ -142,7 +142,8 @@ def _error(error: BaseException) -> dict[str, Any]:
         cause = getattr(notebook_error, "cause", None)
         if cause is not None:
             return {"ename": type(cause).__name__, "evalue": error_text(cause),
-                    "message": notebook_error.message()}
+                    "message": notebook_error.message(),
+                    "traceback": getattr(notebook_error, "full_traceback", "") or None}
         return {"ename": type(notebook_error).__name__, "evalue": notebook_error.what,
                 "message": notebook_error.message()}
     return {"ename": type(error).__name__, "evalue": error_text(error),

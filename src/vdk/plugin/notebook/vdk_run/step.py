@@ -126,7 +126,10 @@ class NotebookStep:
             )
             raise
         except NotebookError as e:
+            # The user's frames only; every frame at DEBUG (and in the report, the UI: one click).
             log.error("%s: failed.\n%s", label, e.message())
+            if getattr(e, "full_traceback", ""):
+                log.debug("%s: the full traceback:\n%s", label, e.full_traceback)
             from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError  # only on failure
 
             raise NotebookStepError(e) from None
