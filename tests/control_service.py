@@ -130,7 +130,7 @@ class ControlServiceStandIn:
         adapter = ROUTES.bind_to_environ(environ)
         try:
             operation, params = adapter.match()
-        except Exception:  # noqa: B902 - werkzeug's NotFound / MethodNotAllowed
+        except Exception:  # noqa: BLE001 - werkzeug's NotFound / MethodNotAllowed
             operation, params = "unknown", {}
         if self.hang and operation != "logs":
             with self._lock:
@@ -280,7 +280,7 @@ class ControlServiceStandIn:
         execution["status"] = "running"
         try:
             status, logs = self.run_archive(name, archive)
-        except Exception as e:  # noqa: B902 - the runtime itself broke
+        except Exception as e:  # noqa: BLE001 - the runtime itself broke
             status, logs = "platform_error", f"stand-in: {e!r}"
         with self._lock:
             execution.update(status=status, end_time=_now(), log_text=logs,

@@ -199,6 +199,6 @@ def test_the_reader_refuses_a_fifo_without_blocking(tmp_path):
 def _error_of(function, *args):
     try:
         function(*args)
-    except Exception as e:  # noqa: B902 - the test inspects it
+    except Exception as e:  # noqa: BLE001 - the test inspects it
         return e
     return None

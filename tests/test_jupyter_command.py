@@ -181,7 +181,7 @@ def test_the_package_installs_the_vdk_kernelspec(tmp_path):
     for name in ("src", "share", "etc"):
         shutil.copytree(ROOT / name, source / name,
                         ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
-    for name in ("setup.py", "pyproject.toml", "README.md"):
+    for name in ("setup.py", "pyproject.toml", "build_backend.py", "MANIFEST.in", "README.md"):
         shutil.copy(ROOT / name, source / name)
     # `pip wheel` builds without touching any environment (unlike `pip install --prefix`,
     # which would uninstall the development install from the venv first).

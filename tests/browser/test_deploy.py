@@ -19,13 +19,13 @@ import pytest
 
 pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
 
-from notebooks import code  # noqa: E402
-from test_deploy import PASSING  # noqa: E402
-from test_deploy import TEAM  # noqa: E402
-from test_deploy import deployable_job  # noqa: E402
-from test_deploy import uploaded_files  # noqa: E402
+from notebooks import code
+from test_deploy import PASSING
+from test_deploy import TEAM
+from test_deploy import deployable_job
+from test_deploy import uploaded_files
 
-from .browser_lab import screenshot  # noqa: E402
+from .browser_lab import screenshot
 
 EXECUTION_TIMEOUT = 600_000  # ms; the first execution of a session builds the cloud's venv
 

@@ -182,7 +182,7 @@ def _read_with_nbformat(nb: Any, where: Location) -> dict[str, Any]:
             where,
             _RESTORE,
         ) from None
-    except Exception as e:  # nbformat's converters raise plain errors on malformed input
+    except Exception as e:  # noqa: BLE001 - nbformat's converters raise plain errors on malformed input
         raise InvalidNotebookError(
             f"The notebook cannot be converted to the current format: {e}", where, _RESTORE
         ) from None

@@ -146,7 +146,7 @@ class Run:
             await asyncio.wait_for(asyncio.shield(readers), READ_AFTER_EXIT)
         except asyncio.TimeoutError:
             readers.cancel()
-        except Exception as e:  # noqa: B902 - a run must always end with a result
+        except Exception as e:  # a run must always end with a result
             log.exception("vdk-jupyter: following run %s failed", self.id)
             exit_code = self._process.returncode if self._process.returncode is not None else -1
             self._append_log(f"[vdk-jupyter] following the run failed: {e}\n")

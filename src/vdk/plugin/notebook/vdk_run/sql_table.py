@@ -100,7 +100,7 @@ def unconfigured_database(job_input: Any) -> Optional[tuple[str, str]]:
 
     try:
         job_dir = pathlib.Path(job_input.get_job_directory())
-    except Exception:  # noqa: B902 - a job_input without a folder (a test double, say)
+    except Exception:  # noqa: BLE001 - a job_input without a folder (a test double, say)
         return None
     database = local_database(job_dir, os.environ)
     if database.type is not None and not database.default:
@@ -129,7 +129,7 @@ def query_with_columns(job_input: Any, sql: str) -> Any:
     try:
         connection = job_input.get_managed_connection()
         cursor = connection.cursor()
-    except Exception as e:  # noqa: B902 - no database configured, unreachable, bad credentials
+    except Exception as e:  # noqa: BLE001 - no database configured, unreachable, bad credentials
         unconfigured = unconfigured_database(job_input)
         if unconfigured is not None:
             raise QueryFailed(*unconfigured) from None
@@ -167,7 +167,7 @@ def _end_transaction(connection: Any, succeeded: bool) -> None:
             connection.commit()
         else:
             connection.rollback()
-    except Exception:  # noqa: B902 - see docstring; a failed commit shows on the next query
+    except Exception:  # see docstring; a failed commit shows on the next query
         log.debug("Ending the transaction of a %%vdksql cell failed.", exc_info=True)
 
 

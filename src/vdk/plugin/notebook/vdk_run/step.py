@@ -135,7 +135,7 @@ class NotebookStep:
             from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError  # only on failure
 
             raise NotebookStepError(e) from None
-        except BaseException as e:  # noqa: B902 - not a cell's: the run itself broke; recorded
+        except BaseException as e:  # not a cell's: the run itself broke; recorded
             if report is not None:
                 report.run_broke(e)
             raise
