@@ -1,6 +1,12 @@
+import os
 import pathlib
+import re
+import shutil
+import subprocess
+import sys
 
 import setuptools
+from setuptools.command.sdist import sdist
 
 try:
     from setuptools.command.bdist_wheel import bdist_wheel
@@ -9,9 +15,17 @@ except ImportError:  # setuptools < 70.1: wheel's (pyproject.toml's build requir
 
 HERE = pathlib.Path(__file__).parent
 
-# --- JupyterLab front end: the prebuilt extension (built by scripts/build-labextension.sh) ---
+# --- JupyterLab front end: the prebuilt extension, built from jupyterlab/ when missing ---
 LABEXTENSION = HERE / "src/vdk/plugin/notebook/labextension"
 LABEXTENSION_DEST = "share/jupyter/labextensions/vdk-jupyter"
+DATA_FILES = [
+    # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,
+    # so installing the package into a Jupyter server's environment makes the kernel appear.
+    ("share/jupyter/kernels/vdk", ["share/jupyter/kernels/vdk/kernel.json"]),
+    # The Jupyter server extension (vdk.plugin.notebook.server) is enabled by this config file,
+    # which Jupyter reads from <prefix>/etc/jupyter/jupyter_server_config.d.
+    ("etc/jupyter/jupyter_server_config.d", ["etc/jupyter/jupyter_server_config.d/vdk_jupyter.json"]),
+]
 
 
 def labextension_files() -> list:
@@ -27,17 +41,36 @@ def labextension_files() -> list:
     return list(folders.items())
 
 
-class bdist_wheel_with_labextension(bdist_wheel):
-    """A wheel without the front end would install an extension-less JupyterLab without a
-    word: refuse to build one. (Editable installs do not build wheels this way.)"""
+def build_front_end(distribution) -> None:
+    """Builds the extension when this tree has none (a clone; a source distribution carries it),
+    as the JupyterLab extension template's build does, then lists its files for the wheel. A
+    wheel or sdist without it would install a JupyterLab without the VDK menu without a word."""
+    if not (LABEXTENSION / "package.json").is_file():
+        if shutil.which("npm") is None:
+            raise SystemExit(
+                "setup.py: building the JupyterLab extension needs Node.js 20 with npm "
+                "(https://nodejs.org/); install it, or install vdk-jupyter from a wheel or a "
+                "source distribution, which carry the built extension."
+            )
+        # The interpreter of this build: in pip's isolated build it sees the JupyterLab that
+        # build_backend.py asked for.
+        subprocess.run(["bash", str(HERE / "scripts/build-labextension.sh")], check=True,
+                       env=dict(os.environ, PYTHON=sys.executable))
+    distribution.data_files = DATA_FILES + labextension_files()
+
+
+class BdistWheelWithLabextension(bdist_wheel):
+    def run(self):
+        build_front_end(self.distribution)
+        super().run()
+
+
+class SdistWithLabextension(sdist):
+    """The source distribution holds the built extension (MANIFEST.in), so installing from it
+    needs no Node.js."""
 
     def run(self):
-        if not (LABEXTENSION / "package.json").is_file():
-            raise SystemExit(
-                "setup.py: the JupyterLab extension is not built "
-                f"({LABEXTENSION.relative_to(HERE)} is missing); run "
-                "`bash scripts/build-labextension.sh` (needs Node.js 20) before building a wheel."
-            )
+        build_front_end(self.distribution)
         super().run()
 # --- end of the JupyterLab front end ---
 
@@ -45,9 +78,10 @@ setuptools.setup(
     name="vdk-jupyter",
     version="0.1.0",
     description="Run Jupyter notebooks as steps of Versatile Data Kit data jobs.",
-    # The README's introduction only: vdk-core parses every plugin's metadata, description
-    # included, at the start of every `vdk` command.
-    long_description=(HERE / "README.md").read_text(encoding="utf-8").split("\n## ")[0],
+    # The README's introduction only (up to its screenshot, whose relative path means nothing on
+    # PyPI): vdk-core parses every plugin's metadata, description included, at the start of
+    # every `vdk` command.
+    long_description=re.split(r"\n(?:## |!\[)", (HERE / "README.md").read_text(encoding="utf-8"))[0],
     long_description_content_type="text/markdown",
     package_dir={"": "src"},
     packages=setuptools.find_namespace_packages(
@@ -60,6 +94,10 @@ setuptools.setup(
         "setuptools<81",
     ],
     extras_require={
+        # Development tools: ruff, the linter scripts/lint.sh runs (one minor version: its rules
+        # change between them); build and twine, with which tests/test_artifacts.py makes and
+        # checks the sdist and the wheel.
+        "dev": ["ruff>=0.17,<0.18", "build", "twine"],
         # Only notebooks that use magics or !shell lines need IPython. Not required, because
         # every installed distribution costs every `vdk run` (vdk-core scans them all at start)
         # and IPython brings more than a dozen; a notebook that needs it and does not find it
@@ -101,17 +139,10 @@ setuptools.setup(
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks",
                                       "notebook-commands = vdk.plugin.notebook.cli.plugin"]},
-    # The "VDK (Python 3)" kernel: Jupyter finds kernelspecs under <prefix>/share/jupyter/kernels,
-    # so installing the package into a Jupyter server's environment makes the kernel appear.
-    # The Jupyter server extension (vdk.plugin.notebook.server) is enabled by this config
-    # file, which Jupyter reads from <prefix>/etc/jupyter/jupyter_server_config.d.
-    data_files=[
-        ("share/jupyter/kernels/vdk", ["share/jupyter/kernels/vdk/kernel.json"]),
-        ("etc/jupyter/jupyter_server_config.d", ["etc/jupyter/jupyter_server_config.d/vdk_jupyter.json"]),
-    ]
-    # The prebuilt JupyterLab extension (see labextension_files above).
-    + labextension_files(),
-    cmdclass={"bdist_wheel": bdist_wheel_with_labextension},
+    # Editable installs do not install data files (scripts/setup.sh links them); wheels do, with
+    # the built extension added by the commands above.
+    data_files=DATA_FILES + labextension_files(),
+    cmdclass={"bdist_wheel": BdistWheelWithLabextension, "sdist": SdistWithLabextension},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Framework :: Jupyter",

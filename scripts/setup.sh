@@ -3,12 +3,12 @@
 # what the tests and the example need. Safe to run again.
 #   PYTHON  the interpreter (3.9 or newer; default python3)
 #   VENV    where (default .venv)
-#   EXTRAS  the extras to install (default test,jupyter)
+#   EXTRAS  the extras to install (default test,jupyter,dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
-EXTRAS="${EXTRAS:-test,jupyter}"
+EXTRAS="${EXTRAS:-test,jupyter,dev}"
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi

@@ -67,6 +67,23 @@ def test_a_vdksql_cell_with_no_database_configured_names_the_local_file(job, run
     assert "Fix the query" not in outcome.output
 
 
+def test_a_python_cell_querying_with_no_database_configured_names_the_local_file(
+        job, run_job, db, monkeypatch, tmp_path):
+    """The same as a %%vdksql cell says, for job_input.execute_query in a Python cell: never
+    advice to fix a cell or a query that may well be right."""
+    for name in ("VDK_DB_DEFAULT_TYPE", "VDK_SQLITE_FILE", "VDK_INGEST_METHOD_DEFAULT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    job.notebook("20_load.ipynb", [code("rows = job_input.execute_query('SELECT 1')")])
+    outcome = run_job(job)
+    assert outcome.exit_code == 1, outcome.explain()
+    file = local_database(job.path).file
+    assert f"No database is configured for data job '{job.path.name}'" in outcome.output
+    assert f"VDK_DB_DEFAULT_TYPE=SQLITE VDK_SQLITE_FILE={file} vdk run" in outcome.output
+    assert "Where: 20_load.ipynb, code cell 1" in outcome.output
+    assert "Fix the cell" not in outcome.output and "Fix the query" not in outcome.output
+
+
 @pytest.mark.parametrize("name", ["sales", "5-sales", "Daily-sales", "a" * 46, "daily_sales"])
 def test_job_names_the_control_service_refuses_are_refused_at_create(name, tmp_path):
     with pytest.raises(InvalidJobName, match="6 to 45 characters"):

@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("jupyter_server", reason="the Jupyter server (the jupyter extra) is not installed")
 
-from jupyter_server_process import JupyterServer  # noqa: E402
-from notebooks import code  # noqa: E402
-from notebooks import write  # noqa: E402
+from jupyter_server_process import JupyterServer
+from notebooks import code
+from notebooks import write
 
 
 def test_a_run_going_when_the_server_stops_is_stopped_reported_and_said_at_next_start(tmp_path):

@@ -316,7 +316,19 @@ export interface IDeployed {
   created: boolean;
   url: string;
   requirement_added: boolean;
+  files: string[];
   message: string;
+}
+
+/** What a deploy of the job would upload (`GET deploy/files`), for the dialog to show. */
+export interface IDeployFiles {
+  job: string;
+  files: string[];
+  left_out: string[];
+}
+
+export function deployFiles(path: string): Promise<IDeployFiles> {
+  return request(`deploy/files?path=${encodeURIComponent(path)}`);
 }
 
 export interface IExecution {

@@ -13,9 +13,11 @@ import { Widget } from '@lumino/widgets';
 
 import {
   ApiError,
+  IDeployFiles,
   IDeployed,
   IJob,
   deploy,
+  deployFiles,
   jobTeam,
   setJobTeam,
   teamProblem
@@ -30,6 +32,31 @@ function messageBody(text: string, className: string): Widget {
   body.className = className;
   body.textContent = text;
   return new Widget({ node: body });
+}
+
+/**
+ * What is uploaded (the server's list, after .vdkignore and the built-in rules) and what is
+ * left out, shown in the Deploy dialog above its fields.
+ */
+function filesElement(files: IDeployFiles): HTMLElement {
+  const box = document.createElement('div');
+  box.className = 'vdk-deploy-body';
+  const heading = document.createElement('p');
+  heading.textContent = `Files to upload (${files.files.length}; notebooks without outputs):`;
+  const list = document.createElement('ul');
+  list.className = 'vdk-deploy-files';
+  for (const name of files.files) {
+    const item = document.createElement('li');
+    item.textContent = name;
+    list.appendChild(item);
+  }
+  const leftOut = document.createElement('p');
+  leftOut.className = 'vdk-deploy-left-out';
+  leftOut.textContent = files.left_out.length
+    ? `Left out (.vdkignore and the built-in rules): ${files.left_out.join(', ')}`
+    : '';
+  box.append(heading, list, leftOut);
+  return box;
 }
 
 export class DeployController {
@@ -56,7 +83,14 @@ export class DeployController {
       return;
     }
     const unsaved = this._unsaved(job);
-    const reason = await this._askReason(job, unsaved); // a modal dialog: no second click meanwhile
+    let files: IDeployFiles;
+    try {
+      files = await deployFiles(job.path);
+    } catch (error) {
+      await this._refused(job, error); // a link out of the job, a notebook that cannot be stripped
+      return;
+    }
+    const reason = await this._askReason(job, unsaved, files); // modal: no second click meanwhile
     if (reason === null || this._deploying.has(job.path)) {
       return;
     }
@@ -85,7 +119,8 @@ export class DeployController {
   /** The team and the reason, asked together; the team is shown as config.ini has it. */
   private async _askReason(
     job: IJob,
-    unsaved: NotebookPanel[]
+    unsaved: NotebookPanel[],
+    files: IDeployFiles
   ): Promise<string | null> {
     const names = unsaved
       .map(panel => PathExt.basename(panel.context.path))
@@ -121,7 +156,8 @@ export class DeployController {
             placeholder: 'what changed, for the deployment history'
           }
         ],
-        unsaved.length ? 'Save and deploy' : 'Deploy'
+        unsaved.length ? 'Save and deploy' : 'Deploy',
+        filesElement(files)
       );
       if (answer === null) {
         return null;

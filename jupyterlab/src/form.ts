@@ -18,13 +18,16 @@ class FormBody
   extends Widget
   implements Dialog.IBodyWidget<Record<string, string>>
 {
-  constructor(intro: string, fields: IField[]) {
+  constructor(intro: string, fields: IField[], extra?: HTMLElement) {
     super();
     this.addClass('vdk-form');
     const text = document.createElement('p');
     text.className = 'vdk-form-intro';
     text.textContent = intro;
     this.node.appendChild(text);
+    if (extra) {
+      this.node.appendChild(extra);
+    }
     for (const field of fields) {
       const label = document.createElement('label');
       label.className = 'vdk-form-field';
@@ -70,9 +73,10 @@ export async function askForm(
   title: string,
   intro: string,
   fields: IField[],
-  okLabel: string
+  okLabel: string,
+  extra?: HTMLElement // shown between the intro and the fields
 ): Promise<Record<string, string> | null> {
-  const body = new FormBody(intro, fields);
+  const body = new FormBody(intro, fields, extra);
   const answer = await showDialog({
     title,
     body,

@@ -429,7 +429,10 @@ export class RunController {
     document
       .querySelectorAll('.vdk-running-cell')
       .forEach(n => n.classList.remove('vdk-running-cell'));
-    if (!event?.path || (event.id == null && event.index == null)) {
+    if (
+      !event?.path ||
+      ((event.id ?? null) === null && (event.index ?? null) === null)
+    ) {
       return;
     }
     const panel = this._tracker.find(p => p.context.path === event.path);

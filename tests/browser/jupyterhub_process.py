@@ -92,9 +92,9 @@ class JupyterHub:
                               "scopes": ["list:users", "read:users:activity", "read:servers",
                                          "delete:servers", "admin:users"]})
         return "\n".join([
-            f"c.JupyterHub.ip = '127.0.0.1'",
+            "c.JupyterHub.ip = '127.0.0.1'",
             f"c.JupyterHub.port = {self.port}",
-            f"c.JupyterHub.hub_ip = '127.0.0.1'",
+            "c.JupyterHub.hub_ip = '127.0.0.1'",
             f"c.JupyterHub.hub_port = {free_port()}",
             f"c.ConfigurableHTTPProxy.command = [{proxy_command()!r}]",
             f"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{free_port()}'",

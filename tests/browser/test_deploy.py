@@ -19,13 +19,13 @@ import pytest
 
 pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
 
-from notebooks import code  # noqa: E402
-from test_deploy import PASSING  # noqa: E402
-from test_deploy import TEAM  # noqa: E402
-from test_deploy import deployable_job  # noqa: E402
-from test_deploy import uploaded_files  # noqa: E402
+from notebooks import code
+from test_deploy import PASSING
+from test_deploy import TEAM
+from test_deploy import deployable_job
+from test_deploy import uploaded_files
 
-from .browser_lab import screenshot  # noqa: E402
+from .browser_lab import screenshot
 
 EXECUTION_TIMEOUT = 600_000  # ms; the first execution of a session builds the cloud's venv
 
@@ -231,6 +231,32 @@ def test_missing_requirement_is_offered_and_added(page, lab, service):
     assert (job / "requirements.txt").read_text() == "pandas\nvdk-jupyter\n"
     [(_, archive)] = service.uploads
     assert uploaded_files(archive)["ui-requirement-job/requirements.txt"] == b"pandas\nvdk-jupyter\n"
+
+
+def test_the_dialog_lists_the_files_to_upload_and_a_link_out_of_the_job_is_refused(
+        page, lab, service, tmp_path):
+    job = deployable_job(lab.root, PASSING, name="ui-listed-job")
+    (job / ".env").write_text("DB_PASSWORD=not-for-the-cloud")
+    (job / "helpers.py").write_text("X = 1\n")
+    panel = open_job_notebook(page, lab, "ui-listed-job/20_load.ipynb")
+    panel.locator(".vdk-deploy-button").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator(".vdk-deploy-files li").first.wait_for()
+    assert dialog.locator(".vdk-deploy-files li").all_inner_texts() == [
+        "10_create.sql", "20_load.ipynb", "config.ini", "helpers.py", "requirements.txt"]
+    assert ".env" in dialog.locator(".vdk-deploy-left-out").inner_text()
+    screenshot(page, "deploy-dialog-files")
+    dialog.get_by_role("button", name="Cancel").click()
+    dialog.wait_for(state="detached")
+
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    (job / "notes.txt").symlink_to(secret)
+    panel.locator(".vdk-deploy-button").click()
+    message = refusal(page)  # at once: no reason is asked for a job that cannot be deployed
+    assert message.startswith(f"notes.txt in the job folder is a symbolic link to {secret}, "
+                              "outside the job folder"), message
+    assert service.requests == [] and service.uploads == []
 
 
 def open_panel_with_a_job(page, lab, service, name: str):

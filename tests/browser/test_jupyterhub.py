@@ -26,8 +26,8 @@ from .test_run import wait_for_phase
 
 pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
 
-from test_deploy import PASSING  # noqa: E402
-from test_deploy import deployable_job  # noqa: E402
+from test_deploy import PASSING
+from test_deploy import deployable_job
 
 USERS = ["ana", "ben"]
 

@@ -50,7 +50,7 @@ def error_text(error: BaseException) -> str:
     about a failing cell must not fail in turn. Worded as Python's own traceback words it."""
     try:
         return str(error)
-    except Exception:  # noqa: B902 - any failure of user code here
+    except Exception:  # noqa: BLE001 - any failure of user code here
         return "<exception str() failed>"
 
 

@@ -164,7 +164,7 @@ def _run_all(
                 if value is not None:
                     history.cell_result(count, value)
                     cell_io.show(value)
-        except BaseException as e:  # noqa: B902 - every outcome of user code is reported
+        except BaseException as e:  # noqa: BLE001 - every outcome of user code is reported
             error = e
         seconds = time.perf_counter() - cell_start
         status = CellStatus.OK if error is None else cell_status(cell, error, passthrough)

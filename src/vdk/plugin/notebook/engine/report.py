@@ -188,7 +188,7 @@ class NotebookReport(CellListener):
             if self._options.html:
                 _write_html(text, folder_fd, path.with_suffix(".html"))
             return str(path)
-        except Exception as e:  # noqa: B902 - see docstring
+        except Exception as e:  # noqa: BLE001 - see docstring
             log.error("%s: the executed notebook could not be written to %s: %s",
                       self._notebook.label, shown(folder.path or folder.job_folder), e)
             return None
@@ -271,7 +271,7 @@ def _write_html(notebook_json: str, folder_fd: int, path: pathlib.Path) -> None:
     try:
         body, _ = HTMLExporter().from_notebook_node(nbformat.reads(notebook_json, as_version=4))
         write_in(folder_fd, path.name, body)
-    except Exception as e:  # noqa: B902 - the .ipynb report exists; HTML is a convenience
+    except Exception as e:  # noqa: BLE001 - the .ipynb report exists; HTML is a convenience
         log.error("The HTML report could not be written to %s: %s", shown(path), e)
         return
     log.info("HTML report written to %s", shown(path))

@@ -81,7 +81,7 @@ def _frames(tb: Optional[TracebackType]) -> Iterator[TracebackType]:
 def _exception_only(error: BaseException) -> list[str]:
     try:
         return traceback.format_exception_only(type(error), error)
-    except Exception:  # noqa: B902 - a user's __str__ that raises
+    except Exception:  # noqa: BLE001 - a user's __str__ that raises
         return [f"{type(error).__name__}: <exception str() failed>\n"]
 
 

@@ -64,18 +64,17 @@ def vdk_deploy(line: str, job_directory: pathlib.Path) -> None:
         return
     from vdk.plugin.notebook.deploy.deployment import DeployRefused
     from vdk.plugin.notebook.deploy.deployment import deploy_job
-    from vdk.plugin.notebook.deploy.job_package import add_to_requirements
 
     folder = _folder(args.path, job_directory)
-    if args.add_requirement and add_to_requirements(folder):
-        print(f"Added vdk-jupyter to {folder / 'requirements.txt'}.")
     print("Deploying the files as saved on disk (save this notebook first: a cell cannot see "
           "unsaved changes in the editor).")
     try:
-        deployed = deploy_job(folder, args.reason or "")
+        deployed = deploy_job(folder, args.reason or "", add_requirement=args.add_requirement)
     except DeployRefused as e:
         hint = " Or rerun with --add-requirement to add it." if e.kind == "requirements" else ""
         raise UsageError(f"Not deployed. {e}{hint}") from None
+    if deployed.requirement_added:
+        print(f"Added {', '.join(deployed.added_lines)} to {folder / 'requirements.txt'}.")
     print(deployed.message())
 
 

@@ -109,7 +109,7 @@ class KernelJob:
             with _without_reconfiguration_warning(), _blank_output_dropped(), \
                     environment_variables(database.environment()):
                 job = open_standalone_job(self.directory, self.arguments or None, marker)
-        except Exception as e:  # noqa: B902 - any failure to configure the job is shown short
+        except Exception as e:  # any failure to configure the job is shown short
             log.debug("Starting the data job failed.", exc_info=True)
             broken = plugin_load_failure(e)
             if broken:

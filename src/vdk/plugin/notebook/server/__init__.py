@@ -33,8 +33,13 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     from vdk.plugin.notebook.server.handlers import handlers
     from vdk.plugin.notebook.server.runs import Runs
 
+    from vdk.plugin.notebook.deploy.control_service import bounded_http_settings
+
     if os.environ.get(REQUIRE_AUTH_VARIABLE):
         refuse_without_auth(serverapp)
+    # Every Control Service call of this server, and of the kernels it starts, is bounded in
+    # time (docs/deploy-api.md); the user's own settings are kept.
+    bounded_http_settings()
     root = pathlib.Path(os.path.expanduser(serverapp.root_dir)).resolve()
     from jupyter_core.paths import jupyter_data_dir
 

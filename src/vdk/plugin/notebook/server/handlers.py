@@ -13,7 +13,10 @@ from typing import Any
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
+from vdk.plugin.notebook.server.paths import DEPTH_LIMIT
 from vdk.plugin.notebook.server.paths import ApiError
+from vdk.plugin.notebook.server.paths import check_json
+from vdk.plugin.notebook.server.paths import check_text
 from vdk.plugin.notebook.server.paths import job_at
 from vdk.plugin.notebook.server.paths import job_for_run
 from vdk.plugin.notebook.server.paths import resolve
@@ -32,9 +35,27 @@ class ApiHandler(APIHandler):
 
     def body(self) -> Any:
         try:
-            return json.loads(self.request.body or b"null")
+            value = json.loads(self.request.body or b"null")
+        except RecursionError:
+            raise ApiError(400, f"The request body is nested more than {DEPTH_LIMIT} levels "
+                                "deep.") from None
         except ValueError as e:
             raise ApiError(400, f"The request body is not valid JSON: {e}.") from None
+        check_json(value, "body")
+        return value
+
+    def prepare(self) -> Any:
+        # Names in the URL (a team, a job) and its query, as text every later step can write.
+        for value in list(self.path_kwargs.values()) + list(self.path_args):
+            if isinstance(value, str):
+                check_text(value, "URL")
+        for name, values in self.request.query_arguments.items():
+            for value in values:
+                try:
+                    check_text(value.decode("utf-8"), name)
+                except UnicodeDecodeError:
+                    raise ApiError(400, f"'{name}' is not UTF-8 text.") from None
+        return super().prepare()
 
     def answer(self, status: int, value: Any) -> None:
         self.set_status(status)

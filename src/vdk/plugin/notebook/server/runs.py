@@ -1,9 +1,12 @@
 """Runs of `vdk run` started from JupyterLab: a real subprocess each, with its progress events.
 
-The job runs exactly as from a terminal: the installed `vdk` with the job folder and
-`--arguments` as argv items (no shell, so no quoting to get wrong), its own environment plus the
-local database rule (local_database.py). Its progress arrives on a pipe named by
-VDK_NOTEBOOK_EVENTS_FILE (vdk_run/events.py writes it), read as it comes: no polling interval
+The job runs as from a terminal: the installed `vdk` with the job folder as an argv item (no
+shell, so no quoting to get wrong), its own environment plus the local database rule
+(local_database.py). Its arguments do not go on the command line, where every local user can
+read them (`ps`), but through an unlinked temporary file handed over as an open descriptor
+(vdk_run/arguments_file.py sets them inside `vdk run`); the events and answers of the API show
+them masked as the executed notebooks do (engine/secrets_mask.py). Its progress arrives on a
+pipe named by VDK_NOTEBOOK_EVENTS_FILE (vdk_run/events.py writes it), read as it comes: no polling interval
 between a cell finishing and the browser knowing. Success or failure is the job's exit code.
 """
 from __future__ import annotations
@@ -15,13 +18,19 @@ import os
 import pathlib
 import signal
 import sys
+import tempfile
 import time
 import uuid
 from typing import Any
 from typing import Callable
 from typing import Optional
 
+from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
+from vdk.plugin.notebook.engine.secrets_mask import masked
+from vdk.plugin.notebook.engine.secrets_mask import secret_names
+from vdk.plugin.notebook.job.local_database import job_options
 from vdk.plugin.notebook.job.local_database import local_database
+from vdk.plugin.notebook.job.run_events import ARGUMENTS_FILE_VARIABLE
 from vdk.plugin.notebook.server.paths import ApiError
 from vdk.plugin.notebook.server.paths import Job
 from vdk.plugin.notebook.server.paths import relative
@@ -29,6 +38,9 @@ from vdk.plugin.notebook.server.result import run_result
 from vdk.plugin.notebook.job.run_events import EVENTS_FILE_VARIABLE
 
 log = logging.getLogger(__name__)
+
+SECRET_NAMES = "NOTEBOOK_SECRET_NAMES"  # as vdk_run/option_keys.py declares it
+DEFAULT_SECRET_WORDS = ",".join(DEFAULT_SECRET_NAMES)
 
 LOG_LIMIT = 20_000_000  # characters of a run's output kept for GET runs/<id>/log
 READ_AFTER_EXIT = 5.0  # seconds to finish reading output once the job's process has ended
@@ -83,16 +95,26 @@ class Run:
             command += [f"--from-step={self.repair['from_step']}"]  # one item: never an option
         for step in (self.repair or {}).get("steps") or []:
             command += [f"--step={step}"]
-        if self.arguments is not None:
-            command += ["--arguments", json.dumps(self.arguments)]
+        # The arguments are not on the command line: see start() and arguments_file.py.
         return command
+
+    def shown_arguments(self) -> Any:
+        """The arguments as events and answers show them: secret-looking values masked."""
+        return masked(self.arguments, secret_words(self.job.directory))
 
     async def start(self) -> None:
         read_end, write_end = os.pipe()
         env = dict(os.environ, PYTHONUNBUFFERED="1", **self.database.environment())
         env[EVENTS_FILE_VARIABLE] = f"/dev/fd/{write_end}"
+        passed = [write_end]
+        arguments_file = None
+        if self.arguments is not None:
+            arguments_file = _arguments_file(self.arguments)
+            passed.append(arguments_file.fileno())
+            env[ARGUMENTS_FILE_VARIABLE] = f"/dev/fd/{arguments_file.fileno()}"
         self._add({"type": "run_started", "job": self.job.as_json(with_database=False),
-                   "arguments": self.arguments, "repair": self.repair, "time": time.time()})
+                   "arguments": self.shown_arguments(), "repair": self.repair,
+                   "time": time.time()})
         if self.database.message:
             self._append_log(f"[vdk-jupyter] {self.database.message}\n")
         elif self.database.label:
@@ -102,7 +124,7 @@ class Run:
             self._process = await asyncio.create_subprocess_exec(
                 *self.argv(), cwd=str(self.job.directory.parent), env=env,
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT, pass_fds=(write_end,),
+                stderr=asyncio.subprocess.STDOUT, pass_fds=tuple(passed),
                 start_new_session=True,  # stop signals reach the job and whatever it started
             )
         except OSError as e:
@@ -110,6 +132,8 @@ class Run:
             raise ApiError(500, f"vdk run could not be started: {e}.") from None
         finally:
             os.close(write_end)
+            if arguments_file is not None:
+                arguments_file.close()
         asyncio.ensure_future(self._follow(read_end))
 
     async def _follow(self, events_fd: int) -> None:
@@ -122,7 +146,7 @@ class Run:
             await asyncio.wait_for(asyncio.shield(readers), READ_AFTER_EXIT)
         except asyncio.TimeoutError:
             readers.cancel()
-        except Exception as e:  # noqa: B902 - a run must always end with a result
+        except Exception as e:  # a run must always end with a result
             log.exception("vdk-jupyter: following run %s failed", self.id)
             exit_code = self._process.returncode if self._process.returncode is not None else -1
             self._append_log(f"[vdk-jupyter] following the run failed: {e}\n")
@@ -195,6 +219,10 @@ class Run:
         then SIGTERM and SIGKILL if it does not end."""
         if self.done or self._process is None:
             raise ApiError(409, "The run has already ended.")
+        if self.stop_requested:
+            # Already stopping: a second Ctrl-C would abort vdk's end-of-job work (rows still
+            # waiting for ingestion), so a second Stop changes nothing.
+            return
         self.stop_requested = True
         for signum, grace in ((signal.SIGINT, STOP_GRACE[0]), (signal.SIGTERM, STOP_GRACE[1]),
                               (signal.SIGKILL, None)):
@@ -211,6 +239,25 @@ class Run:
                 return
             except asyncio.TimeoutError:
                 continue
+
+
+def _arguments_file(arguments: dict) -> Any:
+    """The arguments as JSON in a temporary file with no name (unlinked at once, mode 0600
+    while it had one): only this process and the child it is handed to can read it."""
+    file = tempfile.TemporaryFile()
+    file.write(json.dumps(arguments).encode("utf-8"))
+    file.flush()
+    file.seek(0)
+    return file
+
+
+def secret_words(job_dir: pathlib.Path) -> tuple[str, ...]:
+    """NOTEBOOK_SECRET_NAMES as the job's `vdk run` reads it: the environment, then the job's
+    config.ini, then the default words."""
+    setting = os.environ.get("VDK_" + SECRET_NAMES)
+    if setting is None:
+        setting = job_options(job_dir).get(SECRET_NAMES.lower())
+    return secret_names(DEFAULT_SECRET_WORDS if setting is None else setting)
 
 
 class Runs:

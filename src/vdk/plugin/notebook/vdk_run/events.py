@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import time
 from typing import Any
 from typing import Optional
@@ -68,7 +69,16 @@ def _close_inherited(name: str, kept: int) -> None:
         pass
 
 
+def _interruptible() -> None:
+    """Stop sends Ctrl-C (SIGINT) to the run. A Jupyter server started with SIGINT ignored (by
+    `cmd &` in a script) hands that on to `vdk run`, which would then ignore Stop until the
+    SIGTERM that follows; the run gets Python's default handling back."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 _out = _open()
+_interruptible()
 
 
 class _CellEvents(CellListener):

@@ -13,6 +13,7 @@ from vdk.api.plugin.hook_markers import hookimpl
 from vdk.internal.builtin_plugins.run.job_context import JobContext
 
 from vdk.plugin.notebook.job.notebooks import find_notebooks
+from vdk.plugin.notebook.job.run_events import ARGUMENTS_FILE_VARIABLE
 from vdk.plugin.notebook.job.run_events import EVENTS_FILE_VARIABLE
 from vdk.plugin.notebook.vdk_run.option_keys import declare_options
 from vdk.plugin.notebook.vdk_run.repair_state import RECORDER
@@ -26,6 +27,10 @@ def vdk_start(plugin_registry, command_line_args: list) -> None:
         from vdk.plugin.notebook.vdk_run import events
 
         plugin_registry.load_plugin_with_hooks_impl(events, "vdk-jupyter-events")
+    if os.environ.get(ARGUMENTS_FILE_VARIABLE):
+        from vdk.plugin.notebook.vdk_run import arguments_file
+
+        plugin_registry.load_plugin_with_hooks_impl(arguments_file, "vdk-jupyter-arguments")
 
 
 @hookimpl

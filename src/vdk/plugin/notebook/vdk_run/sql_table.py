@@ -90,7 +90,7 @@ def run_query(job_input: Any, sql: str) -> Optional[Any]:
     return _table(result)
 
 
-def _unconfigured(job_input: Any) -> Optional[tuple[str, str]]:
+def unconfigured_database(job_input: Any) -> Optional[tuple[str, str]]:
     """When the job names no database: the message and the advice, naming the SQLite file that
     runs from JupyterLab and its kernel use for this job, so a terminal run can use it too."""
     import os
@@ -100,7 +100,7 @@ def _unconfigured(job_input: Any) -> Optional[tuple[str, str]]:
 
     try:
         job_dir = pathlib.Path(job_input.get_job_directory())
-    except Exception:  # noqa: B902 - a job_input without a folder (a test double, say)
+    except Exception:  # noqa: BLE001 - a job_input without a folder (a test double, say)
         return None
     database = local_database(job_dir, os.environ)
     if database.type is not None and not database.default:
@@ -129,8 +129,8 @@ def query_with_columns(job_input: Any, sql: str) -> Any:
     try:
         connection = job_input.get_managed_connection()
         cursor = connection.cursor()
-    except Exception as e:  # noqa: B902 - no database configured, unreachable, bad credentials
-        unconfigured = _unconfigured(job_input)
+    except Exception as e:  # noqa: BLE001 - no database configured, unreachable, bad credentials
+        unconfigured = unconfigured_database(job_input)
         if unconfigured is not None:
             raise QueryFailed(*unconfigured) from None
         raise QueryFailed(
@@ -167,7 +167,7 @@ def _end_transaction(connection: Any, succeeded: bool) -> None:
             connection.commit()
         else:
             connection.rollback()
-    except Exception:  # noqa: B902 - see docstring; a failed commit shows on the next query
+    except Exception:  # see docstring; a failed commit shows on the next query
         log.debug("Ending the transaction of a %%vdksql cell failed.", exc_info=True)
 
 
