@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import pathlib
+import subprocess
 import sys
 
 from jupyter_server_process import JupyterServer
@@ -85,3 +86,11 @@ def screenshot(page, name: str, locator=None) -> pathlib.Path:
     path = folder / f"{name}.png"
     (locator or page).screenshot(path=str(path))
     return path
+
+
+def set_default_url(lab, url: str | None) -> None:
+    """`vdk set-default -u <url>` (or `vdk reset-default -u`) as the server's user."""
+    command = ["set-default", "-u", url] if url else ["reset-default", "-u"]
+    env = dict(os.environ, VDK_BASE_CONFIG_FOLDER=str(lab.home))
+    subprocess.run([str(pathlib.Path(sys.executable).parent / "vdk"), *command], env=env,
+                   check=True, capture_output=True, timeout=60)

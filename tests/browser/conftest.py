@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from .browser_lab import JupyterLab, launch_chromium, missing_prerequisite
+from .browser_lab import JupyterLab, launch_chromium, missing_prerequisite, set_default_url
 
 
 def pytest_collection_modifyitems(config, items):
@@ -77,3 +77,30 @@ def job_dir(lab, request) -> pathlib.Path:
     folder.mkdir()
     (folder / "config.ini").write_text(f"[owner]\nteam = browser-tests\n\n[job]\nname = {name}\n")
     return folder
+
+
+# The test Control Service of a module's deploy tests (test_deploy.py, test_executions.py), set as
+# the lab's default with `vdk set-default -u` while the module runs.
+@pytest.fixture(scope="module")
+def cloud_service(lab, cloud_runtime, tmp_path_factory):
+    from control_service import ControlServiceStandIn
+
+    cloud_runtime.database = tmp_path_factory.mktemp("cloud") / "warehouse.sqlite"
+    with ControlServiceStandIn(cloud_runtime.run) as service:
+        service.cloud_database = cloud_runtime.database
+        set_default_url(lab, service.url)
+        yield service
+        set_default_url(lab, None)
+
+
+@pytest.fixture
+def service(cloud_service):
+    """The module's Control Service with a clean record; nothing strays from the API document."""
+    cloud_service.requests.clear()
+    cloud_service.uploads.clear()
+    cloud_service.token = cloud_service.fail_with = None
+    cloud_service.delay = 0.0
+    yield cloud_service
+    cloud_service.token = cloud_service.fail_with = None
+    cloud_service.delay = 0.0
+    assert cloud_service.violations == [], "requests or answers that stray from the API document"

@@ -9,11 +9,7 @@ lab also shows what happens where no Control Service is configured.
 from __future__ import annotations
 
 import json
-import os
-import pathlib
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
@@ -26,41 +22,9 @@ from test_deploy import deployable_job
 from test_deploy import uploaded_files
 
 from .browser_lab import screenshot
+from .browser_lab import set_default_url
 
 EXECUTION_TIMEOUT = 600_000  # ms; the first execution of a session builds the cloud's venv
-
-
-def set_default_url(lab, url: str | None) -> None:
-    """`vdk set-default -u <url>` (or `vdk reset-default -u`) as the server's user."""
-    command = ["set-default", "-u", url] if url else ["reset-default", "-u"]
-    env = dict(os.environ, VDK_BASE_CONFIG_FOLDER=str(lab.home))
-    subprocess.run([str(pathlib.Path(sys.executable).parent / "vdk"), *command], env=env,
-                   check=True, capture_output=True, timeout=60)
-
-
-@pytest.fixture(scope="module")
-def cloud_service(lab, cloud_runtime, tmp_path_factory):
-    from control_service import ControlServiceStandIn
-
-    cloud_runtime.database = tmp_path_factory.mktemp("cloud") / "warehouse.sqlite"
-    with ControlServiceStandIn(cloud_runtime.run) as service:
-        service.cloud_database = cloud_runtime.database
-        set_default_url(lab, service.url)
-        yield service
-        set_default_url(lab, None)
-
-
-@pytest.fixture
-def service(cloud_service):
-    """The module's Control Service with a clean record; nothing strays from the API document."""
-    cloud_service.requests.clear()
-    cloud_service.uploads.clear()
-    cloud_service.token = cloud_service.fail_with = None
-    cloud_service.delay = 0.0
-    yield cloud_service
-    cloud_service.token = cloud_service.fail_with = None
-    cloud_service.delay = 0.0
-    assert cloud_service.violations == [], "requests or answers that stray from the API document"
 
 
 def open_job_notebook(page, lab, path: str):

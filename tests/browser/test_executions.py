@@ -12,14 +12,12 @@ import pytest
 
 pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
 
-from test_deploy import PASSING  # noqa: E402
-from test_deploy import TEAM as DEPLOY_TEAM  # noqa: E402
-from test_deploy import deployable_job  # noqa: E402
+from test_deploy import PASSING
+from test_deploy import TEAM as DEPLOY_TEAM
+from test_deploy import deployable_job
 
-from .test_deploy import cloud_service  # noqa: E402,F401 - fixtures shared with test_deploy
-from .test_deploy import edit_cell  # noqa: E402
-from .test_deploy import open_job_notebook  # noqa: E402
-from .test_deploy import service  # noqa: E402,F401
+from .test_deploy import edit_cell
+from .test_deploy import open_job_notebook
 
 TEAM = "status-team"
 STATUSES = {"submitted": "submitted", "running": "running", "succeeded": "succeeded",
