@@ -103,19 +103,27 @@ export class JobSettings {
 
   private async _load(): Promise<void> {
     const { _team: team, _job: job } = this;
+    const current = (): boolean => team === this._team && job === this._job;
+    this._say('');
     try {
-      const [properties, secrets] = await Promise.all([
-        api.jobProperties(team, job),
-        api.secretNames(team, job)
-      ]);
-      if (team !== this._team || job !== this._job) {
-        return;
+      const properties = await api.jobProperties(team, job);
+      if (current()) {
+        this._properties.value = JSON.stringify(properties.properties, null, 2);
       }
-      this._properties.value = JSON.stringify(properties.properties, null, 2);
-      this._showSecrets(secrets.names);
-      this._say('');
     } catch (error) {
-      this._say(messageOf(error), true);
+      if (current()) {
+        this._say(messageOf(error), true);
+      }
+    }
+    try {
+      const secrets = await api.secretNames(team, job);
+      if (current()) {
+        this._showSecrets(secrets.names);
+      }
+    } catch (error) {
+      if (current()) {
+        this._say(messageOf(error), true);
+      }
     }
   }
 

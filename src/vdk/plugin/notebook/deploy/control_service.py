@@ -93,6 +93,13 @@ def job_team(job_dir: pathlib.Path) -> Optional[str]:
         return (JobConfig(str(job_dir)).get_team() or "").strip() or None
 
 
+def has_secrets_api() -> bool:
+    """Whether the installed vdk-control-cli can read and write secrets."""
+    from vdk.internal.control.rest_lib.factory import ApiClientFactory
+
+    return hasattr(ApiClientFactory, "get_secrets_api")
+
+
 class ControlService:
     """The Control Service at `url` (default: configured_url())."""
 
@@ -251,13 +258,22 @@ class ControlService:
         else:
             secrets[key] = value
         with self._errors(f"write the secrets of data job {name!r}"):
-            self._factory.get_secrets_api().data_job_secrets_update(
+            self._secrets_api().data_job_secrets_update(
                 team_name=team, job_name=name, deployment_id=DEPLOYMENT_ID,
                 request_body=secrets, _request_timeout=self._timeout)
 
+    def _secrets_api(self) -> Any:
+        if not has_secrets_api():
+            raise ControlServiceError(
+                "Secrets need vdk-control-cli 1.3.870522728 or newer (with "
+                "vdk-control-service-api 1.0.10): the one installed here, pinned older so that "
+                "it installs beside JupyterHub, has no secrets API. Use `vdk secrets` of a newer "
+                "vdk-control-cli in another environment.")
+        return self._factory.get_secrets_api()
+
     def _secrets(self, team: str, name: str) -> dict[str, Any]:
         with self._errors(f"read the secrets of data job {name!r}"):
-            found = self._factory.get_secrets_api().data_job_secrets_read(
+            found = self._secrets_api().data_job_secrets_read(
                 team_name=team, job_name=name, deployment_id=DEPLOYMENT_ID,
                 _request_timeout=self._timeout)
         return dict(found or {})
