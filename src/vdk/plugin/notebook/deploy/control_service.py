@@ -17,6 +17,8 @@ from typing import Any
 from typing import Iterator
 from typing import Optional
 
+from vdk.plugin.notebook.job.folder import is_job_folder
+
 URL_SETTING = "VDK_CONTROL_SERVICE_REST_API_URL"
 # As vdk-control-cli names the only deployment a job can have.
 DEPLOYMENT_ID = "production"
@@ -57,7 +59,7 @@ def job_team(job_dir: pathlib.Path) -> Optional[str]:
     _require_client()
     from vdk.internal.control.job.job_config import JobConfig
 
-    if not (job_dir / "config.ini").is_file():
+    if not is_job_folder(job_dir):
         return None
     with _readable_errors("", "read config.ini"):
         return (JobConfig(str(job_dir)).get_team() or "").strip() or None

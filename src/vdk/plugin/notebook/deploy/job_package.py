@@ -20,6 +20,7 @@ from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.prepare import blank_cell
 from vdk.plugin.notebook.engine.reader import needs_nbformat
+from vdk.plugin.notebook.job.folder import is_job_folder
 from vdk.plugin.notebook.job.notebooks import find_notebooks
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 
@@ -50,7 +51,7 @@ def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = ()) -> CheckedJob:
     uploaded. `unsaved`: notebooks open in an editor with changes not on disk (only a front
     end knows them); the upload would not hold those changes."""
     job_dir = job_dir.resolve()
-    if not (job_dir / "config.ini").is_file():
+    if not is_job_folder(job_dir):
         raise PackageProblem("job", f"{job_dir} is not a data job folder: it has no config.ini. "
                              "Deploy the folder that holds the job's config.ini and steps.")
     name = job_dir.name

@@ -6,7 +6,9 @@ exploration with production code; these rules are how they tell the two apart.
 from __future__ import annotations
 
 from typing import Any
+from typing import Mapping
 from typing import Optional
+from typing import Sequence
 
 from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
 from vdk.plugin.notebook.engine.record import Record
@@ -74,11 +76,20 @@ def cell_label(number: int, cell_id: Optional[str] = None) -> str:
     return f"code cell {number}" + (f" (id {cell_id})" if cell_id else "")
 
 
+def code_cell_indices(cells: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Where each code cell is among all `cells` of a notebook: code cell N (numbered as in
+    numbered_code_cells) is `cells[code_cell_indices(cells)[N - 1]]`. The one place that maps a
+    code cell's number, which messages and run events name, to its index, which JupyterLab
+    finds a cell by: the executed notebook, the run events and the server's plan all use it."""
+    return [index for index, cell in enumerate(cells) if cell.get("cell_type") == "code"]
+
+
 def numbered_code_cells(nb: dict) -> list[tuple[int, dict]]:
     """The code cells of an nbformat 4 notebook with their numbers, counted from 1 down the
     notebook as a user counts them; every cell number in a message comes from here."""
-    code_cells = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
-    return list(enumerate(code_cells, start=1))
+    cells = nb["cells"]
+    return [(number, cells[index])
+            for number, index in enumerate(code_cell_indices(cells), start=1)]
 
 
 def source_text(source: Any) -> str:
@@ -96,13 +107,22 @@ class Decision(Record):
     reason: Optional[str] = None
 
 
-# Why a code cell is left out, in the words the JupyterLab extension shows.
+# Why a code cell is left out (Decision.reason, decided by decide_cells alone), in the words
+# the JupyterLab extension shows beside the cell...
 LEFT_OUT_REASONS = {
     "tag non-vdk": "tagged non-vdk: Jupyter runs it, vdk run leaves it out",
     "tag skip-execution": "tagged skip-execution: vdk run leaves it out",
     "marker": "its first line is a non-vdk marker: Jupyter runs it, vdk run leaves it out",
     "empty": "no code to run",
     "vdk-only mode": "another cell is tagged vdk, so only cells tagged vdk run",
+}
+# ... and in the note the executed notebook (report.py) puts in the cell.
+LEFT_OUT_NOTES = {
+    "tag non-vdk": "tagged non-vdk",
+    "tag skip-execution": "tagged skip-execution",
+    "marker": "marked non-vdk on its first line",
+    "empty": "nothing to run",
+    "vdk-only mode": "not tagged vdk, while other cells of the notebook are",
 }
 
 

@@ -3,8 +3,9 @@
 The job runs exactly as from a terminal: the installed `vdk` with the job folder and
 `--arguments` as argv items (no shell, so no quoting to get wrong), its own environment plus the
 local database rule (local_database.py). Its progress arrives on a pipe named by
-VDK_NOTEBOOK_EVENTS_FILE (vdk_run/events.py writes it), read as it comes: no polling interval
-between a cell finishing and the browser knowing. Success or failure is the job's exit code.
+VDK_NOTEBOOK_EVENTS_FILE (vdk_run/events.py writes it; job/run_events.py says what it holds),
+read as it comes: no polling interval between a cell finishing and the browser knowing.
+Success or failure is the job's exit code.
 """
 from __future__ import annotations
 
@@ -19,13 +20,21 @@ import time
 import uuid
 from typing import Any
 from typing import Optional
+from typing import cast
 
 from vdk.plugin.notebook.job.local_database import local_database
+from vdk.plugin.notebook.job.run_events import EVENT_KINDS
+from vdk.plugin.notebook.job.run_events import EVENTS_FILE_VARIABLE
+from vdk.plugin.notebook.job.run_events import Database
+from vdk.plugin.notebook.job.run_events import RunEvent
+from vdk.plugin.notebook.job.run_events import RunFinished
+from vdk.plugin.notebook.job.run_events import RunJob
+from vdk.plugin.notebook.job.run_events import RunResult
+from vdk.plugin.notebook.job.run_events import RunStarted
 from vdk.plugin.notebook.server.paths import ApiError
 from vdk.plugin.notebook.server.paths import Job
 from vdk.plugin.notebook.server.paths import relative
 from vdk.plugin.notebook.server.result import run_result
-from vdk.plugin.notebook.job.run_events import EVENTS_FILE_VARIABLE
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +52,8 @@ class Run:
         self.arguments = arguments
         self.database = local_database(job.directory)
         self.started = time.time()
-        self.events: list[dict[str, Any]] = []
-        self.result: Optional[dict[str, Any]] = None
+        self.events: list[RunEvent] = []
+        self.result: Optional[RunResult] = None
         self.stop_requested = False
         self._log: list[str] = []
         self._log_size = 0
@@ -79,8 +88,9 @@ class Run:
         read_end, write_end = os.pipe()
         env = dict(os.environ, PYTHONUNBUFFERED="1", **self.database.environment())
         env[EVENTS_FILE_VARIABLE] = f"/dev/fd/{write_end}"
-        self._add({"type": "run_started", "job": self.job.as_json(with_database=False),
-                   "arguments": self.arguments, "time": time.time()})
+        self._add(RunStarted(type="run_started", time=time.time(),
+                             job=cast(RunJob, self.job.as_json(with_database=False)),
+                             arguments=self.arguments))
         if self.database.message:
             self._append_log(f"[vdk-jupyter] {self.database.message}\n")
         log.info("vdk-jupyter: running %s", " ".join(self.argv()[:3]))
@@ -111,8 +121,11 @@ class Run:
             log.exception("vdk-jupyter: following run %s failed", self.id)
             exit_code = self._process.returncode if self._process.returncode is not None else -1
             self._append_log(f"[vdk-jupyter] following the run failed: {e}\n")
-        self.result = run_result(self, exit_code)
-        self._add({"type": "run_finished", "result": self.result, "time": time.time()})
+        self.result = run_result(
+            self.events, exit_code, job_name=self.job.name, started=self.started,
+            stop_requested=self.stop_requested,
+            database=cast(Database, self.database.as_json()))
+        self._add(RunFinished(type="run_finished", time=time.time(), result=self.result))
 
     async def _read_events(self, fd: int) -> None:
         loop = asyncio.get_running_loop()
@@ -125,11 +138,11 @@ class Run:
                     event = json.loads(line)
                 except ValueError:
                     continue
-                if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                if not isinstance(event, dict) or event.get("type") not in EVENT_KINDS:
                     continue
                 if "path" in event:  # as the front end names files: relative to the root
                     event["path"] = relative(self.root, event["path"])
-                self._add(event)
+                self._add(cast(RunEvent, event))
         finally:
             transport.close()
 
@@ -148,13 +161,13 @@ class Run:
             if self._log_size >= LOG_LIMIT:
                 self._log.append("\n[vdk-jupyter] the log is longer than this; the rest is left out.\n")
 
-    def _add(self, event: dict[str, Any]) -> None:
+    def _add(self, event: RunEvent) -> None:
         event["seq"] = len(self.events) + 1
         self.events.append(event)
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def events_after(self, after: int, timeout: float) -> list[dict[str, Any]]:
+    async def events_after(self, after: int, timeout: float) -> list[RunEvent]:
         """Events with seq > after: at once if there are any (or the run is done), else the
         first that come within `timeout` seconds."""
         if len(self.events) <= after and not self.done:

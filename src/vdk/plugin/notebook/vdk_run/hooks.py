@@ -12,7 +12,7 @@ from vdk.api.plugin.hook_markers import hookimpl
 from vdk.internal.builtin_plugins.run.job_context import JobContext
 
 from vdk.plugin.notebook.job.notebooks import find_notebooks
-from vdk.plugin.notebook.job.run_events import EVENTS_FILE_VARIABLE
+from vdk.plugin.notebook.job import EVENTS_FILE_VARIABLE
 from vdk.plugin.notebook.vdk_run.option_keys import declare_options
 from vdk.plugin.notebook.vdk_run.standalone import KERNEL_JOB
 
