@@ -48,20 +48,11 @@ export interface IPlan {
 
 /** How a cell's run ended (the engine's CellStatus). */
 export type CellStatus =
-  | 'ok'
-  | 'stopped'
-  | 'timed-out'
-  | 'interrupted'
-  | 'expected-error'
-  | 'failed';
+  'ok' | 'stopped' | 'timed-out' | 'interrupted' | 'expected-error' | 'failed';
 
 /** How a step of the job ended. */
 export type StepStatus =
-  | 'succeeded'
-  | 'failed'
-  | 'not-runnable'
-  | 'skipped'
-  | 'interrupted';
+  'succeeded' | 'failed' | 'not-runnable' | 'skipped' | 'interrupted';
 
 /** How the whole run ended. */
 export type RunStatus = 'succeeded' | 'failed' | 'stopped';

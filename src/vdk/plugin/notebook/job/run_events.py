@@ -29,7 +29,7 @@ from vdk.plugin.notebook.job import EVENTS_FILE_VARIABLE  # the file the events 
 __all__ = [
     "EVENTS_FILE_VARIABLE", "CellStatus", "StepStatus", "RunStatus", "CellError", "StepError",
     "CellRef", "EventCell", "RunStarted", "StepStarted", "CellStarted", "CellFinished", "Report",
-    "StepFinished", "RunFinished", "RunEvent", "EVENT_KINDS", "RunResult", "FailedStep",
+    "StepFinished", "RunFinished", "RunEvent", "EVENT_KINDS", "is_event", "RunResult", "FailedStep",
     "FailedCell", "ReportRef", "RunJob", "Database",
 ]
 
@@ -231,6 +231,15 @@ class RunFinished(_Sequenced):
 RunEvent = Union[RunStarted, StepStarted, CellStarted, CellFinished, Report, StepFinished,
                  RunFinished]
 
-# The `type` of each kind of event, as the server checks what it reads.
-EVENT_KINDS: frozenset = frozenset(
-    get_args(kind.__annotations__["type"])[0] for kind in get_args(RunEvent))
+# Each kind of event by its `type`.
+_KIND_OF: dict = {get_args(kind.__annotations__["type"])[0]: kind for kind in get_args(RunEvent)}
+EVENT_KINDS: frozenset = frozenset(_KIND_OF)
+
+
+def is_event(value: object) -> bool:
+    """`value` (a line read with json.loads) is a run event with every field of its kind: what
+    the server checks before it takes an event in, so that reading one never fails later."""
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        return False
+    kind = _KIND_OF.get(value["type"])
+    return kind is not None and kind.__required_keys__ <= value.keys()

@@ -23,7 +23,6 @@ from typing import Optional
 from typing import cast
 
 from vdk.plugin.notebook.job.local_database import local_database
-from vdk.plugin.notebook.job.run_events import EVENT_KINDS
 from vdk.plugin.notebook.job.run_events import EVENTS_FILE_VARIABLE
 from vdk.plugin.notebook.job.run_events import Database
 from vdk.plugin.notebook.job.run_events import RunEvent
@@ -31,6 +30,7 @@ from vdk.plugin.notebook.job.run_events import RunFinished
 from vdk.plugin.notebook.job.run_events import RunJob
 from vdk.plugin.notebook.job.run_events import RunResult
 from vdk.plugin.notebook.job.run_events import RunStarted
+from vdk.plugin.notebook.job.run_events import is_event
 from vdk.plugin.notebook.server.paths import ApiError
 from vdk.plugin.notebook.server.paths import Job
 from vdk.plugin.notebook.server.paths import relative
@@ -138,7 +138,7 @@ class Run:
                     event = json.loads(line)
                 except ValueError:
                     continue
-                if not isinstance(event, dict) or event.get("type") not in EVENT_KINDS:
+                if not is_event(event):
                     continue
                 if "path" in event:  # as the front end names files: relative to the root
                     event["path"] = relative(self.root, event["path"])
