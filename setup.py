@@ -75,13 +75,16 @@ setuptools.setup(
         # vdk-sqlite: the embedded database of local development when a job names none.
         "jupyter": ["jupyterlab>=4", "ipykernel>=6", "ipython>=7.23", "nbformat>=5.1", "vdk-sqlite",
                     "vdk-control-cli>=1.3", "vdk-plugin-control-cli>=0.1"],
+        # PostgreSQL as the job's database: VDK's own plugin for it (brings psycopg2-binary).
+        "postgres": ["vdk-postgres"],
         # HTML copies of run reports (NOTEBOOK_REPORT_HTML); imported only when that is set.
         "html": ["nbconvert>=6", "nbformat>=5.1"],
         # openapi-core checks the test Control Service against the official API document;
         # playwright drives Debian's chromium in the browser tests (tests/browser); it never
         # downloads a browser of its own.
         "test": ["pytest", "ipython>=7.23", "nbformat>=5.1", "vdk-sqlite", "vdk-test-utils", "nbclient",
-                 "ipykernel", "matplotlib", "pandas", "openapi-core", "playwright"],
+                 "ipykernel", "matplotlib", "pandas", "openapi-core", "playwright",
+                 "vdk-postgres"],
     },
     entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks",
                                       "notebook-commands = vdk.plugin.notebook.cli.plugin"]},

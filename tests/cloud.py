@@ -60,7 +60,9 @@ class CloudRuntime:
                "VDK_DB_DEFAULT_TYPE": "SQLITE", "VDK_SQLITE_FILE": str(self.database),
                "VDK_INGEST_METHOD_DEFAULT": "sqlite",
                "VDK_TEMPORARY_WRITE_DIRECTORY": str(workdir / "tmp"),
-               "VDK_TERMINATION_MESSAGE_WRITER_OUTPUT_FILE": str(termination)}
+               "VDK_TERMINATION_MESSAGE_WRITER_OUTPUT_FILE": str(termination),
+               # The Control Service sets it in every job container (JobEnvVar in its model).
+               "VDK_OP_ID": f"op-{self._runs}"}
         result = subprocess.run([str(venv / "bin" / "vdk"), "run", f"./{job_name}"],
                                 cwd=workdir, env=env, capture_output=True, text=True,
                                 timeout=300)

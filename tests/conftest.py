@@ -107,6 +107,8 @@ def temporary_files_in_tmp_path(tmp_path: pathlib.Path, monkeypatch: pytest.Monk
     directory, the system's temp folder. Runs in subprocesses (the real `vdk`, Jupyter kernels)
     inherit this, so the suite leaves no reports behind in /tmp."""
     monkeypatch.setenv("VDK_TEMPORARY_WRITE_DIRECTORY", str(tmp_path / "vdk-temp"))
+    # Every local run leaves a run record in the user's data folder (job/run_record.py).
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
 @pytest.fixture
@@ -182,3 +184,31 @@ def control_service(cloud_runtime, tmp_path: pathlib.Path, monkeypatch: pytest.M
         monkeypatch.setenv("VDK_CONTROL_SERVICE_REST_API_URL", service.url)
         yield service
         assert service.violations == [], "requests or answers that stray from the API document"
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session (postgres_server.py), or the test is skipped
+    with one line saying why none could be started."""
+    import os
+
+    from postgres_server import REQUIRE_VARIABLE
+    from postgres_server import Unavailable
+    from postgres_server import start_server
+
+    try:
+        server = start_server()
+    except Unavailable as e:
+        if os.environ.get(REQUIRE_VARIABLE):
+            pytest.fail(f"No PostgreSQL server could be started ({REQUIRE_VARIABLE} is set): {e}")
+        pytest.skip(f"No PostgreSQL server could be started: {e}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres(postgres_server):
+    """A fresh database on the session's server, dropped after the test."""
+    database = postgres_server.database()
+    yield database
+    postgres_server.drop(database.name)

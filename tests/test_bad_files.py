@@ -114,17 +114,15 @@ def test_long_cells_that_every_python_compiles_still_run(job, run_job, db):
     assert "20000 2000" in outcome.output
 
 
-def test_the_compiler_hands_compiler_limits_every_cell_it_would_look_at():
-    """compile_cell imports compiler_limits only for cells of LONG_CELL characters or more: the
-    cells compiler_limits looks at at all, so no chain it refuses gets past."""
+def test_the_compiler_looks_at_every_cell_that_can_hold_a_chain_it_refuses():
+    """compile_cell checks only cells of LONG_CELL characters or more for too long chains: a
+    chain one operator too long is that long, so no chain it refuses gets past."""
     from vdk.plugin.notebook.engine import compiler
-    from vdk.plugin.notebook.engine import compiler_limits
 
-    assert compiler.LONG_CELL == compiler_limits.LONG_CELL
-    chain = "x = " + "+".join(["1"] * (compiler_limits.MAX_CHAIN + 2))  # one operator too many
-    assert len(chain) < 2 * compiler.LONG_CELL
+    chain = "x = " + "+".join(["1"] * (compiler.MAX_CHAIN + 2))  # one operator too many
+    assert compiler.LONG_CELL <= len(chain) < 2 * compiler.LONG_CELL
     with pytest.raises(RecursionError, match="operators chained"):
-        compiler_limits.refuse_too_long_chains(chain)
+        compiler.refuse_too_long_chains(chain)
 
 
 def test_a_notebook_too_big_for_memory_is_a_user_error_naming_it(job, db, tmp_path):

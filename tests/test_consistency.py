@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 
+import pytest
+
 from notebooks import CREATE_EVENTS
 from notebooks import code
 from notebooks import markdown
@@ -90,3 +92,45 @@ def test_matching_versions_give_no_version_warning(job, run_job, db):
     outcome = run_job(job)
     assert outcome.exit_code == 0, outcome.explain()
     assert VERSION_WARNING not in outcome.output
+
+
+def _python_version_findings_expected(notebook, metadata, configured=None):
+    """What python_version_findings must find, worked out the long way: each version parsed at
+    every use, this Python's version formatted and parsed too."""
+    import sys
+
+    from vdk.plugin.notebook.engine.consistency import _major_minor
+
+    saved = (metadata.get("language_info") or {}).get("version")
+    if not isinstance(saved, str) or not _major_minor(saved):
+        return []
+    findings = []
+    running = "{}.{}.{}".format(*sys.version_info[:3])
+    if _major_minor(saved) != _major_minor(running):
+        findings.append(("running", saved, running))
+    if configured and _major_minor(configured) and _major_minor(configured) != _major_minor(saved):
+        findings.append(("configured", saved, configured))
+    return findings
+
+
+def _versions():
+    import sys
+
+    this = "{}.{}".format(*sys.version_info[:2])
+    return [None, "", "3", "x.y", " 3.9", "3.9", "3.9.1", this, this + ".0", this + "rc1",
+            " " + this, "3.12.1", "2.7.18", "10.0", 3.9]
+
+
+@pytest.mark.parametrize("configured", _versions()[:-1], ids=range(len(_versions()) - 1))
+def test_the_python_version_warnings_are_those_of_the_earlier_code(configured):
+    from vdk.plugin.notebook.engine.consistency import python_version_findings
+
+    for saved in _versions():
+        metadata = {"language_info": {"name": "python", "version": saved}}
+        found = python_version_findings("nb.ipynb", metadata, configured)
+        expected = _python_version_findings_expected("nb.ipynb", metadata, configured)
+        assert [(("running" if "this run uses" in f else "configured")) for f in found] == [
+            kind for kind, _, _ in expected], (saved, configured)
+        for message, (_, saved_text, other) in zip(found, expected):
+            assert f"Python {saved_text}" in message and str(other) in message
+    assert python_version_findings("nb.ipynb", {}, configured) == []

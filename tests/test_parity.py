@@ -119,7 +119,10 @@ def test_magics_in_the_vdk_kernel(job, db):
                 client.execute_cell(cell, index)
     cells = nb.cells
     assert "starts on first use of job_input" in _outputs(cells[0])
-    assert cells[2].outputs[0]["data"]["text/plain"] == "{'limit': 3}"
+    # The first use of job_input says which database the job uses (issue 22), then the value.
+    assert f"Data job '{job.path.name}' uses SQLite file {db.path}." in _outputs(cells[2])
+    (result,) = [o for o in cells[2].outputs if o["output_type"] == "execute_result"]
+    assert result["data"]["text/plain"] == "{'limit': 3}"
     html = _html_table(cells[3].outputs[-1]["data"]["text/html"])
     assert "<th>n</th><th>text</th>" in html and "<td>3</td><td>a&lt;b</td>" in html
     (error,) = [o for o in cells[4].outputs if o["output_type"] == "error"]

@@ -71,3 +71,68 @@ def test_a_notebook_step_gives_back_every_change_to_the_process(
     after = snapshot()
     assert outcome.exit_code == exit_code, outcome.explain()
     assert after == before
+
+
+@pytest.mark.parametrize("change", ["rebind", "rebind to an equal object", "add", "delete",
+                                    "delete and add back", "nothing"])
+def test_builtins_are_left_exactly_as_they_were(change):
+    """builtins_kept skips its restore only when nothing changed; whatever a cell did to the
+    builtins module is undone, down to the identity of each object."""
+    import builtins
+
+    from vdk.plugin.notebook.engine.process_state import builtins_kept
+
+    before = dict(vars(builtins))
+    with builtins_kept():
+        if change == "rebind":
+            builtins.len = lambda value: 0
+        elif change == "rebind to an equal object":
+            vars(builtins)["__debug__"] = 1  # == True, but another object
+        elif change == "add":
+            builtins.display = print
+        elif change in ("delete", "delete and add back"):
+            saved = builtins.input
+            del builtins.input
+            if change == "delete and add back":
+                builtins.input = saved
+    after = vars(builtins)
+    assert set(after) == set(before)
+    assert all(after[name] is value for name, value in before.items())
+
+
+class _Refusing:
+    """An object whose attribute `locked` cannot be set."""
+
+    value = "original"
+    locked = "locked"
+
+    def __setattr__(self, name, value):
+        if name == "locked":
+            raise AttributeError("locked")
+        object.__setattr__(self, name, value)
+
+
+def test_attributes_are_replaced_and_given_back_as_nested_withs_would():
+    """attributes_replaced, one object for several attributes: set in order, put back in the
+    reverse order, and what was set is given back when a later one cannot be set."""
+    from vdk.plugin.notebook.engine.process_state import attributes_replaced
+
+    first, second = _Refusing(), _Refusing()
+    with attributes_replaced((first, "value", 1), (second, "value", 2)):
+        assert (first.value, second.value) == (1, 2)
+        raising = attributes_replaced((first, "value", 3), (second, "locked", 4))
+        with pytest.raises(AttributeError):
+            raising.__enter__()
+        assert first.value == 1  # given back at once
+    assert (vars(first)["value"], vars(second)["value"]) == ("original", "original")
+
+
+def test_a_subclass_of_a_built_in_type_has_its_repr_methods_looked_up():
+    from vdk.plugin.notebook.engine.display_values import format_value
+
+    class Rows(list):
+        def _repr_html_(self):
+            return "<table></table>"
+
+    data, _ = format_value(Rows([1]), print)
+    assert data == {"text/html": "<table></table>", "text/plain": "[1]"}

@@ -312,13 +312,24 @@ def test_a_write_interrupted_midway_leaves_the_previous_file_whole(tmp_path, mon
 
     target = tmp_path / "run" / "nb.ipynb"
     report.write_atomically(target, json.dumps({"version": "old"}))
-    real_write = os.write
+    real_file = report._file
 
-    def interrupting(fd, data):  # half the report written, then Ctrl-C
-        real_write(fd, bytes(data[: len(data) // 2]))
-        raise KeyboardInterrupt
+    class Interrupting:
+        def __init__(self, file):
+            self.file = file
 
-    monkeypatch.setattr(report.os, "write", interrupting)
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def write(self, text):  # half the report written, then Ctrl-C
+            self.file.write(text[: len(text) // 2])
+            self.file.flush()
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "_file", lambda *a, **k: Interrupting(real_file(*a, **k)))
     with pytest.raises(KeyboardInterrupt):
         report.write_atomically(target, json.dumps({"version": "new", "padding": "x" * 10000}))
     monkeypatch.undo()

@@ -308,7 +308,8 @@ def test_a_job_that_names_its_database_is_never_overridden(server, make_job, tmp
                        code("job_input.execute_query('CREATE TABLE mine (n INTEGER)')")]})
     plan = server.api("POST", "plan", {"path": relative(server, job / "20_nb.ipynb"),
                                        "notebook": notebook([code("a = 1")])}).json
-    assert plan["job"]["database"] == {"type": "SQLITE", "file": None, "default": False, "message": None}
+    assert plan["job"]["database"] == {"type": "SQLITE", "file": None, "default": False, "message": None,
+                                       "label": f"SQLite file {own}"}
     run_id = server.api("POST", "runs", {"path": relative(server, job)}).json["run_id"]
     result, _ = server.wait_for_run(run_id)
     assert result["status"] == "succeeded", server.api("GET", f"runs/{run_id}/log").text
@@ -403,3 +404,39 @@ def test_a_run_that_cannot_start_says_why_and_does_not_block_the_next(tmp_path, 
     messages = asyncio.run(twice())
     assert all(m.startswith("500 vdk run could not be started: ") for m in messages), messages
     assert runs.list(job) == []
+
+
+def test_repair_plan_and_a_repair_run_as_jupyterlab_asks_for_them(server, make_job):
+    job = make_job(**{"20_model__ipynb": [
+        code("import pathlib\nlimit = int(pathlib.Path(job_input.get_job_directory(), 'limit.txt').read_text())",
+             cell_id="limit"),
+        code("pathlib.Path(job_input.get_job_directory(), 'ran.txt').open('a').write('20 ')")]})
+    (job / "10_first.py").write_text(
+        "import pathlib\n\ndef run(job_input):\n"
+        "    pathlib.Path(job_input.get_job_directory(), 'ran.txt').open('a').write('10 ')\n")
+    path = relative(server, job)
+    none_yet = server.api("POST", "repair-plan", {"path": path})
+    assert none_yet.status == 409 and "has no local run on record" in none_yet.json["message"]
+    refused = server.api("POST", "runs", {"path": path, "repair": {}})
+    assert refused.status == 409 and "has no local run on record" in refused.json["message"]
+    unknown = server.api("POST", "repair-plan", {"path": path, "repair": {"steps": ["nope.py"]}})
+    assert unknown.status == 400 and "Its steps: 10_first.py, 20_model.ipynb." in unknown.json["message"]
+    bad = server.api("POST", "runs", {"path": path, "repair": {"from_step": 3}})
+    assert bad.status == 400 and "'repair.from_step'" in bad.json["message"]
+
+    failed, _ = server.wait_for_run(server.api("POST", "runs", {"path": path}).json["run_id"])
+    assert failed["status"] == "failed"
+    (job / "limit.txt").write_text("3")
+    plan = server.api("POST", "repair-plan", {"path": path}).json["plan"]
+    assert [(s["name"], s["action"]) for s in plan["steps"]] == [("10_first.py", "skip"), ("20_model.ipynb", "run")]
+    assert plan["steps"][1]["reason"].startswith("failed at code cell 1 in run ")
+    started = server.api("POST", "runs", {"path": path, "repair": {}})
+    assert started.status == 202, started
+    result, events = server.wait_for_run(started.json["run_id"])
+    assert result["status"] == "succeeded", server.api("GET", f"runs/{started.json['run_id']}/log").text
+    assert (job / "ran.txt").read_text() == "10 20 "
+    assert [e["step"] for e in events if e["type"] == "step_started"] == ["20_model.ipynb"]
+
+    only, _ = server.wait_for_run(server.api(
+        "POST", "runs", {"path": path, "repair": {"steps": ["10_first.py"]}}).json["run_id"])
+    assert only["status"] == "succeeded" and (job / "ran.txt").read_text() == "10 20 10 "

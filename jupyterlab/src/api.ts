@@ -13,6 +13,8 @@ export interface IDatabase {
   file: string | null;
   default: boolean;
   message: string | null;
+  /** "PostgreSQL at host:port/dbname", "SQLite file ..." (never a password). */
+  label: string | null;
 }
 
 export interface IJob {
@@ -96,6 +98,8 @@ export interface IRunStarted {
   time: number;
   job: IRunJob;
   arguments: Record<string, unknown> | null;
+  /** null: `vdk run`; else `vdk repair` with this selection. */
+  repair: Record<string, unknown> | null;
 }
 
 export interface IStepStarted {
@@ -152,6 +156,15 @@ export interface IStepFinished {
   cell: ICellRef | null;
 }
 
+/** The job failed outside any step (its database unreachable before the first step, say). */
+export interface IJobFailed {
+  seq: number;
+  type: 'job_failed';
+  time: number;
+  ename: string;
+  message: string;
+}
+
 export interface IFailedStep {
   name: string;
   step_type: string;
@@ -206,6 +219,7 @@ export type IRunEvent =
   | ICellFinished
   | IReport
   | IStepFinished
+  | IJobFailed
   | IRunFinished;
 
 export interface IProgress {
@@ -294,15 +308,47 @@ export function plan(
   });
 }
 
+/** Which steps a repair runs: {} repairs the last run (`vdk repair`). */
+export interface IRepairSelection {
+  from_step?: string;
+  steps?: string[];
+}
+
+export interface IRepairPlan {
+  job: string;
+  repairs: string | null;
+  summary: string;
+  mode: 'repair' | 'from-step' | 'step';
+  steps: { name: string; action: 'run' | 'skip'; reason: string }[];
+  runs_anything: boolean;
+}
+
 export function startRun(
   path: string,
-  args: Record<string, unknown> | null
+  args: Record<string, unknown> | null,
+  repair: IRepairSelection | null = null
 ): Promise<{ run_id: string; job: IJob }> {
   const json: Record<string, unknown> = { path };
   if (args !== null) {
     json.arguments = args;
   }
+  if (repair !== null) {
+    json.repair = repair;
+  }
   return request('runs', { method: 'POST', json });
+}
+
+/** What `vdk repair` would do, from the same Python function (job/run_record.py). */
+export function repairPlan(
+  path: string,
+  args: Record<string, unknown> | null,
+  repair: IRepairSelection = {}
+): Promise<{ job: IJob; plan: IRepairPlan }> {
+  const json: Record<string, unknown> = { path, repair };
+  if (args !== null) {
+    json.arguments = args;
+  }
+  return request('repair-plan', { method: 'POST', json });
 }
 
 export function progress(runId: string, after: number): Promise<IProgress> {

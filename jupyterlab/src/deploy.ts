@@ -134,7 +134,7 @@ export class DeployController {
         deployed = await deploy(job.path, reason, still, true);
       }
       const added = deployed.requirement_added
-        ? ' (vdk-jupyter added to requirements.txt)'
+        ? ' (what it lacked added to requirements.txt)'
         : '';
       Notification.update({
         id: progress,

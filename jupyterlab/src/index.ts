@@ -8,6 +8,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
@@ -21,12 +22,21 @@ import { JOBS_COMMAND, JobsPanel } from './jobsPanel';
 import { JobMarkers } from './markers';
 import { showDatabaseNotice } from './notices';
 import { REPORT_DRIVE, ReportDrive } from './reportDrive';
-import { RunController } from './run';
+import { REPAIR_COMMAND, RunController } from './run';
 import { CommandIDs as TagCommands, addTagCommands } from './tags';
-import { DEPLOY_COMMAND, RUN_COMMAND, VdkToolbar } from './toolbar';
+import {
+  DEPLOY_COMMAND,
+  RUN_COMMAND,
+  RUN_FROM_COMMAND,
+  RUN_ONLY_COMMAND,
+  VdkToolbar
+} from './toolbar';
 
 const CommandIDs = {
   run: RUN_COMMAND,
+  repair: REPAIR_COMMAND,
+  runFrom: RUN_FROM_COMMAND,
+  runOnly: RUN_ONLY_COMMAND,
   stop: 'vdk:stop-job',
   report: 'vdk:open-report',
   log: 'vdk:show-log',
@@ -140,6 +150,76 @@ function activate(
         return;
       }
       await runs.run(panel, parsed.value);
+    }
+  });
+  /** The notebook, its toolbar and parsed arguments, or null after saying what is wrong. */
+  const runInputs = (
+    args: ReadonlyPartialJSONObject
+  ): {
+    panel: NotebookPanel;
+    value: Record<string, unknown> | null;
+  } | null => {
+    const panel = panelFor(args);
+    const toolbar = panel && toolbars.get(panel);
+    if (!panel || !toolbar) {
+      Notification.warning('Open a notebook of a data job to run the job.', {
+        autoClose: 6000
+      });
+      return null;
+    }
+    const parsed = toolbar.arguments();
+    if ('error' in parsed) {
+      Notification.error(parsed.error, { autoClose: 10000 });
+      return null;
+    }
+    return { panel, value: parsed.value };
+  };
+  /** A notebook at the top level of its job folder: a step of the job, by its file name. */
+  const stepOf = (args: ReadonlyPartialJSONObject): string | null => {
+    const panel = panelFor(args);
+    const job = jobOf(args);
+    return panel && job !== null && PathExt.dirname(panel.context.path) === job
+      ? PathExt.basename(panel.context.path)
+      : null;
+  };
+  commands.addCommand(CommandIDs.repair, {
+    label: 'Repair run',
+    caption:
+      'Run the data job again from the step that failed or changed, skipping the steps before it (vdk repair); shows the plan first',
+    isEnabled: args => jobIs(args, job => !runs.isRunning(job)),
+    execute: async args => {
+      const inputs = runInputs(args);
+      if (inputs) {
+        await runs.repair(inputs.panel, inputs.value);
+      }
+    }
+  });
+  commands.addCommand(CommandIDs.runFrom, {
+    label: 'Run from this notebook',
+    caption:
+      'Run this notebook and every step after it; the steps before it are skipped (vdk repair --from-step)',
+    isEnabled: args =>
+      stepOf(args) !== null && jobIs(args, job => !runs.isRunning(job)),
+    execute: async args => {
+      const inputs = runInputs(args);
+      const step = stepOf(args);
+      if (inputs && step) {
+        await runs.run(inputs.panel, inputs.value, { from_step: step });
+      }
+    }
+  });
+  commands.addCommand(CommandIDs.runOnly, {
+    label: 'Run this notebook only',
+    caption:
+      'Run only this notebook as a step of its data job, with its job_input and arguments (vdk repair --step)',
+    isEnabled: args =>
+      stepOf(args) !== null && jobIs(args, job => !runs.isRunning(job)),
+    execute: async args => {
+      const inputs = runInputs(args);
+      const step = stepOf(args);
+      if (inputs && step) {
+        await runs.run(inputs.panel, inputs.value, { steps: [step] });
+      }
     }
   });
   commands.addCommand(CommandIDs.stop, {

@@ -4,10 +4,11 @@
  * on the result. Success or failure is the job's exit status, as the server reports it.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Notification } from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
+import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
 import { clearCellErrors } from './cellError';
@@ -16,6 +17,8 @@ import { JobMarkers } from './markers';
 import { showDatabaseNotice } from './notices';
 import { reportPath } from './reportDrive';
 import { landOnFailedCell, shortResult } from './result';
+
+export const REPAIR_COMMAND = 'vdk:repair-job';
 
 export type Phase =
   'running' | 'stopping' | 'succeeded' | 'failed' | 'stopped' | 'error';
@@ -55,12 +58,53 @@ export class RunController {
   }
 
   /**
+   * Repair run: shows the plan of `vdk repair` for the job of `panel`'s notebook (what runs,
+   * what is skipped, and why) and runs it on confirm. `selection` {} repairs the last run.
+   */
+  async repair(
+    panel: NotebookPanel,
+    args: Record<string, unknown> | null,
+    selection: api.IRepairSelection = {}
+  ): Promise<void> {
+    const job = this._markers(panel)?.plan?.job;
+    if (!job || this.isRunning(job.path)) {
+      return this.run(panel, args, selection); // says why it cannot run
+    }
+    let plan: api.IRepairPlan;
+    try {
+      if (panel.context.model.dirty) {
+        await panel.context.save(); // the plan compares the files as they will run
+      }
+      plan = (await api.repairPlan(panel.context.path, args, selection)).plan;
+    } catch (error) {
+      Notification.error(String((error as Error).message ?? error), {
+        autoClose: false
+      });
+      return;
+    }
+    if (!plan.runs_anything) {
+      Notification.info(plan.summary, { autoClose: 8000 });
+      return;
+    }
+    const answer = await showDialog({
+      title: `Repair data job ${job.name}`,
+      body: planWidget(plan),
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Run repair' })]
+    });
+    if (answer.button.accept) {
+      await this.run(panel, args, selection);
+    }
+  }
+
+  /**
    * Runs the job of `panel`'s notebook with `args` (already parsed and checked to be an object,
-   * or null for none). Returns once the run has ended.
+   * or null for none); with `repair`, as `vdk repair` with that selection. Returns once the
+   * run has ended.
    */
   async run(
     panel: NotebookPanel,
-    args: Record<string, unknown> | null
+    args: Record<string, unknown> | null,
+    repair: api.IRepairSelection | null = null
   ): Promise<void> {
     const job = this._markers(panel)?.plan?.job;
     if (!job) {
@@ -92,9 +136,9 @@ export class RunController {
       if (panel.context.model.dirty || !panel.context.contentsModel) {
         await panel.context.save();
       }
-      state.text = 'Starting vdk run…';
+      state.text = repair ? 'Starting vdk repair…' : 'Starting vdk run…';
       this._set(state);
-      const started = await api.startRun(panel.context.path, args);
+      const started = await api.startRun(panel.context.path, args, repair);
       state.runId = started.run_id;
       showDatabaseNotice(started.job.database);
       await this._follow(state);
@@ -278,6 +322,15 @@ export class RunController {
       });
     }
     actions.push({ label: 'Show log', callback: () => this.openLog(jobPath) });
+    if (result.status !== 'succeeded') {
+      actions.push({
+        label: 'Repair run',
+        callback: () =>
+          void this._app.commands.execute(REPAIR_COMMAND, {
+            path: state.origin
+          })
+      });
+    }
     const kind =
       result.status === 'succeeded'
         ? 'success'
@@ -346,4 +399,27 @@ export class RunController {
   private _states = new Map<string, IRunState>();
   private _asked = new Set<string>();
   private _changed = new Signal<this, string>(this);
+}
+
+/** The plan as the dialog shows it: one line per step, run or skip, and why. */
+function planWidget(plan: api.IRepairPlan): Widget {
+  const node = document.createElement('div');
+  node.className = 'vdk-repair-plan';
+  const summary = document.createElement('p');
+  summary.textContent = plan.summary;
+  const table = document.createElement('table');
+  for (const step of plan.steps) {
+    const row = table.insertRow();
+    row.className = `vdk-plan-${step.action}`;
+    row.dataset.step = step.name;
+    row.insertCell().textContent = step.action === 'run' ? 'run' : 'skip';
+    row.insertCell().textContent = step.name;
+    row.insertCell().textContent = step.reason;
+  }
+  const note = document.createElement('p');
+  note.className = 'vdk-repair-note';
+  note.textContent =
+    'Skipped steps keep the data they wrote. Steps that run again should be safe to run twice.';
+  node.append(summary, table, note);
+  return new Widget({ node });
 }

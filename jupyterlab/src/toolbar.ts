@@ -1,16 +1,19 @@
 /**
  * The VDK part of a notebook's toolbar, shown only for notebooks inside a data job folder:
- * `Run data job`, the optional JSON arguments field, and the status of the job's current or
- * last run with what can be done next (Stop, Open run report, Log).
+ * `Run data job` with its menu of partial runs, the optional JSON arguments field, and the
+ * status of the job's current or last run with what can be done next (Stop, Repair run, Open
+ * run report, Log).
  */
 import { CommandRegistry } from '@lumino/commands';
-import { Widget } from '@lumino/widgets';
+import { Menu, Widget } from '@lumino/widgets';
 
 import { IPlan } from './api';
 import { DeployController } from './deploy';
-import { RunController } from './run';
+import { REPAIR_COMMAND, RunController } from './run';
 
 export const RUN_COMMAND = 'vdk:run-job';
+export const RUN_FROM_COMMAND = 'vdk:run-from-notebook';
+export const RUN_ONLY_COMMAND = 'vdk:run-notebook-only';
 export const DEPLOY_COMMAND = 'vdk:deploy-job';
 
 export type Arguments = Record<string, unknown> | null;
@@ -72,6 +75,14 @@ export class VdkToolbar extends Widget {
       'Save the notebook and run its data job with vdk run',
       () => void this._commands.execute(RUN_COMMAND, { path: this._path() })
     );
+    this._more = button(
+      '▾',
+      'vdk-run-menu-button',
+      'More ways to run: repair the last run, run from this notebook, run this notebook only',
+      () => this._openMenu()
+    );
+    this._more.setAttribute('aria-label', 'More ways to run the data job');
+    this._more.setAttribute('aria-haspopup', 'menu');
     this._args = document.createElement('input');
     this._args.className = 'vdk-arguments';
     this._args.placeholder = 'job arguments (JSON)';
@@ -93,6 +104,12 @@ export class VdkToolbar extends Widget {
       'Stop the run (as Ctrl-C); its report is still written',
       () => void this._runs.stop(this._jobPath)
     );
+    this._repair = button(
+      'Repair run',
+      'vdk-repair-button',
+      'Run again from the step that failed (or changed), skipping the steps before it: shows the plan first',
+      () => void this._commands.execute(REPAIR_COMMAND, { path: this._path() })
+    );
     this._report = button(
       'Open run report',
       'vdk-report-button',
@@ -113,9 +130,11 @@ export class VdkToolbar extends Widget {
     );
     this.node.append(
       this._run,
+      this._more,
       this._args,
       this._status,
       this._stop,
+      this._repair,
       this._report,
       this._log
     );
@@ -163,11 +182,24 @@ export class VdkToolbar extends Widget {
     const stepError = state?.result?.failed_cell
       ? null
       : state?.result?.failed_step?.error?.message;
-    this._status.title = [state?.result?.message ?? state?.text, stepError]
+    // Which database the run used ("PostgreSQL at host:port/dbname"), unless the message
+    // already says it.
+    const database = state?.result?.database?.label;
+    const databaseLine =
+      database && !state?.result?.message.includes(database)
+        ? `Database: ${database}`
+        : null;
+    this._status.title = [
+      state?.result?.message ?? state?.text,
+      stepError,
+      databaseLine
+    ]
       .filter(Boolean)
       .join('\n\n');
     this._stop.hidden = !running;
     this._stop.disabled = state?.phase === 'stopping';
+    this._repair.hidden =
+      running || !(state?.phase === 'failed' || state?.phase === 'stopped');
     this._report.hidden = running || !state?.reports.length;
     this._log.hidden = !state?.runId;
     const deploying = this._deploys.isDeploying(this._jobPath);
@@ -176,13 +208,30 @@ export class VdkToolbar extends Widget {
     this._deploy.setAttribute('aria-busy', String(deploying));
   }
 
+  private _openMenu(): void {
+    const menu = new Menu({ commands: this._commands });
+    menu.addClass('vdk-run-menu');
+    const args = { path: this._path() };
+    for (const command of [
+      REPAIR_COMMAND,
+      RUN_FROM_COMMAND,
+      RUN_ONLY_COMMAND
+    ]) {
+      menu.addItem({ command, args });
+    }
+    const box = this._more.getBoundingClientRect();
+    menu.open(box.left, box.bottom);
+  }
+
   /** `Deploy data job`, for the notebook's toolbar beside this widget. */
   readonly deployItem: Widget;
   private _jobPath = '';
   private _run: HTMLButtonElement;
   private _args: HTMLInputElement;
   private _status: HTMLSpanElement;
+  private _more: HTMLButtonElement;
   private _stop: HTMLButtonElement;
+  private _repair: HTMLButtonElement;
   private _report: HTMLButtonElement;
   private _log: HTMLButtonElement;
   private _deploy: HTMLButtonElement;

@@ -227,7 +227,7 @@ def test_missing_requirement_is_offered_and_added(page, lab, service):
     assert page.locator(".jp-Dialog").count() == 0
     notice = page.locator(".jp-toast-message", has_text="Deployed data job ui-requirement-job")
     notice.wait_for(timeout=120_000)
-    assert "vdk-jupyter added to requirements.txt" in notice.inner_text()
+    assert "what it lacked added to requirements.txt" in notice.inner_text()
     assert (job / "requirements.txt").read_text() == "pandas\nvdk-jupyter\n"
     [(_, archive)] = service.uploads
     assert uploaded_files(archive)["ui-requirement-job/requirements.txt"] == b"pandas\nvdk-jupyter\n"

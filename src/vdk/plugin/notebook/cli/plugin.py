@@ -37,3 +37,4 @@ class LazyCommand(click.Command):
 def vdk_command_line(root_command: click.Group) -> None:
     root_command.add_command(
         LazyCommand("start-jupyter", "vdk.plugin.notebook.cli.start_jupyter", "start_jupyter"))
+    root_command.add_command(LazyCommand("repair", "vdk.plugin.notebook.cli.repair", "repair"))

@@ -21,10 +21,12 @@ from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.prepare import blank_cell
 from vdk.plugin.notebook.engine.reader import needs_nbformat
 from vdk.plugin.notebook.job.folder import is_job_folder
+from vdk.plugin.notebook.job.local_database import job_database_type
 from vdk.plugin.notebook.job.notebooks import find_notebooks
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 
 DISTRIBUTION = "vdk-jupyter"
+POSTGRES_PLUGIN = "vdk-postgres"  # VDK's plugin for PostgreSQL; vdk-jupyter[postgres] brings it
 REQUIREMENTS = "requirements.txt"
 # As vdk-control-cli checks a job name before creating it (`vdk create`).
 _JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{4,44}$")
@@ -70,6 +72,13 @@ def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = ()) -> CheckedJob:
             "requirements", f"{REQUIREMENTS} of the job does not name {DISTRIBUTION}: the cloud "
             f"installs only what it lists, so its notebooks would not run there. Add a line "
             f"'{DISTRIBUTION}' to {job_dir / REQUIREMENTS}.")
+    if needs_postgres_plugin(job_dir):
+        raise PackageProblem(
+            "requirements", f"The job's config.ini sets db_default_type = POSTGRES, and "
+            f"{REQUIREMENTS} does not install {POSTGRES_PLUGIN}: the cloud installs only what it "
+            f"lists, so the job would have no connection to its database there. Add a line "
+            f"'{POSTGRES_PLUGIN}' to {job_dir / REQUIREMENTS} (or write '{DISTRIBUTION}[postgres]' "
+            f"instead of '{DISTRIBUTION}').")
     notebooks = find_notebooks(job_dir)
     python_version = configured_python_version(job_dir)
     for path in notebooks:
@@ -99,6 +108,15 @@ def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = ()) -> CheckedJob:
 def names_plugin(job_dir: pathlib.Path) -> bool:
     """Whether the job's requirements.txt installs this plugin."""
     return any(name == DISTRIBUTION for name, _ in _requirements(job_dir))
+
+
+def needs_postgres_plugin(job_dir: pathlib.Path) -> bool:
+    """Whether the job's config.ini names PostgreSQL and its requirements.txt installs no
+    vdk-postgres (itself, or through this plugin's postgres extra)."""
+    if job_database_type(job_dir) != "POSTGRES":
+        return False
+    return not any(name == POSTGRES_PLUGIN or (name == DISTRIBUTION and "postgres" in extras)
+                   for name, extras in _requirements(job_dir))
 
 
 def names_ipython(job_dir: pathlib.Path) -> bool:
@@ -132,15 +150,19 @@ def _requirements(job_dir: pathlib.Path) -> list[tuple[str, set[str]]]:
 
 
 def add_to_requirements(job_dir: pathlib.Path) -> bool:
-    """Adds a line `vdk-jupyter` to the job's requirements.txt (creating it), with the user's
-    consent, asked by the caller. Returns False when it was already there."""
-    if names_plugin(job_dir):
+    """Adds the lines the job's requirements.txt lacks (creating it): `vdk-jupyter`, and
+    `vdk-postgres` for a job whose config.ini names PostgreSQL; with the user's consent, asked
+    by the caller. Returns False when nothing was missing."""
+    missing = [] if names_plugin(job_dir) else [DISTRIBUTION]
+    if needs_postgres_plugin(job_dir):
+        missing.append(POSTGRES_PLUGIN)
+    if not missing:
         return False
     path = job_dir / REQUIREMENTS
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     if text and not text.endswith("\n"):
         text += "\n"
-    path.write_text(f"{text}{DISTRIBUTION}\n", encoding="utf-8")
+    path.write_text(text + "".join(f"{line}\n" for line in missing), encoding="utf-8")
     return True
 
 

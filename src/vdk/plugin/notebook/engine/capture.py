@@ -17,27 +17,27 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import sys
 import time
 from typing import Any
 from typing import Callable
 from typing import Optional
 
-from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
 from vdk.plugin.notebook.engine.process_state import swapped_streams
 
 # A job's stdout is usually a pipe, block-buffered: without flushing, a cell's prints reach the
 # log in 8 kB lumps, long after they happen. Flushed at the end of each cell and, within a long
 # cell, at a line end at most this often.
 FLUSH_SECONDS = 0.2
-_USES_DISPLAY = LazyPattern(r"\bdisplay\s*\(|\bIPython\b")
+_USES_DISPLAY = r"\bdisplay\s*\(|\bIPython\b"
 
 def display(*objs: Any, **kwargs: Any) -> Any:
     """Jupyter's `display`, which notebooks call without importing it; IPython loads on use."""
     try:
         from IPython.display import display as ipython_display
-    except ImportError as e:  # an optional dependency: see ipython_available.py
-        from vdk.plugin.notebook.engine.ipython_available import TO_DO
+    except ImportError as e:  # an optional dependency: see ipython_syntax.TO_DO
+        from vdk.plugin.notebook.engine.ipython_syntax import TO_DO
 
         raise ModuleNotFoundError(
             f"display() is IPython's, and IPython cannot be imported ({e}). {TO_DO}",
@@ -283,10 +283,10 @@ class OutputCapture:
     def wants_shell(self, cell: Any) -> bool:
         # Without IPython, values are shown through their _repr_*_ methods (format_value).
         source = cell.cell.source
-        if not (("display" in source or "IPython" in source) and _USES_DISPLAY.search(source)):
+        if not (("display" in source or "IPython" in source) and re.search(_USES_DISPLAY, source)):
             return False
         # Only for a cell that displays: plain-Python runs do not import the module.
-        from vdk.plugin.notebook.engine.ipython_available import ipython_installed
+        from vdk.plugin.notebook.engine.ipython_syntax import ipython_installed
 
         return ipython_installed()
 

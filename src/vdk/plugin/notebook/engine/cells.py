@@ -5,28 +5,24 @@ exploration with production code; these rules are how they tell the two apart.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 from typing import Mapping
+from typing import NamedTuple
 from typing import Optional
 from typing import Sequence
 
-from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
-from vdk.plugin.notebook.engine.record import Record
 
 SKIP_TAGS = frozenset({"non-vdk", "skip-execution"})
 ONLY_TAG = "vdk"
 MAY_RAISE_TAG = "raises-exception"
-_SKIP_FIRST_LINE = LazyPattern(r"^\s*(%%\s*non-vdk|#\s*non-vdk)\s*$")
-_SQL_FIRST_LINE = LazyPattern(r"^\s*%%vdksql\b")
+_SKIP_FIRST_LINE = r"^\s*(%%\s*non-vdk|#\s*non-vdk)\s*$"
+_SQL_FIRST_LINE = r"^\s*%%vdksql\b"
 
 
-class Cell(Record):
+class Cell(NamedTuple):
     """A code cell chosen to run. `number` counts code cells from 1, as the user sees them; an
-    injected-parameters cell (parameters.py) has the number of the cell it follows (0: top).
-    A Record (record.py) rather than a NamedTuple or a frozen dataclass, whose definitions are
-    measurably slower at import (see the benchmark)."""
-
-    __slots__ = ()
+    injected-parameters cell (parameters.py) has the number of the cell it follows (0: top)."""
 
     number: int
     cell_id: Optional[str]
@@ -96,11 +92,9 @@ def source_text(source: Any) -> str:
     return source if isinstance(source, str) else "".join(source)
 
 
-class Decision(Record):
+class Decision(NamedTuple):
     """What `vdk run` does with one code cell: `cell` if it runs, else why not (`reason`, one of
     LEFT_OUT_REASONS). The JupyterLab extension shows these beside each cell."""
-
-    __slots__ = ()
 
     number: int
     cell: Optional[Cell]
@@ -145,13 +139,13 @@ def decide_cells(nb: dict) -> list[Decision]:
         _, first = first_line(source)
         skipping = tags & SKIP_TAGS
         skip_tag = min(skipping) if skipping else None
-        if skip_tag or ("non-vdk" in first and _SKIP_FIRST_LINE.match(first)):
+        if skip_tag or ("non-vdk" in first and re.match(_SKIP_FIRST_LINE, first)):
             decisions.append(Decision(number, None, f"tag {skip_tag}" if skip_tag else "marker"))
             continue
         if only_tagged and ONLY_TAG not in tags:
             decisions.append(Decision(number, None, "vdk-only mode"))
             continue
-        is_sql = "%%vdksql" in first and bool(_SQL_FIRST_LINE.match(first))
+        is_sql = "%%vdksql" in first and bool(re.match(_SQL_FIRST_LINE, first))
         chosen = Cell(number, cell.get("id"), source, tags, is_sql)
         if chosen.body.strip():  # an empty cell, or a %%vdksql cell without a query
             decisions.append(Decision(number, chosen))

@@ -10,11 +10,13 @@ IPython.
 """
 from __future__ import annotations
 
+import ast
 import logging
 import pathlib
 import re
 from types import CodeType
 from typing import Callable
+from typing import NamedTuple
 from typing import Optional
 
 from vdk.plugin.notebook.engine.last_expression import compile_keeping_result
@@ -23,13 +25,14 @@ from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.cells import first_line
 from vdk.plugin.notebook.engine.errors import CellFailedError
 from vdk.plugin.notebook.engine.errors import Location
-from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
-from vdk.plugin.notebook.engine.names import shown
-from vdk.plugin.notebook.engine.ipython_syntax import ipython_syntax
+from vdk.plugin.notebook.engine.errors import shown
+from vdk.plugin.notebook.engine.ipython_syntax import INSTALL
+from vdk.plugin.notebook.engine.ipython_syntax import TO_DO
 from vdk.plugin.notebook.engine.ipython_syntax import Automagic
 from vdk.plugin.notebook.engine.ipython_syntax import automagic_line
+from vdk.plugin.notebook.engine.ipython_syntax import ipython_installed
+from vdk.plugin.notebook.engine.ipython_syntax import ipython_syntax
 from vdk.plugin.notebook.engine.ipython_syntax import transform
-from vdk.plugin.notebook.engine.record import Record
 
 log = logging.getLogger(__name__)
 
@@ -37,35 +40,40 @@ log = logging.getLogger(__name__)
 # at a job; and the set-up lines of the older vdk-ipython extension (`%reload_ext
 # vdk.plugin.ipython`, `%reload_VDK`, `job_input = VDK.get_initialized_job_input()`). Under vdk
 # run the notebook already has the run's job_input.
-_OWN_EXTENSION = LazyPattern(
-    r"^[ \t]*(%(load_ext|reload_ext)[ \t]+(vdk\.plugin\.(notebook|ipython)|vdk_ipython)[ \t]*"
+_OWN_EXTENSION = (
+    r"(?m)^[ \t]*(%(load_ext|reload_ext)[ \t]+(vdk\.plugin\.(notebook|ipython)|vdk_ipython)[ \t]*"
     r"|%vdk(?![\w.]).*|%reload_VDK\b.*"
-    r"|job_input[ \t]*=[ \t]*VDK\.get_initialized_job_input\(\)[ \t]*(#.*)?)$",
-    re.MULTILINE,
+    r"|job_input[ \t]*=[ \t]*VDK\.get_initialized_job_input\(\)[ \t]*(#.*)?)$"
 )
-_INSTALL = LazyPattern(
-    r"^[ \t]*(%?(pip|conda|mamba|micromamba)|!.*\b(pip[\d.]*|conda|mamba|micromamba))\s+"
-    r"(install|uninstall|remove)\b.*$",
-    re.MULTILINE,
+_INSTALL = (
+    r"(?m)^[ \t]*(%?(pip|conda|mamba|micromamba)|!.*\b(pip[\d.]*|conda|mamba|micromamba))\s+"
+    r"(install|uninstall|remove)\b.*$"
 )
 # A cell run by a shell (%%bash, %%sh, %%script ...): any of its lines may install.
-_SHELL_CELL = LazyPattern(r"\A\s*%%(bash|sh|script|system|sx)\b")
-_SHELL_INSTALL = LazyPattern(
-    r"^.*\b(pip[\d.]*|conda|mamba|micromamba)\s+(install|uninstall|remove)\b.*$", re.MULTILINE
-)
+_SHELL_CELL = r"\A\s*%%(bash|sh|script|system|sx)\b"
+_SHELL_INSTALL = r"(?m)^.*\b(pip[\d.]*|conda|mamba|micromamba)\s+(install|uninstall|remove)\b.*$"
 
 
-# compiler_limits.py is imported only for a cell this long: a shorter one cannot hold a chain it
-# refuses (a test checks the figure is the one compiler_limits checks first).
-LONG_CELL = 5_000
+# A cell too long for Python's compiler, found before the compiler crashes on it. Python 3.11 and
+# later refuse an expression of a few thousand chained operators with a RecursionError; Python 3.9
+# (the cloud's default) instead recurses in C until the process dies with a segmentation fault,
+# taking the whole job with it. So chains that Python 3.11 would refuse are refused here on every
+# version, with the same error, and a notebook behaves alike in Jupyter and in the cloud. Python
+# 3.11 gives up at about 3,000 chained binary operators; below that, every version compiles.
+MAX_CHAIN = 2_500
+# Only cells this long are looked at: each term takes at least an operator and an operand.
+LONG_CELL = 2 * MAX_CHAIN
+_BINARY = frozenset("+ - * / // % @ ** << >> & | ^".split())
+_RESET = frozenset(", ; : = ( ) [ ] { }".split())
+# The cell magics that run their body as ordinary cell code (see _check_magic_body).
+PYTHON_BODY_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
+_MAGIC_LINE = r"^\s*%%(\w+)"
 # How a cell's text becomes code: compile_keeping_result, or the same through a cache
 # (code_cache.CodeCache.compile).
 CompileSource = Callable[[str, str, str], "tuple[CodeType, bool]"]
 
 
-class CompiledCell(Record):
-    __slots__ = ()
-
+class CompiledCell(NamedTuple):
     cell: Cell
     filename: str
     code: Optional[CodeType]  # None for SQL cells
@@ -101,13 +109,11 @@ def compile_cell(
     # one, so the line is dropped (kept blank to keep line numbers) and costs no IPython import.
     source = cell.source
     if "%" in source or "VDK" in source:  # every line _OWN_EXTENSION matches has one
-        source = _OWN_EXTENSION.sub(lambda m: _dropped(path, cell, m), source)
+        source = re.sub(_OWN_EXTENSION, lambda m: _dropped(path, cell, m), source)
     syntax = ipython_syntax(source)
     needs_ipython = syntax is not None
     try:
         if len(source) >= LONG_CELL:
-            from vdk.plugin.notebook.engine.compiler_limits import refuse_too_long_chains
-
             refuse_too_long_chains(source)
         if syntax is not None:
             source = _transform(source, path, cell, filename, syntax.start())
@@ -126,9 +132,7 @@ def compile_cell(
 def _transform(source: str, path: pathlib.Path, cell: Cell, filename: str, start: int) -> str:
     try:
         return transform(source)
-    except ImportError as e:  # an optional dependency: see ipython_available.py
-        from vdk.plugin.notebook.engine.ipython_available import TO_DO
-
+    except ImportError as e:  # an optional dependency: see ipython_syntax.TO_DO
         raise CellFailedError(
             f"The cell uses IPython syntax (magics or !shell commands), which needs IPython, and "
             f"IPython cannot be imported ({e}).",
@@ -142,10 +146,6 @@ def _compile_ipython(
     path: pathlib.Path, cell: Cell, filename: str, source: str, transformed: bool,
     error: SyntaxError, compile_source: CompileSource,
 ) -> CompiledCell:
-    # Only a cell that is not Python gets here: plain-Python runs do not import the module.
-    from vdk.plugin.notebook.engine.ipython_available import INSTALL
-    from vdk.plugin.notebook.engine.ipython_available import ipython_installed
-
     if not transformed and ipython_installed():  # without IPython, a syntax error is one
         plain, source = source, transform(source)
         try:
@@ -203,9 +203,10 @@ def _uncompilable(path: pathlib.Path, cell: Cell, filename: str, error: Exceptio
 
 
 def _check_magic_body(path: pathlib.Path, cell: Cell, filename: str) -> None:
-    # Only cells with IPython syntax get here: plain-Python runs do not import the module.
-    from vdk.plugin.notebook.engine.magic_bodies import magic_body_syntax_error
-
+    """Syntax errors inside the body of a cell magic that runs Python, found at job start.
+    IPython hands the body of `%%time`, `%%timeit`, `%%capture` or `%%prun` to the magic as a
+    string, compiled only when the cell runs: a `def f(:` under `%%time` would fail halfway
+    through the job, after earlier steps changed data."""
     found = magic_body_syntax_error(cell.source, transform)
     if found is None:
         return
@@ -217,6 +218,51 @@ def _check_magic_body(path: pathlib.Path, cell: Cell, filename: str) -> None:
         "again.",
         cause=error,
     )
+
+
+def magic_body_syntax_error(
+    source: str, transform: Callable[[str], str]
+) -> Optional[tuple[int, SyntaxError]]:
+    """(line in the cell, error) for a body of a Python-body cell magic that does not compile;
+    `transform` turns IPython syntax (magics, !commands) in the body into Python. The body is
+    compiled as the cell itself is, and the error is reported at the line where it is in the
+    cell."""
+    lines = source.split("\n")
+    number = next((i for i, line in enumerate(lines, start=1) if line.strip()), None)
+    if number is None:
+        return None
+    match = re.match(_MAGIC_LINE, lines[number - 1])
+    if match is None or match.group(1) not in PYTHON_BODY_MAGICS:
+        return None
+    body = "\n".join(lines[number:]) + "\n"
+    try:
+        compile(transform(body), "<cell magic body>", "exec",
+                flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except SyntaxError as e:
+        return number + (e.lineno or 1), e
+    return None
+
+
+def refuse_too_long_chains(source: str) -> None:
+    """Raise RecursionError if `source` chains more binary operators in a row than every
+    supported Python can compile (see MAX_CHAIN)."""
+    import io
+    import tokenize
+
+    if len(source) < LONG_CELL:
+        return
+    chain = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.string in _BINARY:
+                chain += 1
+                if chain > MAX_CHAIN:
+                    raise RecursionError(
+                        f"more than {MAX_CHAIN:,} operators chained on line {token.start[0]}")
+            elif token.string in _RESET or token.type == tokenize.NEWLINE:
+                chain = 0
+    except (tokenize.TokenError, SyntaxError):
+        return  # not Python: the compiler says why
 
 
 def _dropped(path: pathlib.Path, cell: Cell, match: re.Match) -> str:
@@ -248,9 +294,9 @@ def _refuse_old_ingest_cells(path: pathlib.Path, cell: Cell, filename: str) -> N
 def _refuse_installs(path: pathlib.Path, cell: Cell, filename: str) -> None:
     if "install" not in cell.source and "remove" not in cell.source:  # in all _INSTALL finds
         return
-    match = _INSTALL.search(cell.source)
-    if not match and _SHELL_CELL.match(cell.source):
-        match = _SHELL_INSTALL.search(cell.source)
+    match = re.search(_INSTALL, cell.source)
+    if not match and re.match(_SHELL_CELL, cell.source):
+        match = re.search(_SHELL_INSTALL, cell.source)
     if not match:
         return
     line = cell.source.count("\n", 0, match.start()) + 1

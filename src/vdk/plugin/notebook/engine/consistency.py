@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import pathlib
+import re
 import sys
 from typing import Optional
 from typing import Sequence
@@ -18,12 +19,11 @@ from typing import Sequence
 from vdk.plugin.notebook.engine.cells import Cell
 from vdk.plugin.notebook.engine.cells import cell_label
 from vdk.plugin.notebook.engine.cells import numbered_code_cells
-from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
-from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.errors import shown
 
 log = logging.getLogger(__name__)
 
-_MAJOR_MINOR = LazyPattern(r"^\s*(\d+)\.(\d+)")
+_MAJOR_MINOR = r"^\s*(\d+)\.(\d+)"
 _RERUN = (
     "State built interactively may not exist when vdk run executes the cells top to bottom. "
     "To check, restart the kernel in Jupyter, run all cells, and save the notebook."
@@ -103,7 +103,7 @@ def python_version_findings(
 
 
 def _major_minor(version: str) -> Optional[tuple[int, int]]:
-    match = _MAJOR_MINOR.match(version)
+    match = re.match(_MAJOR_MINOR, version)
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 

@@ -34,10 +34,6 @@ _WIDTH = 79  # IPython's default line width for pretty printing
 # Types IPython's pretty printer lays out itself.
 _PRETTY_TYPES = (dict, list, tuple, set, frozenset, type, types.FunctionType,
                  types.BuiltinFunctionType, types.MethodType, re.Pattern)
-# Built-in types, exactly: no `_repr_*_` methods, and none can be added to them, so looking
-# each one up for the value of every cell that ends with one (a query's rows) finds nothing.
-_NO_REPR_METHODS = frozenset((int, float, complex, bool, str, bytes, type(None), range, list,
-                              tuple, dict, set, frozenset))
 # Frames of the machinery between the cell and a failing display method (compiled when needed).
 _MACHINERY = r"[/\\](IPython|vdk[/\\]plugin[/\\]notebook[/\\]engine)[/\\]"
 
@@ -49,7 +45,7 @@ def format_value(
     a method that raises is passed to `shown_error` and left out."""
     data: dict[str, Any] = {}
     metadata: dict[str, Any] = {}
-    if type(value) not in _NO_REPR_METHODS and not isinstance(value, type):
+    if not isinstance(value, type):
         bundle = _call_repr(value, "_repr_mimebundle_", shown_error)
         if isinstance(bundle, tuple) and len(bundle) == 2:
             bundle, extra = bundle

@@ -6,18 +6,26 @@ exceptions; the step runner turns them into VDK user errors, so this module stay
 """
 from __future__ import annotations
 
+import os
+from typing import NamedTuple
 from typing import Optional
+from typing import Union
 
 from vdk.plugin.notebook.engine.cells import cell_label
-from vdk.plugin.notebook.engine.names import shown
-from vdk.plugin.notebook.engine.record import Record
 
 
-class Location(Record):
+def shown(name: Union[str, "os.PathLike[str]"]) -> str:
+    """`name` (a file name) as it may appear in a message: unchanged if printable, else quoted
+    and escaped as Python's repr escapes it. A file name can hold any character but `/` and NUL,
+    a newline included: written into a log as it is, `20_x\nJob execution result: SUCCESS.ipynb`
+    would forge a log line that a reader or a log scanner would trust."""
+    text = os.fspath(name)
+    return text if text.isprintable() else repr(text)
+
+
+class Location(NamedTuple):
     """Where in a notebook something happened. Cell numbers count code cells from 1, as a user
     counts them down the notebook; `line` is 1-based within the cell."""
-
-    __slots__ = ()
 
     notebook: str
     cell_number: Optional[int] = None

@@ -12,6 +12,7 @@ import traceback
 from typing import Any
 from typing import Callable
 from typing import ContextManager
+from typing import NamedTuple
 from typing import Optional
 from typing import Sequence
 
@@ -20,7 +21,6 @@ from vdk.plugin.notebook.engine.outcome import CellResult
 from vdk.plugin.notebook.engine.outcome import CellStatus
 from vdk.plugin.notebook.engine.process_state import builtins_kept
 from vdk.plugin.notebook.engine.process_state import cell_sources
-from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.runner import CellRunner
 from vdk.plugin.notebook.engine.last_expression import RESULT_NAME
 from vdk.plugin.notebook.engine.cells import first_line
@@ -70,9 +70,7 @@ class CellIO:
         pass
 
 
-class RunSummary(Record):
-    __slots__ = ()
-
+class RunSummary(NamedTuple):
     cells_run: int
     seconds: float
 
@@ -129,13 +127,10 @@ def _run_all(
     timed = bool(cell_timeout and cell_timeout > 0)  # as timeout.time_limit decides
     if timed:
         from vdk.plugin.notebook.engine.timeout import time_limit
-    nothing = _NOTHING
-    ok = CellStatus.OK
-    perf_counter = time.perf_counter
     for count, cell in enumerate(cells, start=1):
         for listener in listeners:
             listener.cell_started(cell, count)
-        cell_start = perf_counter()
+        cell_start = time.perf_counter()
         error: Optional[BaseException] = None
         try:
             history.cell_starting(count, cell.cell.source)
@@ -153,7 +148,7 @@ def _run_all(
             # traceback that does not start at the cell's own frame: a failed SQL query).
             with cell_io.capturing(cell, count, shell), time_limit(
                 cell_timeout, cell.filename if code is not None else None
-            ) if timed else nothing:
+            ) if timed else _NOTHING:
                 value = None
                 if code is None:
                     value = run_sql(cell.cell.body)
@@ -170,12 +165,12 @@ def _run_all(
                     cell_io.show(value)
         except BaseException as e:  # noqa: B902 - every outcome of user code is reported
             error = e
-        seconds = perf_counter() - cell_start
-        status = ok if error is None else cell_status(cell, error, passthrough)
+        seconds = time.perf_counter() - cell_start
+        status = CellStatus.OK if error is None else cell_status(cell, error, passthrough)
         result = CellResult(cell, count, seconds, error, status)
         for listener in listeners:
             listener.cell_finished(result)
-        if status is ok or status.run_goes_on:
+        if status is CellStatus.OK or status.run_goes_on:
             continue
         if status in (CellStatus.STOPPED, CellStatus.INTERRUPTED):
             raise error  # type: ignore[misc]

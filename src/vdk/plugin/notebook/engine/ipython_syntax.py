@@ -15,20 +15,18 @@ IPython rewrites a cell in two passes (InteractiveShell.transform_cell):
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 from types import CodeType
 from typing import Any
+from typing import NamedTuple
 from typing import Optional
 
-from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
-from vdk.plugin.notebook.engine.record import Record
 
 # A line that starts with a magic or !shell, also as the right side of an assignment (`x = !ls`);
 # a pasted IPython prompt; a call of get_ipython.
-IPYTHON_SYNTAX = LazyPattern(
-    r"^[ \t]*(?:[\w.,()\[\] \t]+?=[ \t]*)?[%!]|\bget_ipython\b|\A\s*In \[\d*\]: ", re.MULTILINE
-)
+IPYTHON_SYNTAX = r"(?m)^[ \t]*(?:[\w.,()\[\] \t]+?=[ \t]*)?[%!]|\bget_ipython\b|\A\s*In \[\d*\]: "
 # The line magics an InteractiveShell serves (aliases of shell commands included), that is what
 # automagic may call, in IPython 9 (8.18, the last for Python 3.9, lacks %uv). A test compares
 # this list with the installed IPython's, so it cannot drift.
@@ -43,10 +41,31 @@ who who_ls whos xdel xmode
 """.split())
 
 
-class Automagic(Record):
-    """A single-line cell IPython would run as a line magic unless `name` is defined."""
+# IPython is optional (`pip install "vdk-jupyter[ipython]"`): plain-Python notebooks never need it.
+# Every installed distribution costs every `vdk run` (vdk-core scans them all at start), and
+# IPython brings more than a dozen, so a job without notebooks, or with plain-Python ones, is better
+# off without them. Where a notebook does need IPython (magics, `!shell`) and it is missing, the job
+# stops at start with this message rather than halfway through.
+INSTALL = 'pip install "vdk-jupyter[ipython]"'
+TO_DO = (
+    f"Install IPython with: {INSTALL} (for a deployed job, list vdk-jupyter[ipython] in the job's "
+    "requirements.txt), or rewrite the cell in plain Python."
+)
 
-    __slots__ = ()
+
+@functools.lru_cache(maxsize=None)
+def ipython_installed() -> bool:
+    """Whether IPython can be imported, found without importing it (which costs 50 ms)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("IPython") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class Automagic(NamedTuple):
+    """A single-line cell IPython would run as a line magic unless `name` is defined."""
 
     name: str
     code: CodeType  # the cell as the magic call
@@ -58,9 +77,9 @@ class Automagic(Record):
 
 def ipython_syntax(source: str) -> Optional[re.Match]:
     """Where IPYTHON_SYNTAX first matches `source`; a cell with none of the characters the
-    pattern needs is not searched (nor the pattern compiled)."""
+    pattern needs is not searched."""
     if "%" in source or "!" in source or "get_ipython" in source or "In [" in source:
-        return IPYTHON_SYNTAX.search(source)
+        return re.search(IPYTHON_SYNTAX, source)
     return None
 
 

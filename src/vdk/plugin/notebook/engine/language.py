@@ -14,21 +14,20 @@ from typing import Optional
 
 from vdk.plugin.notebook.engine.errors import InvalidNotebookError
 from vdk.plugin.notebook.engine.errors import Location
-from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
 
 _PYTHON = ("python", "python2", "python3")
 # Kernelspec names of well-known kernels for other languages, and the language they run.
 _KERNEL_NAMES = (
-    (LazyPattern(r"^(ir|irkernel|r)(\d|[-_]|$)", re.I), "R"),
-    (LazyPattern(r"^julia", re.I), "Julia"),
-    (LazyPattern(r"^(ijavascript|javascript|tslab|deno)", re.I), "JavaScript"),
-    (LazyPattern(r"^(bash|zsh)$", re.I), "Bash"),
-    (LazyPattern(r"^(ijava|java)", re.I), "Java"),
-    (LazyPattern(r"^(almond|scala|spylon)", re.I), "Scala"),
-    (LazyPattern(r"^(xcpp|cling)", re.I), "C++"),
-    (LazyPattern(r"^(gophernotes|gonb)", re.I), "Go"),
-    (LazyPattern(r"^(evcxr|rust)", re.I), "Rust"),
-    (LazyPattern(r"^(ruby|iruby)", re.I), "Ruby"),
+    (r"^(ir|irkernel|r)(\d|[-_]|$)", "R"),
+    (r"^julia", "Julia"),
+    (r"^(ijavascript|javascript|tslab|deno)", "JavaScript"),
+    (r"^(bash|zsh)$", "Bash"),
+    (r"^(ijava|java)", "Java"),
+    (r"^(almond|scala|spylon)", "Scala"),
+    (r"^(xcpp|cling)", "C++"),
+    (r"^(gophernotes|gonb)", "Go"),
+    (r"^(evcxr|rust)", "Rust"),
+    (r"^(ruby|iruby)", "Ruby"),
 )
 # A display name whose first word is a language name (IRkernel's is just "R").
 _DISPLAY_LANGUAGES = {"r": "R", "julia": "Julia", "javascript": "JavaScript", "bash": "Bash",
@@ -60,7 +59,7 @@ def saved_language(metadata: dict[str, Any]) -> Optional[str]:
     name, display = kernelspec.get("name"), kernelspec.get("display_name")
     if isinstance(name, str):
         for pattern, language in _KERNEL_NAMES:
-            if pattern.match(name):
+            if re.match(pattern, name, re.IGNORECASE):
                 return language
     if isinstance(display, str) and display.split():
         return _DISPLAY_LANGUAGES.get(display.split()[0].lower())

@@ -8,6 +8,7 @@ StdinNotImplementedError; this raises the same kind of error with what to do ins
 from __future__ import annotations
 
 from typing import Any
+from typing import ContextManager
 
 from vdk.plugin.notebook.engine.process_state import attributes_replaced
 
@@ -34,7 +35,7 @@ _REFUSE_INPUT = _refuse("input")
 _REFUSE_GETPASS = _refuse("getpass")
 
 
-def input_refused() -> attributes_replaced:
+def input_refused() -> ContextManager[None]:
     """builtins.input and getpass.getpass raise InputNotAvailableError while cells run."""
     import builtins
     import getpass

@@ -16,7 +16,7 @@ import os
 import pathlib
 import stat
 
-from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.errors import shown
 
 log = logging.getLogger(__name__)
 

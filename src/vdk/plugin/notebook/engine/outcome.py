@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import enum
 from typing import Any
+from typing import NamedTuple
 from typing import Optional
 
-from vdk.plugin.notebook.engine.record import Record
 
 
 class CellStatus(str, enum.Enum):
@@ -33,12 +33,10 @@ class CellStatus(str, enum.Enum):
         return self in (CellStatus.FAILED, CellStatus.TIMED_OUT, CellStatus.INTERRUPTED)
 
 
-class CellResult(Record):
+class CellResult(NamedTuple):
     """One cell's run, as listeners hear of it. `cell` is the CompiledCell that ran, `count` its
     place in this run (1-based: the execution count), `error` what it raised, if anything (also
     for STOPPED and EXPECTED_ERROR)."""
-
-    __slots__ = ()
 
     cell: Any
     count: int

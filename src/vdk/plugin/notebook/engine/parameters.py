@@ -25,7 +25,7 @@ from vdk.plugin.notebook.engine.cells import source_text
 from vdk.plugin.notebook.engine.compiler import CompiledCell
 from vdk.plugin.notebook.engine.errors import Location
 from vdk.plugin.notebook.engine.errors import NotebookError
-from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.errors import shown
 from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
 from vdk.plugin.notebook.engine.secrets_mask import shown_assignment
 

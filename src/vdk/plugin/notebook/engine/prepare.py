@@ -7,8 +7,12 @@ read -> check -> choose -> compile -> parameters.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pathlib
 from typing import Any
+from typing import NamedTuple
 from typing import Optional
 from typing import Sequence
 
@@ -22,15 +26,12 @@ from vdk.plugin.notebook.engine.last_expression import compile_keeping_result
 from vdk.plugin.notebook.engine.consistency import warn_if_inconsistent
 from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.language import check_language
-from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.errors import shown
 from vdk.plugin.notebook.engine.reader import read_notebook
-from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
 
 
-class PreparedNotebook(Record):
-    __slots__ = ()
-
+class PreparedNotebook(NamedTuple):
     path: pathlib.Path
     cells: list[CompiledCell]
     code_cell_count: int
@@ -38,6 +39,9 @@ class PreparedNotebook(Record):
     # Kept instead of the notebook itself so the outputs of a large notebook do not stay in
     # memory during the run.
     skeleton: dict[str, Any]
+    # What the notebook runs, as code_fingerprint() gives it: a run's record keeps it so that a
+    # repair can tell a changed notebook from one only saved again with new outputs.
+    fingerprint: str
 
     @property
     def name(self) -> str:
@@ -45,7 +49,7 @@ class PreparedNotebook(Record):
 
     @property
     def label(self) -> str:
-        """The file name as log lines show it (names.shown)."""
+        """The file name as log lines show it (errors.shown)."""
         return shown(self.path.name)
 
     @property
@@ -79,7 +83,15 @@ def prepare_notebook(
         raise
     skeleton = {"cells": [blank_cell(cell) for cell in nb["cells"]], "metadata": nb["metadata"],
                 "nbformat": 4, "nbformat_minor": nb.get("nbformat_minor", 5)}
-    return PreparedNotebook(path, cells, len(numbered_code_cells(nb)), skeleton)
+    return PreparedNotebook(path, cells, len(numbered_code_cells(nb)), skeleton, code_fingerprint(nb))
+
+
+def code_fingerprint(nb: dict[str, Any]) -> str:
+    """A short hash of the sources and tags of a notebook's code cells: what a run of it runs.
+    Outputs, execution counts and markdown cells leave it unchanged."""
+    code = [[cell.get("source"), (cell.get("metadata") or {}).get("tags")]
+            for cell in nb["cells"] if cell.get("cell_type") == "code"]
+    return hashlib.sha256(json.dumps(code).encode("utf-8")).hexdigest()[:16]
 
 
 def blank_cell(cell: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from vdk.plugin.notebook.engine.errors import InvalidNotebookError
 from vdk.plugin.notebook.engine.errors import Location
-from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.errors import shown
 from vdk.plugin.notebook.engine.schema import is_certainly_valid_v4
 from vdk.plugin.notebook.engine.skim import MIN_FILE_BYTES as SKIM_MIN_BYTES
 from vdk.plugin.notebook.engine.skim import skim
@@ -27,8 +27,6 @@ from vdk.plugin.notebook.engine.skim import skim
 log = logging.getLogger(__name__)
 
 NBFORMAT_INSTALL = 'pip install "vdk-jupyter[nbformat]"'
-_BOM = b"\xef\xbb\xbf"
-_CHUNK = 1 << 20
 
 _RESTORE = (
     "Open the file in Jupyter and save it again, or restore it from version control. "
@@ -65,7 +63,7 @@ def _read_checked(path: pathlib.Path, where: Location, outputs: bool = True) -> 
             nb = skim(data)
             if nb is not None and is_certainly_valid_v4(nb):
                 return nb
-        text = utf8_text(data)
+        text = data.decode("utf-8-sig")  # a leading byte-order mark dropped
         del data  # not kept beside the text of a large notebook
     except UnicodeDecodeError as e:
         raise InvalidNotebookError(
@@ -107,16 +105,9 @@ def needs_nbformat(path: pathlib.Path) -> bool:
     """Whether reading the notebook at `path` takes nbformat (an extra): format 3, or not
     certainly valid. For a deployment, which must install it then."""
     try:
-        return not is_certainly_valid_v4(json.loads(utf8_text(read_file(path))))
+        return not is_certainly_valid_v4(json.loads(read_file(path).decode("utf-8-sig")))
     except (OSError, ValueError, RecursionError):
         return False  # the reader's own error, not a missing extra
-
-
-def utf8_text(data: bytes) -> str:
-    """`data` decoded as UTF-8, a leading byte-order mark dropped: what
-    `data.decode("utf-8-sig")` gives, errors (and their positions) included, without looking up
-    that codec, whose first use imports a module (about 750,000 instructions a run)."""
-    return str(memoryview(data)[3:] if data.startswith(_BOM) else data, "utf-8")
 
 
 def read_file(path: pathlib.Path) -> bytes:
@@ -124,18 +115,11 @@ def read_file(path: pathlib.Path) -> bytes:
     reading, so a FIFO that replaced the file after the job folder was listed cannot hang the
     job, nor a device fill its memory."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        found = os.fstat(fd)
-        if not stat.S_ISREG(found.st_mode):
-            raise OSError(errno.EINVAL, "it is not a regular file")
-        # Read with os.read, in as many reads as it takes: a buffered file object costs more
-        # to set up than reading a small notebook does.
-        parts = [os.read(fd, found.st_size or _CHUNK)]  # size 0: maybe not known
-        while parts[-1]:
-            parts.append(os.read(fd, _CHUNK))
-        return parts[0] if len(parts) == 2 else b"".join(parts)
-    finally:
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
+        raise OSError(errno.EINVAL, "it is not a regular file")
+    with open(fd, "rb") as file:
+        return file.read()
 
 
 def _size(path: pathlib.Path) -> str:

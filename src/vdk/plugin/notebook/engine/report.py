@@ -21,11 +21,9 @@ import math
 import os
 import pathlib
 import time
-from json.encoder import c_make_encoder  # type: ignore[attr-defined]
-from json.encoder import encode_basestring
 from typing import IO
 from typing import Any
-from typing import Callable
+from typing import NamedTuple
 from typing import Optional
 from typing import Union
 
@@ -40,10 +38,9 @@ from vdk.plugin.notebook.engine.outcome import CellListener
 from vdk.plugin.notebook.engine.outcome import CellResult
 from vdk.plugin.notebook.engine.outcome import CellStatus
 from vdk.plugin.notebook.engine.errors import error_text
-from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.errors import shown
 from vdk.plugin.notebook.engine.prepare import PreparedNotebook
 from vdk.plugin.notebook.engine.prepare import blank_cell
-from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.report_folder import ReportFolder
 
 
@@ -52,9 +49,7 @@ log = logging.getLogger(__name__)
 FAILED_CELL_ANCHOR = "vdk-failed-cell"
 
 
-class ReportOptions(Record):
-    __slots__ = ()
-
+class ReportOptions(NamedTuple):
     folder: ReportFolder  # this run's folder; created when the first report is written
     output_limit: int  # characters of output kept per cell
     html: bool
@@ -134,8 +129,7 @@ class NotebookReport(CellListener):
         start, end = _iso(started), _iso(started + seconds)
         metadata = target["metadata"]
         metadata["vdk"] = {
-            # _value_: status.value without the enum property's Python-level call
-            "status": status._value_, "duration": round(seconds, 6), "start": start, "end": end,
+            "status": status.value, "duration": round(seconds, 6), "start": start, "end": end,
         }
         metadata["execution"] = {"iopub.execute_input": start, "shell.execute_reply": end}
         self._ran.add(index)
@@ -186,12 +180,12 @@ class NotebookReport(CellListener):
             text = to_json(self.executed())
             folder_fd = folder.open()
             write_in(folder_fd, name, text)
-            path = f"{folder.path_text}{os.sep}{name}"  # str(folder.path / name), no Path made
+            path = folder.path / name
             log.info("%s: executed notebook with outputs written to %s", self._notebook.label,
                      shown(path))
             if self._options.html:
-                _write_html(text, folder_fd, pathlib.Path(path).with_suffix(".html"))
-            return path
+                _write_html(text, folder_fd, path.with_suffix(".html"))
+            return str(path)
         except Exception as e:  # noqa: B902 - see docstring
             log.error("%s: the executed notebook could not be written to %s: %s",
                       self._notebook.label, shown(folder.path or folder.job_folder), e)
@@ -201,29 +195,16 @@ class NotebookReport(CellListener):
                 os.close(folder_fd)
 
 
-# What json.dumps(value, ensure_ascii=False) makes a new encoder for at every call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
-_dump = _ENCODER.encode
 
 
 def to_json(nb: dict[str, Any]) -> str:
     """The notebook as JSON, one cell per line: json's C encoder only serves unindented output,
     and an indented 1,000-cell report costs several times more to write."""
-    dump = _dump
-    cells = ",\n  ".join(map(_one_encoder(), nb["cells"]))
+    dump = _ENCODER.encode
+    cells = ",\n  ".join(map(dump, nb["cells"]))
     rest = ",\n ".join(f"{dump(key)}: {dump(value)}" for key, value in nb.items() if key != "cells")
     return f'{{\n "cells": [\n  {cells}\n ],\n {rest}\n}}\n'
-
-
-def _one_encoder() -> Callable[[Any], str]:
-    """What _dump does, with json's C encoder made once for all the cells of a report instead
-    of once per cell (the setup in JSONEncoder.iterencode costs more than encoding a small
-    cell). Its circular-reference markers are fresh for each report."""
-    if c_make_encoder is None:  # a Python without the _json accelerator
-        return _dump
-    encode = c_make_encoder({}, _ENCODER.default, encode_basestring, None, ": ", ", ", False,
-                            False, True)
-    return lambda value: "".join(encode(value, 0))
 
 
 def write_atomically(path: pathlib.Path, text: str) -> None:
@@ -244,7 +225,8 @@ def write_in(folder_fd: int, name: str, text: Union[str, bytes]) -> None:
         _write_renaming(folder_fd, name, text)
         return
     try:
-        _write_all(fd, text if isinstance(text, bytes) else text.encode("utf-8"))
+        with _file(fd, text, closefd=False) as file:  # the descriptor is linked in below
+            file.write(text)
         try:
             os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder_fd, follow_symlinks=True)
         except FileExistsError:  # written before in this run: replaced via a (whole) temporary
@@ -255,19 +237,10 @@ def write_in(folder_fd: int, name: str, text: Union[str, bytes]) -> None:
         os.close(fd)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    """`data` written to `fd` whole (os.write may write part of it). What a text file opened
-    with encoding utf-8 writes on Linux (newlines stay `\n`; a text that cannot be encoded
-    raises before anything is written), without building a file object per report."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _file(fd: int, text: Union[str, bytes]) -> IO[Any]:
+def _file(fd: int, text: Union[str, bytes], closefd: bool = True) -> IO[Any]:
     if isinstance(text, bytes):
-        return os.fdopen(fd, "wb")
-    return os.fdopen(fd, "w", encoding="utf-8")
+        return open(fd, "wb", closefd=closefd)
+    return open(fd, "w", encoding="utf-8", closefd=closefd)
 
 
 def _write_renaming(folder_fd: int, name: str, text: Union[str, bytes]) -> None:
@@ -381,14 +354,16 @@ def _ensure_ids(cells: list[dict[str, Any]]) -> None:
         seen.add(cell_id)
 
 
-# The date and time to the second of the last timestamp written: cells of one second share it.
+# perf: formatted by hand, a third of datetime's isoformat (see docs/performance.md: over 1% of
+# the 614-cell workload, two per cell). The date and time to the second of the last timestamp
+# written: cells of one second share it.
 _last_second: tuple[Optional[float], str] = (None, "")
 
 
 def _iso(timestamp: float) -> str:
     """`timestamp` in ISO 8601, UTC, to the microsecond (`2026-11-25T10:00:00.123456Z`), exactly as
     datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="microseconds") with `Z`
-    writes it (a test compares them), at a fraction of its cost (three per cell): the
+    writes it (tests/test_report_times.py compares them), at a third of its cost: the
     microseconds are rounded as datetime rounds them (half to even; CPython's
     _PyTime_DoubleToDenominator), and the rest is formatted once a second."""
     global _last_second

@@ -27,17 +27,15 @@ import contextlib
 import datetime
 import os
 import pathlib
+import re
 import stat
 import tempfile
 import weakref
 from typing import Optional
 
-from vdk.plugin.notebook.engine.lazy_pattern import LazyPattern
-from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.errors import shown
 
 REPORTS_FOLDER = "vdk-notebook-reports"
-_UNSAFE = LazyPattern(r"[^A-Za-z0-9._-]+")
-_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -48,8 +46,8 @@ class ReportFolderError(Exception):
 
 def _safe(name: str) -> str:
     """`name` with each run of characters other than letters, digits, `.`, `_` and `-` replaced
-    by `_`; the regular expression is compiled only for a name that has such characters."""
-    return name if _SAFE.issuperset(name) else _UNSAFE.sub("_", name)
+    by `_`."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 
 def user_id() -> str:
@@ -69,7 +67,6 @@ class ReportFolder:
         self.started = started or datetime.datetime.now(datetime.timezone.utc).strftime(
             "%Y%m%dT%H%M%S.%fZ")
         self.path: Optional[pathlib.Path] = None  # this run's folder, once created
-        self.path_text = ""  # str(self.path), for messages, once created
         self._name: Optional[str] = None
         # The checked job folder (from check() until the run folder is made) and the run folder,
         # kept open: see the module's docstring.
@@ -101,7 +98,6 @@ class ReportFolder:
                 if self._name is None:
                     self._name = self._make_run_folder(job_fd)
                     self.path = self.job_folder / self._name
-                    self.path_text = str(self.path)
                 run_fd = os.open(self._name, _DIRECTORY | _NOFOLLOW, dir_fd=job_fd)
             finally:
                 os.close(job_fd)

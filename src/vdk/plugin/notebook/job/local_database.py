@@ -15,6 +15,8 @@ import importlib.util
 import os
 import pathlib
 import re
+import tempfile
+import urllib.parse
 from typing import Mapping
 from typing import NamedTuple
 from typing import Optional
@@ -30,10 +32,13 @@ class LocalDatabase(NamedTuple):
     default: bool
     message: Optional[str]
     ingest_method_set: bool = False  # the job or the environment chose how to ingest
+    # Which database, for the user: "PostgreSQL at host:port/dbname", "SQLite file ..." (never
+    # a password); None where the job names none and none can be used.
+    label: Optional[str] = None
 
     def as_json(self) -> dict:
         return {"type": self.type, "file": self.file, "default": self.default,
-                "message": self.message}
+                "message": self.message, "label": self.label}
 
     def environment(self) -> dict[str, str]:
         """VDK_ variables that make a run or a kernel's job use this database; {} when the job
@@ -53,7 +58,7 @@ def local_database(job_dir: pathlib.Path, environ: Optional[Mapping[str, str]] =
     options = _job_options(job_dir)
     configured = environ.get("VDK_DB_DEFAULT_TYPE") or options.get("db_default_type")
     if configured:
-        return LocalDatabase(configured, None, False, None)
+        return LocalDatabase(configured, None, False, None, label=_label(configured, options, environ))
     if importlib.util.find_spec("vdk.plugin.sqlite") is None:
         return LocalDatabase(None, None, False, (
             f"No database is configured for data job '{job_dir.name}', and vdk-sqlite is not "
@@ -66,16 +71,71 @@ def local_database(job_dir: pathlib.Path, environ: Optional[Mapping[str, str]] =
         f"file {file}. Set db_default_type in the job's config.ini to use another database."
     )
     ingest_set = bool(environ.get("VDK_INGEST_METHOD_DEFAULT") or options.get("ingest_method_default"))
-    return LocalDatabase("SQLITE", file, True, message, ingest_set)
+    return LocalDatabase("SQLITE", file, True, message, ingest_set, f"SQLite file {file}")
+
+
+def postgres_address(options: Mapping[str, str], environ: Mapping[str, str]) -> str:
+    """host:port/dbname of the job's PostgreSQL database, from the POSTGRES_* keys as vdk-postgres
+    reads them (the environment over config.ini), or from the libpq connection string."""
+    def value(key: str) -> Optional[str]:
+        return environ.get(f"VDK_{key.upper()}") or options.get(key)
+
+    dsn = _dsn_parts(value("postgres_dsn") or "")
+    host = value("postgres_host") or dsn.get("host") or "localhost"
+    port = value("postgres_port") or dsn.get("port") or "5432"
+    dbname = value("postgres_dbname") or dsn.get("dbname") or "?"
+    return f"{host}:{port}/{dbname}"
+
+
+def _label(configured: str, options: Mapping[str, str], environ: Mapping[str, str]) -> str:
+    kind = configured.strip().upper()
+    if kind == "POSTGRES":
+        return f"PostgreSQL at {postgres_address(options, environ)}"
+    if kind == "SQLITE":
+        file = environ.get("VDK_SQLITE_FILE") or options.get("sqlite_file") or os.path.join(
+            tempfile.gettempdir(), "vdk-sqlite.db")  # vdk-sqlite's default
+        return f"SQLite file {file}"
+    return f"{configured} (db_default_type)"
+
+
+def _dsn_parts(dsn: str) -> dict[str, str]:
+    """host, port and dbname of a libpq connection string, key=value or URI form; the rest
+    (the password) is never kept."""
+    parts: dict[str, str] = {}
+    if "://" in dsn:
+        url = urllib.parse.urlsplit(dsn)
+        parts.update(host=url.hostname or "", port=str(url.port or ""), dbname=url.path.lstrip("/"))
+    else:
+        for key, _, value in (item.partition("=") for item in dsn.split()):
+            if key in ("host", "port", "dbname"):
+                parts[key] = value.strip("'")
+    return {key: value for key, value in parts.items() if value}
+
+
+def job_database_type(job_dir: pathlib.Path) -> Optional[str]:
+    """db_default_type of the job's own config.ini, upper-cased (what the job uses wherever it
+    runs, the cloud included, unless that environment says otherwise); None where it names none."""
+    value = _job_options(job_dir).get("db_default_type")
+    return value.strip().upper() if value and not value.startswith("(") else None
 
 
 def default_file(job_dir: pathlib.Path, environ: Mapping[str, str]) -> pathlib.Path:
     """`<data dir>/vdk-jupyter/databases/<job>-<hash of its folder>.sqlite`: one per job folder,
     so two jobs of the same name in different folders do not share tables."""
+    return data_folder(environ) / "databases" / f"{job_key(job_dir)}.sqlite"
+
+
+def data_folder(environ: Mapping[str, str]) -> pathlib.Path:
+    """`<XDG_DATA_HOME or ~/.local/share>/vdk-jupyter`: this package's files of local runs."""
     data = environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return pathlib.Path(data) / "vdk-jupyter"
+
+
+def job_key(job_dir: pathlib.Path) -> str:
+    """`<job>-<hash of its folder>`: two jobs of the same name in different folders differ."""
     digest = hashlib.sha1(str(job_dir.resolve()).encode("utf-8")).hexdigest()[:8]
     name = _SAFE.sub("_", job_dir.resolve().name) or "job"
-    return pathlib.Path(data) / "vdk-jupyter" / "databases" / f"{name}-{digest}.sqlite"
+    return f"{name}-{digest}"
 
 
 def _job_options(job_dir: pathlib.Path) -> dict[str, str]:

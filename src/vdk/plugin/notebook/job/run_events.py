@@ -2,7 +2,7 @@
 server tells the browser, while the job runs and when it ends. One owner for the protocol.
 
     vdk_run/events.py   writes step_started, cell_started, cell_finished, report, step_finished,
-                        one JSON object a line, to the file named by EVENTS_FILE_VARIABLE
+                        job_failed, one JSON object a line, to the file named by EVENTS_FILE_VARIABLE
     server/runs.py      reads them, adds run_started and run_finished and a `seq` to each,
                         and hands them to the browser (GET runs/<id>, docs/http-api.md)
     server/result.py    builds run_finished's RunResult from them
@@ -29,7 +29,7 @@ from vdk.plugin.notebook.job import EVENTS_FILE_VARIABLE  # the file the events 
 __all__ = [
     "EVENTS_FILE_VARIABLE", "CellStatus", "StepStatus", "RunStatus", "CellError", "StepError",
     "CellRef", "EventCell", "RunStarted", "StepStarted", "CellStarted", "CellFinished", "Report",
-    "StepFinished", "RunFinished", "RunEvent", "EVENT_KINDS", "is_event", "RunResult", "FailedStep",
+    "StepFinished", "JobFailed", "RunFinished", "RunEvent", "EVENT_KINDS", "is_event", "RunResult", "FailedStep",
     "FailedCell", "ReportRef", "RunJob", "Database",
 ]
 
@@ -114,6 +114,7 @@ class RunStarted(_Sequenced):
     time: float
     job: RunJob
     arguments: Optional[dict]
+    repair: Optional[dict]  # None: `vdk run`; else `vdk repair` with this selection (repair.py)
 
 
 class StepStarted(_Sequenced):
@@ -167,6 +168,16 @@ class StepFinished(_Sequenced):
     cell: Optional[CellRef]  # where a notebook step failed at a cell
 
 
+class JobFailed(_Sequenced):
+    """The job failed outside any step (its database could not be reached before the first
+    step, say): why, for a run that has no failed step to show it on."""
+
+    type: Literal["job_failed"]
+    time: float
+    ename: str
+    message: str
+
+
 class Database(TypedDict):
     """The database local runs of the job use (job/local_database.py, LocalDatabase.as_json)."""
 
@@ -174,6 +185,7 @@ class Database(TypedDict):
     file: Optional[str]
     default: bool
     message: Optional[str]
+    label: Optional[str]  # "PostgreSQL at host:port/dbname", "SQLite file ..." (no password)
 
 
 class FailedStep(TypedDict):
@@ -229,7 +241,7 @@ class RunFinished(_Sequenced):
 
 
 RunEvent = Union[RunStarted, StepStarted, CellStarted, CellFinished, Report, StepFinished,
-                 RunFinished]
+                 JobFailed, RunFinished]
 
 # Each kind of event by its `type`.
 _KIND_OF: dict = {get_args(kind.__annotations__["type"])[0]: kind for kind in get_args(RunEvent)}

@@ -93,6 +93,7 @@ class KernelJob:
         return f"{self.label()} ({state})"
 
     def _start(self) -> None:
+        from vdk.plugin.notebook.vdk_run.standalone import KernelJobMarker
         from vdk.plugin.notebook.vdk_run.standalone import open_standalone_job
 
         if not self.directory.is_dir():
@@ -101,11 +102,12 @@ class KernelJob:
                 "folder with: %vdk --path <folder>"
             )
         database = local_database(self.directory)
-        _say_once(database)
+        _say_once(database, self.name)
+        marker = KernelJobMarker()
         try:
             with _without_reconfiguration_warning(), _blank_output_dropped(), \
                     environment_variables(database.environment()):
-                job = open_standalone_job(self.directory, self.arguments or None)
+                job = open_standalone_job(self.directory, self.arguments or None, marker)
         except Exception as e:  # noqa: B902 - any failure to configure the job is shown short
             log.debug("Starting the data job failed.", exc_info=True)
             raise JobStartError(
@@ -113,8 +115,11 @@ class KernelJob:
                 f"{type(e).__name__}: {e}. Check the job's config.ini and the VDK_ environment "
                 "variables, then use job_input again."
             ) from e
-        with environment_variables(database.environment()), _control_service_plugins_quiet():
+        with environment_variables(database.environment()), _control_service_plugins_quiet(), \
+                _without_reconfiguration_warning():
             job_input = job.__enter__()
+        if job_input is None and marker.failure:
+            raise JobStartError(f"{marker.failure} Then use job_input again.")
         if job_input is None:
             # StandaloneDataJob logs the failure and returns None instead of raising.
             raise JobStartError(
@@ -130,25 +135,36 @@ class KernelJob:
 _said: set = set()
 
 
-def _say_once(database: LocalDatabase) -> None:
-    """The embedded SQLite file a job falls back to, said once per kernel and file."""
-    if database.message and database.message not in _said:
-        _said.add(database.message)
-        print(database.message)
+def _say_once(database: LocalDatabase, job: str) -> None:
+    """Which database the job uses, said once per kernel and database: the embedded SQLite
+    file a job falls back to, or the one its configuration names ("PostgreSQL at
+    host:port/dbname", never a password)."""
+    message = database.message or (database.label and f"Data job '{job}' uses {database.label}.")
+    if message and message not in _said:
+        _said.add(message)
+        print(message)
 
 
 @contextlib.contextmanager
 def _without_reconfiguration_warning() -> Iterator[None]:
     """vdk-core configures logging once per job and warns "Logging already configured. This
     seems like a bug" from the second job in a process on. In a kernel a second job is normal
-    (after %vdk --path, --arguments, --reset, --finalize), so that one message is dropped."""
-    logger = logging.getLogger("vdk.internal.builtin_plugins.config.log_config")
-    drop = _DropMessage("Logging already configured")
-    logger.addFilter(drop)
+    (after %vdk --path, --arguments, --reset, --finalize), so that one message is dropped; and
+    vdk-postgres's warning below."""
+    dropped = [(logging.getLogger("vdk.internal.builtin_plugins.config.log_config"),
+                _DropMessage("Logging already configured")),
+               # vdk-postgres (the postgres extra) warns at every job start where its keys are
+               # not set, SQLite jobs included: three lines above a cell's result. A job that
+               # does use PostgreSQL and lacks a key is told which one (database_check.py).
+               (logging.getLogger("vdk.plugin.postgres.postgres_plugin"),
+                _DropMessage("New Postgres connection with name postgres was not created"))]
+    for logger, drop in dropped:
+        logger.addFilter(drop)
     try:
         yield
     finally:
-        logger.removeFilter(drop)
+        for logger, drop in dropped:
+            logger.removeFilter(drop)
 
 
 @contextlib.contextmanager

@@ -18,6 +18,9 @@ from vdk.plugin.notebook.server.paths import job_at
 from vdk.plugin.notebook.server.paths import job_for_run
 from vdk.plugin.notebook.server.paths import resolve
 from vdk.plugin.notebook.server.plan import plan
+from vdk.plugin.notebook.server.repair import plan_answer
+from vdk.plugin.notebook.server.repair import plan_for
+from vdk.plugin.notebook.server.repair import selection
 from vdk.plugin.notebook.server.runs import Runs
 
 LONG_POLL_SECONDS = 25.0
@@ -74,6 +77,12 @@ class PlanHandler(_Handler):
         self.answer(200, plan(self.root, self.body()))
 
 
+class RepairPlanHandler(_Handler):
+    @tornado.web.authenticated
+    def post(self) -> None:
+        self.answer(200, plan_answer(self.root, self.body()))
+
+
 class RunsHandler(_Handler):
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -85,7 +94,10 @@ class RunsHandler(_Handler):
             raise ApiError(400, "'arguments' must be a JSON object such as {\"day\": \"2026-11-25\"}, "
                                 f"not {_json_kind(arguments)}.")
         job = job_for_run(self.root, body.get("path"))
-        run = await self.runs.start(job, arguments)
+        repair = selection(body.get("repair"))
+        if repair is not None:
+            plan_for(job, arguments, repair)  # refused here, with its message, before any start
+        run = await self.runs.start(job, arguments, repair)
         if run.database.message and job.directory not in self.runs.told:
             self.runs.told.add(job.directory)  # once per job in the server's log
             self.log.warning("vdk-jupyter: %s", run.database.message)
@@ -186,6 +198,7 @@ def handlers(root: pathlib.Path, runs: Runs) -> list[tuple[str, type, dict]]:
     return [
         ("plan", PlanHandler, options),
         ("runs", RunsHandler, options),
+        ("repair-plan", RepairPlanHandler, options),
         (run, RunHandler, options),
         (run + "/log", RunLogHandler, options),
         (run + "/stop", RunStopHandler, options),

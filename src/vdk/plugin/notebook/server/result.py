@@ -39,7 +39,8 @@ def run_result(events: Sequence[RunEvent], exit_code: int, *, job_name: str, sta
         status=status,
         exit_code=exit_code,
         seconds=round(seconds, 3),
-        message=_message(job_name, status, exit_code, failed_step, failed_cell, seconds),
+        message=_message(job_name, status, exit_code, failed_step, failed_cell, seconds,
+                         database["label"], _job_failed(events)),
         failed_step=failed_step if status is not RunStatus.SUCCEEDED else None,
         failed_cell=failed_cell if status is not RunStatus.SUCCEEDED else None,
         reports=reports,
@@ -87,10 +88,20 @@ def _failed_cell(events: Sequence[RunEvent], step: Optional[FailedStep]) -> Opti
         message=error["message"] if error else None)
 
 
+def _job_failed(events: Sequence[RunEvent]) -> Optional[str]:
+    """Why the job failed, as vdk_run/events.py said it (for a failure outside any step)."""
+    for event in events:
+        if event["type"] == "job_failed":
+            return event["message"]
+    return None
+
+
 def _message(job: str, status: RunStatus, exit_code: int, step: Optional[FailedStep],
-             cell: Optional[FailedCell], seconds: float) -> str:
+             cell: Optional[FailedCell], seconds: float, database: Optional[str] = None,
+             why: Optional[str] = None) -> str:
     if status is RunStatus.SUCCEEDED:
-        return f"Data job '{job}' succeeded in {seconds:.1f} s."
+        against = f", database: {database}" if database else ""
+        return f"Data job '{job}' succeeded in {seconds:.1f} s{against}."
     prefix = f"Data job '{job}' was stopped" if status is RunStatus.STOPPED else f"Data job '{job}' failed"
     if step is not None and cell is not None and cell["status"] == CellStatus.INTERRUPTED:
         return f"{prefix} at {step['name']}, code cell {cell['number']}."
@@ -101,4 +112,6 @@ def _message(job: str, status: RunStatus, exit_code: int, step: Optional[FailedS
         error = step["error"]
         return (f"{prefix} at step {step['name']}: {error['ename'] if error else None}: "
                 f"{error['evalue'] if error else None}")
+    if why:
+        return f"{prefix} before its first step: {why}"
     return f"{prefix} (exit code {exit_code}) before any step ended; the log says why."

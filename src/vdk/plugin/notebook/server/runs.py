@@ -45,8 +45,10 @@ STOP_GRACE = (10.0, 10.0)  # seconds after SIGINT before SIGTERM, after SIGTERM 
 
 
 class Run:
-    def __init__(self, root: pathlib.Path, job: Job, arguments: Optional[dict]):
+    def __init__(self, root: pathlib.Path, job: Job, arguments: Optional[dict],
+                 repair: Optional[dict] = None):
         self.id = uuid.uuid4().hex
+        self.repair = repair  # None: vdk run; else vdk repair with this selection (repair.py)
         self.root = root
         self.job = job
         self.arguments = arguments
@@ -70,6 +72,7 @@ class Run:
 
     def summary(self) -> dict[str, Any]:
         return {"run_id": self.id, "job": self.job.as_json(with_database=False), "done": self.done,
+                "repair": self.repair,
                 "status": self.result["status"] if self.result else None, "started": self.started}
 
     def log_text(self) -> str:
@@ -79,7 +82,11 @@ class Run:
         vdk = pathlib.Path(sys.executable).with_name("vdk")
         command = [str(vdk)] if vdk.is_file() else [
             sys.executable, "-c", "import sys; from vdk.internal.cli_entry import main; sys.exit(main())"]
-        command += ["run", str(self.job.directory)]
+        command += ["run" if self.repair is None else "repair", str(self.job.directory)]
+        if self.repair is not None and self.repair.get("from_step"):
+            command += [f"--from-step={self.repair['from_step']}"]  # one item: never an option
+        for step in (self.repair or {}).get("steps") or []:
+            command += [f"--step={step}"]
         if self.arguments is not None:
             command += ["--arguments", json.dumps(self.arguments)]
         return command
@@ -90,9 +97,11 @@ class Run:
         env[EVENTS_FILE_VARIABLE] = f"/dev/fd/{write_end}"
         self._add(RunStarted(type="run_started", time=time.time(),
                              job=cast(RunJob, self.job.as_json(with_database=False)),
-                             arguments=self.arguments))
+                             arguments=self.arguments, repair=self.repair))
         if self.database.message:
             self._append_log(f"[vdk-jupyter] {self.database.message}\n")
+        elif self.database.label:
+            self._append_log(f"[vdk-jupyter] The job's database: {self.database.label}\n")
         log.info("vdk-jupyter: running %s", " ".join(self.argv()[:3]))
         try:
             self._process = await asyncio.create_subprocess_exec(
@@ -209,12 +218,12 @@ class Runs:
         self._runs: dict[str, Run] = {}
         self.told: set[pathlib.Path] = set()  # jobs whose default database the log has named
 
-    async def start(self, job: Job, arguments: Optional[dict]) -> Run:
+    async def start(self, job: Job, arguments: Optional[dict], repair: Optional[dict] = None) -> Run:
         active = [run for run in self._runs.values() if not run.done and run.job.directory == job.directory]
         if active:
             raise ApiError(409, f"Data job '{job.name}' is already running (run {active[0].id}). "
                                 "Wait for it to end, or stop it, before starting it again.")
-        run = Run(self.root, job, arguments)
+        run = Run(self.root, job, arguments, repair)
         self._runs[run.id] = run
         self._forget_old()
         try:

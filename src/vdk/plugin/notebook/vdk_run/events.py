@@ -14,6 +14,7 @@ import os
 import time
 from typing import Any
 from typing import Optional
+from typing import TextIO
 
 from vdk.api.plugin.hook_markers import hookimpl
 from vdk.internal.builtin_plugins.run.job_context import JobContext
@@ -33,6 +34,7 @@ from vdk.plugin.notebook.job.run_events import CellFinished
 from vdk.plugin.notebook.job.run_events import CellRef
 from vdk.plugin.notebook.job.run_events import CellStarted
 from vdk.plugin.notebook.job.run_events import EventCell
+from vdk.plugin.notebook.job.run_events import JobFailed
 from vdk.plugin.notebook.job.run_events import Report
 from vdk.plugin.notebook.job.run_events import RunEvent
 from vdk.plugin.notebook.job.run_events import StepError
@@ -47,16 +49,17 @@ log = logging.getLogger(__name__)
 
 def emit(event: RunEvent) -> None:
     """Append one event; flushed at once, since the server reads it while the job runs."""
-    if _out[0] is None:
+    global _out
+    if _out is None:
         return
     line = json.dumps(event, default=str)
     try:
-        _out[0].write(line + "\n")
+        _out.write(line + "\n")
     except OSError:  # the server went away: the job goes on, as it would from a terminal
-        _out[0] = None
+        _out = None
 
 
-def _open() -> Any:
+def _open() -> Optional[TextIO]:
     """Opened when this module is loaded (hooks.vdk_start), before any step or user code runs."""
     # Taken out of the environment: a `vdk run` started by a cell of this job is not followed.
     name = os.environ.pop(EVENTS_FILE_VARIABLE)
@@ -82,7 +85,7 @@ def _close_inherited(name: str, kept: int) -> None:
         pass
 
 
-_out: list[Any] = [_open()]
+_out = _open()
 
 
 # vdk-core's step outcome in the run events' words. Where a later vdk-core adds a status, the
@@ -189,3 +192,16 @@ def _failed_cell(error: Optional[BaseException], cells: Optional[_CellEvents]) -
         index = cells.index_of.get(location.cell_number)
     return CellRef(number=location.cell_number, index=index, id=location.cell_id,
                    line=location.line)
+
+
+@hookimpl
+def vdk_exception(exception: Exception) -> bool:
+    """The reason a run failed, for one that has no failed step to show it on: its database
+    could not be reached before the first step (database_check.py), say. Not handled here:
+    vdk-core reports it as usual."""
+    from vdk.plugin.notebook.vdk_run.database_check import DatabaseUnreachableError
+
+    message = exception.message if isinstance(exception, DatabaseUnreachableError) else error_text(exception)
+    emit(JobFailed(type="job_failed", time=time.time(), ename=type(exception).__name__,
+                   message=message))
+    return False

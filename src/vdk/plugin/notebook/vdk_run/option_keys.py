@@ -12,6 +12,7 @@ REPORT_HTML = "NOTEBOOK_REPORT_HTML"
 REPORT_OUTPUT_LIMIT = "NOTEBOOK_REPORT_OUTPUT_LIMIT"
 CELL_TIMEOUT = "NOTEBOOK_CELL_TIMEOUT"
 SECRET_NAMES = "NOTEBOOK_SECRET_NAMES"
+DATABASE_WAIT = "NOTEBOOK_DATABASE_WAIT"
 DEFAULT_SECRET_WORDS = ",".join(DEFAULT_SECRET_NAMES)
 
 
@@ -48,4 +49,12 @@ def declare_options(config_builder: Any) -> None:
         "their values masked in executed notebooks and their HTML copies; the cells still get "
         "the real values. Empty: mask nothing. Keep real secrets in VDK's secrets "
         "(job_input.get_secret) rather than in arguments.",
+    )
+    config_builder.add(
+        DATABASE_WAIT, 5.0, True,
+        "For a job whose database is PostgreSQL (db_default_type = POSTGRES): before the first "
+        "step, vdk-jupyter connects once, so that a wrong password or a server that is down is "
+        "said in one line at once, instead of after vdk-core's connection retries (minutes). A "
+        "refused wrong password or unknown database fails at once; a server that refuses "
+        "connections or is starting up is tried again for this many seconds. Negative: no check.",
     )

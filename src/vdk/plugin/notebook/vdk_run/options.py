@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from typing import NamedTuple
 from typing import Optional
 
-from vdk.plugin.notebook.engine.record import Record
 from vdk.plugin.notebook.engine.secrets_mask import secret_names
 from vdk.plugin.notebook.vdk_run.option_keys import CELL_TIMEOUT
 from vdk.plugin.notebook.vdk_run.option_keys import REPORT
@@ -16,9 +16,7 @@ from vdk.plugin.notebook.vdk_run.option_keys import REPORT_OUTPUT_LIMIT
 from vdk.plugin.notebook.vdk_run.option_keys import SECRET_NAMES
 
 
-class RunOptions(Record):
-    __slots__ = ()
-
+class RunOptions(NamedTuple):
     report: bool
     report_directory: str  # "": the default, under VDK's temporary write directory
     temporary_directory: Optional[str]

@@ -9,9 +9,11 @@ Only in the main thread, where Python lets a handler be set (vdk run runs steps 
 """
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from typing import Any
+from typing import Iterator
 
 from vdk.plugin.notebook.engine.process_state import signal_handler
 
@@ -27,19 +29,12 @@ def _terminate(signum: int, frame: Any) -> None:
     raise Terminated()
 
 
-class sigterm_as_interrupt:  # noqa: N801 - a context manager, as process_state's
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
     """Within the block, SIGTERM raises Terminated where the code is, as SIGINT raises
-    KeyboardInterrupt; the previous handler is back afterwards. A class: entered for every
-    notebook, and a generator's context manager costs several times more."""
-
-    __slots__ = ("_handler",)
-
-    def __enter__(self) -> None:
-        self._handler = None
-        if threading.current_thread() is threading.main_thread():
-            self._handler = signal_handler(signal.SIGTERM, _terminate)
-            self._handler.__enter__()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        if self._handler is not None:
-            self._handler.__exit__(*exc_info)
+    KeyboardInterrupt; the previous handler is back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    with signal_handler(signal.SIGTERM, _terminate):
+        yield

@@ -13,12 +13,14 @@ counting them would mean running the query to its end, so otherwise it says "mor
 from __future__ import annotations
 
 import html
+import logging
 import re
 import textwrap
 from typing import Any
 from typing import Optional
 from typing import Sequence
 
+log = logging.getLogger(__name__)
 MAX_ROWS_SHOWN = 50
 
 
@@ -90,24 +92,44 @@ def query_with_columns(job_input: Any, sql: str) -> Any:
     with it too, as Jupyter does; it needs no pandas."""
     query = _substitute(job_input, sql)
     try:
-        cursor = job_input.get_managed_connection().cursor()
+        connection = job_input.get_managed_connection()
+        cursor = connection.cursor()
     except Exception as e:  # noqa: B902 - no database configured, unreachable, bad credentials
         raise QueryFailed(
             f"No connection to the job's database: {type(e).__name__}: {_first_line(e)} "
             "Check db_default_type and the database options in the job's config.ini or the "
             "VDK_ environment variables (vdk config-help lists them)."
         ) from None
+    succeeded = False
     try:
         cursor.execute(query)
         if not cursor.description:
+            succeeded = True
             return getattr(cursor, "rowcount", -1)
         columns = [d[0] for d in cursor.description]
         rows = list(cursor.fetchmany(MAX_ROWS_SHOWN + 1))
         count = getattr(cursor, "rowcount", -1)
+        succeeded = True
     finally:
         cursor.close()  # the rows not fetched are dropped by the driver
+        _end_transaction(connection, succeeded)
     total = count if isinstance(count, int) and count > MAX_ROWS_SHOWN else None
     return QueryResult(columns, rows[:MAX_ROWS_SHOWN], len(rows) > MAX_ROWS_SHOWN, total)
+
+
+def _end_transaction(connection: Any, succeeded: bool) -> None:
+    """Commit what the cell did, or roll back what failed, as `job_input.execute_query` does on a
+    transactional database (vdk-postgres commits after each query). Without it a %%vdksql
+    cell's CREATE or INSERT on PostgreSQL is rolled back when the connection closes, and after
+    a failed statement the connection refuses every later query ("current transaction is
+    aborted"). Drivers without transactions may refuse both: nothing to end there."""
+    try:
+        if succeeded:
+            connection.commit()
+        else:
+            connection.rollback()
+    except Exception:  # noqa: B902 - see docstring; a failed commit shows on the next query
+        log.debug("Ending the transaction of a %%vdksql cell failed.", exc_info=True)
 
 
 def truncation_note(shown: int, total: Optional[int]) -> str:

@@ -19,19 +19,35 @@ KERNEL_JOB = StoreKey[bool]("vdk-jupyter.kernel-job")
 
 
 class KernelJobMarker:
-    """Loaded into a kernel's job as an extra plugin, to set KERNEL_JOB."""
+    """Loaded into a kernel's job as an extra plugin, to set KERNEL_JOB, and to keep the one
+    line saying why the job's database cannot be reached (database_check.py) for the kernel to
+    show, instead of vdk-core's traceback of it."""
+
+    def __init__(self) -> None:
+        self.failure: Optional[str] = None
 
     @hookimpl
     def vdk_initialize(self, context: CoreContext) -> None:
         context.state.set(KERNEL_JOB, True)
 
+    @hookimpl
+    def vdk_exception(self, exception: Exception) -> bool:
+        from vdk.plugin.notebook.vdk_run.database_check import DatabaseUnreachableError
 
-def open_standalone_job(directory: pathlib.Path, arguments: Optional[dict]) -> Any:
+        if isinstance(exception, DatabaseUnreachableError):
+            self.failure = exception.message
+            return True  # said by the kernel (kernel_job.py); no traceback in the log
+        return False
+
+
+def open_standalone_job(directory: pathlib.Path, arguments: Optional[dict],
+                        marker: Optional[KernelJobMarker] = None) -> Any:
     """A vdk-core StandaloneDataJob for `directory` (not yet entered): entering it configures and
     initialises the job as `vdk run` would, without running any step; leaving it finalises it."""
     from vdk.internal.builtin_plugins.run.standalone_data_job import StandaloneDataJob
 
-    return StandaloneDataJob(directory, job_args=arguments, extra_plugins=[KernelJobMarker()])
+    return StandaloneDataJob(directory, job_args=arguments,
+                             extra_plugins=[marker or KernelJobMarker()])
 
 
 def substitute_sql_arguments(values: dict, sql: str) -> str:

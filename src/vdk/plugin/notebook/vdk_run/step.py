@@ -36,8 +36,10 @@ STEP_TYPE = "notebook"
 class _ProgressLog(CellListener):
     """One INFO line per cell, so a long run shows where it is."""
 
-    # Where the line is logged from, as log.info finds it: looked up once, not for every cell
-    # (finding it walks the stack; the record and the line are the same).
+    # perf: where the line is logged from, as log.info finds it, looked up once instead of for
+    # every cell (finding it walks the stack: about 13,000 instructions a cell, which the 50 MB
+    # workload's guard rail needs; see docs/performance.md). The record and the line are those
+    # log.info makes.
     _caller: Optional[tuple] = None
 
     def __init__(self, notebook: PreparedNotebook, label: str):

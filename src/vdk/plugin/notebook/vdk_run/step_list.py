@@ -5,6 +5,7 @@ place a step among the .sql and .py steps without re-sorting what other plugins 
 """
 from __future__ import annotations
 
+import datetime
 import logging
 import pathlib
 from typing import Any
@@ -16,11 +17,12 @@ from vdk.internal.builtin_plugins.run.step import Step
 from vdk.plugin.notebook.vdk_run import options
 from vdk.plugin.notebook.engine.code_cache import job_code_cache
 from vdk.plugin.notebook.engine.errors import NotebookError
-from vdk.plugin.notebook.engine.names import shown
+from vdk.plugin.notebook.engine.errors import shown
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.report import ReportOptions
 from vdk.plugin.notebook.engine.report_folder import ReportFolder
 from vdk.plugin.notebook.engine.report_folder import ReportFolderError
+from vdk.plugin.notebook.vdk_run.repair_state import REPAIR_PLAN
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 from vdk.plugin.notebook.vdk_run.step import STEP_TYPE
 from vdk.plugin.notebook.vdk_run.step import NotebookStep
@@ -40,7 +42,8 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
         # A step, as for a notebook that cannot run (below): vdk-core then reports a user error.
         steps.insert(0, Step(e.key.lower(), STEP_TYPE, _RefusedOption(e), None, job_dir))
         return
-    report = _report_options(run_options, job_dir, context.name)
+    report = _report_options(run_options, job_dir, context.name,
+                             context.core_context.state.get(REPAIR_PLAN))
     arguments: Any = context.job_args.get_arguments() if context.job_args else None
     python_version = configured_python_version(job_dir)
     codes = job_code_cache(run_options.temporary_directory, job_dir)
@@ -68,12 +71,19 @@ def add_notebook_steps(context: JobContext, notebooks: list[pathlib.Path]) -> No
 
 
 def _report_options(
-    run_options: options.RunOptions, job_dir: pathlib.Path, job_name: str
+    run_options: options.RunOptions, job_dir: pathlib.Path, job_name: str,
+    repair: Optional[dict] = None,
 ) -> Optional[ReportOptions]:
-    """Where and how this run's executed notebooks are written; None: they are not."""
+    """Where and how this run's executed notebooks are written; None: they are not. A repair's
+    run folder says which run it repairs: `<UTC start time>-repair-of-<run id>`."""
     if not run_options.report:
         return None
-    folder = ReportFolder(run_options.report_directory, run_options.temporary_directory, job_name)
+    started = None
+    if repair is not None:
+        started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+        started += f"-repair-of-{repair['repairs']}" if repair.get("repairs") else "-repair"
+    folder = ReportFolder(run_options.report_directory, run_options.temporary_directory, job_name,
+                          started)
     if job_dir.absolute() in folder.job_folder.parents:
         log.warning(
             "%s is inside the job folder: vdk deploy would upload every executed notebook. "
