@@ -12,7 +12,6 @@ Starts a real `jupyter server` on 127.0.0.1 with a token in a temporary folder; 
 from __future__ import annotations
 
 import argparse
-import os
 import pathlib
 import statistics
 import subprocess

@@ -30,7 +30,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-import measure  # noqa: E402
+import measure
 
 
 def notebook(cells: list[str]) -> str:

@@ -23,8 +23,8 @@ from typing import Optional
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-import job_files  # noqa: E402
-import measure  # noqa: E402
+import job_files
+import measure
 
 
 class Row(NamedTuple):

@@ -3,12 +3,12 @@
 # what the tests and the example need. Safe to run again.
 #   PYTHON  the interpreter (3.9 or newer; default python3)
 #   VENV    where (default .venv)
-#   EXTRAS  the extras to install (default test,jupyter)
+#   EXTRAS  the extras to install (default test,jupyter,dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
-EXTRAS="${EXTRAS:-test,jupyter}"
+EXTRAS="${EXTRAS:-test,jupyter,dev}"
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
@@ -39,3 +39,12 @@ if [[ ",$EXTRAS," == *",jupyter,"* ]]; then
   ln -sfn "$PWD/src/vdk/plugin/notebook/labextension" "$labextensions/vdk-jupyter"
 fi
 # --- end of the JupyterLab front end ---
+
+# --- JupyterHub's proxy for tests/browser/test_jupyterhub.py (jupyterhub itself is in the test
+# extra): configurable-http-proxy from npm, into .work/chp unless one is on PATH.
+if [[ ",$EXTRAS," == *",jupyter,"* && ",$EXTRAS," == *",test,"* ]] \
+    && ! command -v configurable-http-proxy >/dev/null \
+    && [ ! -x .work/chp/node_modules/.bin/configurable-http-proxy ]; then
+  mkdir -p .work/chp
+  npm install --silent --no-audit --no-fund --prefix .work/chp configurable-http-proxy@5
+fi

@@ -45,7 +45,7 @@ class ApiDocument:
         if with_security:
             checks.append(V30RequestSecurityValidator)
         for check in checks:
-            problem = _problem(lambda: check(self.spec).validate(WerkzeugOpenAPIRequest(request)))
+            problem = _problem(lambda check=check: check(self.spec).validate(WerkzeugOpenAPIRequest(request)))
             if problem:
                 return problem
         return None
@@ -58,7 +58,7 @@ class ApiDocument:
 def _problem(validate) -> Optional[str]:
     try:
         validate()
-    except Exception as e:  # noqa: B902 - openapi-core's validation errors
+    except Exception as e:  # noqa: BLE001 - openapi-core's validation errors
         details = "; ".join(str(x) for x in getattr(e, "schema_errors", []) or [])
         return f"{e} {details}".strip()
     return None

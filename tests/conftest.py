@@ -99,6 +99,8 @@ class Database:
 def pytest_configure(config: pytest.Config) -> None:
     # vdk-core's plugins add their options to the same click command on every in-process run.
     config.addinivalue_line("filterwarnings", "ignore:The parameter .* is used more than once")
+    config.addinivalue_line("markers", "artifacts: builds the sdist and the wheel and installs each into a "
+                            "fresh venv (tests/test_artifacts.py, a few minutes)")
 
 
 @pytest.fixture(autouse=True)

@@ -88,6 +88,12 @@ class ControlServiceStandIn:
         self.jobs: dict[tuple[str, str], _Job] = {}
         self.fail_with: Optional[int] = None  # answer every API call with this status
         self.delay = 0.0  # seconds before every answer: a slow service
+        # Misbehaving on purpose, as a proxy, a login page or a hung service does; these
+        # answers are off the document by design and not counted as violations.
+        self.answer_html = False  # 200 with an HTML page for every API call
+        self.hang = False  # accept every request and never answer it
+        self.waiting = 0  # requests held by `hang` right now
+        self._released = threading.Event()
         self._lock = threading.Lock()
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -99,6 +105,13 @@ class ControlServiceStandIn:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self._released.set()
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.server_close()
+
+    def refuse_connections(self) -> None:
+        """Stops listening: every connection to `url` is refused, as to a service that is down."""
         self._server.shutdown()
         self._server.server_close()
 
@@ -117,14 +130,22 @@ class ControlServiceStandIn:
         adapter = ROUTES.bind_to_environ(environ)
         try:
             operation, params = adapter.match()
-        except Exception:  # noqa: B902 - werkzeug's NotFound / MethodNotAllowed
+        except Exception:  # noqa: BLE001 - werkzeug's NotFound / MethodNotAllowed
             operation, params = "unknown", {}
-        response = self._answer(request, operation, params)
+        if self.hang and operation != "logs":
+            with self._lock:
+                self.waiting += 1
+            self._released.wait()
+        misbehaving = self.answer_html and operation != "logs"
+        response = Response("<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>",
+                            status=200, mimetype="text/html") if misbehaving \
+            else self._answer(request, operation, params)
         body = response.get_data()
         with self._lock:
             self.requests.append(Recorded(request.method, request.path, operation,
                                           response.status_code, dict(request.args)))
-        if operation != "logs" and not known_deviation(operation, response.status_code, body):
+        if operation != "logs" and not misbehaving and \
+                not known_deviation(operation, response.status_code, body):
             problem = self._document.answer_problem(request, response)
             if problem:
                 self.violations.append(f"answer {response.status_code} to {operation}: {problem}")
@@ -259,7 +280,7 @@ class ControlServiceStandIn:
         execution["status"] = "running"
         try:
             status, logs = self.run_archive(name, archive)
-        except Exception as e:  # noqa: B902 - the runtime itself broke
+        except Exception as e:  # noqa: BLE001 - the runtime itself broke
             status, logs = "platform_error", f"stand-in: {e!r}"
         with self._lock:
             execution.update(status=status, end_time=_now(), log_text=logs,

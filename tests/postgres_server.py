@@ -36,7 +36,8 @@ class Unavailable(Exception):
 def binaries() -> Optional[pathlib.Path]:
     """The newest installed PostgreSQL's bin folder (Debian keeps it off PATH)."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(pathlib.Path(p).parent.parent.name) if pathlib.Path(p).parent.parent.name.isdigit() else 0)
+                   key=lambda p: (int(pathlib.Path(p).parent.parent.name)
+                                  if pathlib.Path(p).parent.parent.name.isdigit() else 0))
     if found:
         return pathlib.Path(found[-1]).parent
     initdb = shutil.which("initdb")
@@ -213,7 +214,7 @@ def start_server() -> PostgresServer:
     started = time.monotonic()
     try:
         server.start()
-    except Exception as e:  # noqa: B902 - any failure to start means: no server here
+    except Exception as e:  # any failure to start means: no server here
         server.stop()
         if isinstance(e, Unavailable):
             raise

@@ -11,7 +11,6 @@ import pytest
 
 from notebooks import CREATE_EVENTS
 from notebooks import code
-from notebooks import record
 
 
 def earlier_step(job) -> None:

@@ -32,7 +32,8 @@ def test_markdown_and_raw_cells_never_run(job, run_job, db):
     assert db.events() == ["code"]
 
 
-@pytest.mark.parametrize("first_line", ["# non-vdk", "#non-vdk", "%% non-vdk", "%%non-vdk", "  # non-vdk  ", "\n# non-vdk"])
+@pytest.mark.parametrize("first_line",
+                         ["# non-vdk", "#non-vdk", "%% non-vdk", "%%non-vdk", "  # non-vdk  ", "\n# non-vdk"])
 def test_cells_marked_non_vdk_on_their_first_line_are_left_out(job, run_job, db, first_line):
     run_notebook(job, run_job, db, [
         code(record("before")),

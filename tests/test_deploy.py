@@ -20,16 +20,16 @@ import pytest
 
 pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
 
-from notebooks import code  # noqa: E402
-from notebooks import markdown  # noqa: E402
-from notebooks import notebook  # noqa: E402
+from notebooks import code
+from notebooks import markdown
+from notebooks import notebook
 
-from vdk.plugin.notebook.deploy.control_service import ControlService  # noqa: E402
-from vdk.plugin.notebook.deploy.control_service import ControlServiceError  # noqa: E402
-from vdk.plugin.notebook.deploy.deployment import DeployRefused  # noqa: E402
-from vdk.plugin.notebook.deploy.deployment import deploy_job  # noqa: E402
-from vdk.plugin.notebook.deploy.job_package import add_to_requirements  # noqa: E402
-from vdk.plugin.notebook.deploy.job_package import check_job  # noqa: E402
+from vdk.plugin.notebook.deploy.control_service import ControlService
+from vdk.plugin.notebook.deploy.control_service import ControlServiceError
+from vdk.plugin.notebook.deploy.deployment import DeployRefused
+from vdk.plugin.notebook.deploy.deployment import deploy_job
+from vdk.plugin.notebook.deploy.job_package import add_to_requirements
+from vdk.plugin.notebook.deploy.job_package import check_job
 
 TEAM = "analytics"
 SAVED_OUTPUT = {"name": "stdout", "output_type": "stream", "text": ["customer 4711: 99.50\n"]}

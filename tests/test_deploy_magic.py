@@ -8,11 +8,11 @@ import pytest
 
 pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
 
-from IPython.core.error import UsageError  # noqa: E402
-from ipython_shell import shell_with_extension  # noqa: E402
+from IPython.core.error import UsageError
+from ipython_shell import shell_with_extension
 
-from test_deploy import PASSING  # noqa: E402
-from test_deploy import deployable_job  # noqa: E402
+from test_deploy import PASSING
+from test_deploy import deployable_job
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ import pytest
 pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
 pytest.importorskip("jupyter_server", reason="the Jupyter server (the jupyter extra) is missing")
 
-from notebooks import code  # noqa: E402
-from test_deploy import PASSING  # noqa: E402
-from test_deploy import TEAM  # noqa: E402
-from test_deploy import deployable_job  # noqa: E402
+from notebooks import code
+from test_deploy import PASSING
+from test_deploy import TEAM
+from test_deploy import deployable_job
 
 EXTENSION = "vdk.plugin.notebook.server"
 

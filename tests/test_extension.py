@@ -5,7 +5,6 @@ the job folder (built by vdk-core from config.ini and the environment), `%vdk`, 
 The same magics in a real Jupyter kernel are in test_parity.py."""
 from __future__ import annotations
 
-import pathlib
 import sqlite3
 import sys
 

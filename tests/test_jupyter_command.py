@@ -181,7 +181,7 @@ def test_the_package_installs_the_vdk_kernelspec(tmp_path):
     for name in ("src", "share", "etc"):
         shutil.copytree(ROOT / name, source / name,
                         ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
-    for name in ("setup.py", "pyproject.toml", "README.md"):
+    for name in ("setup.py", "pyproject.toml", "build_backend.py", "MANIFEST.in", "README.md"):
         shutil.copy(ROOT / name, source / name)
     # `pip wheel` builds without touching any environment (unlike `pip install --prefix`,
     # which would uninstall the development install from the venv first).
@@ -242,10 +242,15 @@ def test_as_root_without_allow_root_the_command_names_the_flag(tmp_path, monkeyp
 
 
 @needs_jupyterlab
-def test_refuses_to_start_a_server_whose_config_empties_the_token(tmp_path):
+@pytest.mark.parametrize("extension", ["enabled", "disabled"])
+def test_refuses_to_start_a_server_whose_config_empties_the_token(tmp_path, extension):
+    """Also when the user's config disables vdk-jupyter's server extension (issue 25): the
+    command itself refuses, not only the extension."""
     env = _jupyter_home(tmp_path)
-    config = pathlib.Path(env["JUPYTER_CONFIG_DIR"]) / "jupyter_server_config.json"
-    config.write_text(json.dumps({"IdentityProvider": {"token": ""}, "ServerApp": {"token": ""}}))
+    config = pathlib.Path(env["JUPYTER_CONFIG_DIR"]) / "jupyter_server_config.py"
+    config.write_text("c.IdentityProvider.token = ''\nc.ServerApp.token = ''\n" + (
+        "c.ServerApp.jpserver_extensions = {'vdk.plugin.notebook.server': False}\n"
+        if extension == "disabled" else ""))
     port = _free_port()
     done = subprocess.run(
         [str(VDK), "start-jupyter", "--no-browser", "--port", str(port), *AS_ROOT],

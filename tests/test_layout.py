@@ -166,10 +166,7 @@ def test_nothing_in_vdk_run_imports_the_plugin_entry_module():
 def test_the_checks_catch_a_wrong_way_import_and_a_circle(tmp_path):
     """The two checks above fail when the rule is broken: shown on a small package."""
     package = tmp_path / "notebook"
-    for folder, source in {
-        "engine": "from vdk.plugin.notebook.job.notebooks import find_notebooks\n",
-        "job": "from vdk.plugin.notebook.engine.reader import read\n",
-    }.items():
+    for folder in ("engine", "job"):
         (package / folder).mkdir(parents=True)
         (package / folder / "__init__.py").write_text("")
     (package / "engine" / "reader.py").write_text(

@@ -152,7 +152,8 @@ def test_values_are_pretty_printed_as_in_jupyter(job, run_job, tmp_path):
     assert outcome.exit_code == 0, outcome.explain()
     numbers, point, short = _report(tmp_path)
     text = numbers.outputs[0].data["text/plain"]
-    assert text.startswith("{'numbers': [0,\n  1,\n") and text.endswith("'name': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}")
+    assert text.startswith("{'numbers': [0,\n  1,\n")
+    assert text.endswith("'name': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}")
     assert point.outputs[0].data["text/plain"].startswith("<__main__.Point at 0x")
     assert short.outputs[0].data["text/plain"] == "[1, 'two', None]"
 

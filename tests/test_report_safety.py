@@ -4,7 +4,6 @@ message, two runs in the same microsecond do not share a folder, a run killed wh
 nothing behind, and a report never says `succeeded` for a run that failed."""
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import resource

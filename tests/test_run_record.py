@@ -133,7 +133,9 @@ def test_a_local_run_leaves_a_record_and_a_cloud_run_none(job, run_job, monkeypa
     from notebooks import code
 
     job.sql("10_create.sql", "CREATE TABLE IF NOT EXISTS t (n INTEGER)")
-    job.notebook("20_fill.ipynb", [code("x = 1"), code("job_input.execute_query('INSERT INTO t VALUES (1 / 0)')\nraise ValueError('bad row')")])
+    job.notebook("20_fill.ipynb", [
+        code("x = 1"),
+        code("job_input.execute_query('INSERT INTO t VALUES (1 / 0)')\nraise ValueError('bad row')")])
     folder = run_record.records_folder(job.path)
     monkeypatch.setenv("VDK_OP_ID", "op-in-the-cloud")  # the Control Service's job container
     assert run_job(job).exit_code == 1

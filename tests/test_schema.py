@@ -98,7 +98,8 @@ def variants(nb: dict) -> Iterator[tuple[str, dict]]:
         if path:
             yield f"delete {path}", with_change(nb, path, lambda p, k: p.pop(k))
             for wrong in WRONG_VALUES:
-                yield f"{path} = {wrong!r}", with_change(nb, path, lambda p, k, w=wrong: p.__setitem__(k, copy.deepcopy(w)))
+                yield f"{path} = {wrong!r}", with_change(
+                    nb, path, lambda p, k, w=wrong: p.__setitem__(k, copy.deepcopy(w)))
         target = nb
         for key in path:
             target = target[key]
@@ -144,7 +145,7 @@ def special_cases() -> Iterator[tuple[str, dict]]:
 def nbformat_validates(nb: Any) -> bool:
     try:
         nbformat.validate(copy.deepcopy(nb))
-    except Exception:  # noqa: B902 - ValidationError, or nbformat choking on what is not a notebook
+    except Exception:  # noqa: BLE001 - ValidationError, or nbformat choking on what is not a notebook
         return False
     return True
 
@@ -154,7 +155,7 @@ def nbformat_reads(text: str) -> bool:
     try:
         # nbformat.reads without its logging, which formats whole schemas for every error.
         nbformat.validate(nbformat.convert(nbformat.reader.reads(text), 4))
-    except Exception:  # noqa: B902 - any refusal counts
+    except Exception:  # noqa: BLE001 - any refusal counts
         return False
     return True
 

@@ -15,11 +15,11 @@ import pytest
 
 pytest.importorskip("jupyter_server", reason="the Jupyter server (the jupyter extra) is not installed")
 
-from jupyter_server_process import JupyterServer  # noqa: E402
-from notebooks import code  # noqa: E402
-from notebooks import markdown  # noqa: E402
-from notebooks import notebook  # noqa: E402
-from notebooks import write  # noqa: E402
+from jupyter_server_process import JupyterServer
+from notebooks import code
+from notebooks import markdown
+from notebooks import notebook
+from notebooks import write
 
 CONFIG = "[owner]\nteam = my-team\n"
 

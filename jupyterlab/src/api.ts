@@ -68,7 +68,10 @@ export interface ICellError {
 export interface IStepError {
   ename: string;
   evalue: string;
+  /** What, where (with the user's own frames and the database's message) and what to do. */
   message: string;
+  /** The whole traceback, library frames included (null when there is none). */
+  traceback: string | null;
 }
 
 /** The cell a notebook step failed at; `index` is its place among all cells of the file. */
@@ -184,7 +187,10 @@ export interface IFailedCell {
   status: CellStatus | StepStatus;
   ename: string | null;
   evalue: string | null;
+  /** What, where (with the user's own frames and the database's message) and what to do. */
   message: string | null;
+  /** The whole traceback, library frames included (null when there is none). */
+  traceback: string | null;
 }
 
 export interface IReportRef {
@@ -355,7 +361,17 @@ export function progress(runId: string, after: number): Promise<IProgress> {
   return request<IProgress>(`runs/${encodeURIComponent(runId)}?after=${after}`);
 }
 
-export function listRuns(path: string): Promise<{ runs: IRunSummary[] }> {
+/** A run the previous server stopped because it stopped (a hub culled or restarted it). */
+export interface IInterruptedRun {
+  run_id: string;
+  job: IJob;
+  started: number;
+  stopped: number;
+}
+
+export function listRuns(
+  path: string
+): Promise<{ runs: IRunSummary[]; interrupted?: IInterruptedRun[] }> {
   return request(`runs?path=${encodeURIComponent(path)}`);
 }
 
@@ -375,9 +391,42 @@ export function report(runId: string, notebook: string): Promise<unknown> {
 
 export function createJob(
   parent: string,
-  name: string
+  name: string,
+  team: string
 ): Promise<{ job: IJob; notebook: string }> {
-  return request('jobs', { method: 'POST', json: { parent, name } });
+  return request('jobs', { method: 'POST', json: { parent, name, team } });
+}
+
+/** The [owner] team in the config.ini of the job `path` is in (null: none). */
+export function jobTeam(
+  path: string
+): Promise<{ job: string; team: string | null }> {
+  return request(`team?path=${encodeURIComponent(path)}`);
+}
+
+/** Writes `team` to the config.ini of the job `path` is in. */
+export function setJobTeam(
+  path: string,
+  team: string
+): Promise<{ team: string }> {
+  return request('team', { method: 'POST', json: { path, team } });
+}
+
+/** The one job-name rule (job/template.py): what the Control Service and vdk-control-cli accept. */
+export const JOB_NAME_RULE =
+  "6 to 45 characters: lowercase letters, digits and '-', starting with a letter";
+
+export function jobNameProblem(name: string): string {
+  if (/^[a-z][a-z0-9-]{5,44}$/.test(name)) {
+    return '';
+  }
+  return `A job name has ${JOB_NAME_RULE}${name.length && name.length < 6 ? ` ("${name}" has ${name.length})` : ''}.`;
+}
+
+export function teamProblem(team: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$/.test(team)
+    ? ''
+    : "A team has letters, digits, spaces, '.', '_' and '-', starting with a letter or digit.";
 }
 
 // ---- Deploying and the deployed jobs (docs/deploy-api.md) ----
@@ -389,7 +438,19 @@ export interface IDeployed {
   created: boolean;
   url: string;
   requirement_added: boolean;
+  files: string[];
   message: string;
+}
+
+/** What a deploy of the job would upload (`GET deploy/files`), for the dialog to show. */
+export interface IDeployFiles {
+  job: string;
+  files: string[];
+  left_out: string[];
+}
+
+export function deployFiles(path: string): Promise<IDeployFiles> {
+  return request(`deploy/files?path=${encodeURIComponent(path)}`);
 }
 
 export interface IExecution {

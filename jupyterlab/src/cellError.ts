@@ -7,6 +7,7 @@ import { Cell } from '@jupyterlab/cells';
 import { Notebook } from '@jupyterlab/notebook';
 
 import { IFailedCell } from './api';
+import { cellName } from './messages';
 
 const FAILED_CLASS = 'vdk-failed-cell';
 const BOX_CLASS = 'vdk-cell-error';
@@ -23,7 +24,8 @@ export function clearCellErrors(notebook: Notebook): void {
 export async function showCellError(
   notebook: Notebook,
   cell: Cell,
-  failure: IFailedCell
+  failure: IFailedCell,
+  how: 'failed' | 'stopped' | 'stopped by you' = 'failed'
 ): Promise<void> {
   clearCellErrors(notebook);
   cell.addClass(FAILED_CLASS);
@@ -32,8 +34,13 @@ export async function showCellError(
   box.setAttribute('role', 'alert');
   const head = document.createElement('div');
   head.className = 'vdk-cell-error-head';
-  const where = failure.line ? ` (line ${failure.line})` : '';
-  head.textContent = `vdk run failed here: ${failure.ename}: ${failure.evalue}${where}`;
+  box.dataset.how = how;
+  const where = failure.line ? `, line ${failure.line}` : '';
+  const name = failure.number ? cellName(failure.number) : 'this cell';
+  head.textContent =
+    how === 'failed'
+      ? `vdk run failed here (${name}${where}): ${failure.ename}: ${failure.evalue}`
+      : `vdk run was ${how} here (${name}${where}); the cells after it did not run.`;
   const close = document.createElement('button');
   close.className = 'vdk-cell-error-close';
   close.textContent = '×';
@@ -44,11 +51,24 @@ export async function showCellError(
   };
   head.appendChild(close);
   box.appendChild(head);
-  if (failure.message) {
+  if (failure.message && how === 'failed') {
+    // What the user wrote: the error, where, their own frames and the database's message.
     const detail = document.createElement('pre');
     detail.className = 'vdk-cell-error-detail';
     detail.textContent = failure.message;
     box.appendChild(detail);
+  }
+  if (failure.traceback) {
+    // Every frame, library code included: one click away, as IPython hides its own frames.
+    const full = document.createElement('details');
+    full.className = 'vdk-cell-error-full';
+    const summary = document.createElement('summary');
+    summary.textContent = 'Full traceback';
+    const text = document.createElement('pre');
+    text.className = 'vdk-cell-error-detail';
+    text.textContent = failure.traceback;
+    full.append(summary, text);
+    box.appendChild(full);
   }
   // After the input, before the outputs: the error reads as the cell's own result.
   const input = cell.node.querySelector(':scope > .jp-Cell-inputWrapper');

@@ -5,18 +5,26 @@
  * user's consent ("Save and deploy"), since the server deploys the files on disk. One deploy of
  * a job at a time: the command is disabled while it runs.
  */
-import {
-  Dialog,
-  InputDialog,
-  Notification,
-  showDialog
-} from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, IDeployed, IJob, deploy } from './api';
+import {
+  ApiError,
+  IDeployFiles,
+  IDeployed,
+  IJob,
+  deploy,
+  deployFiles,
+  jobTeam,
+  setJobTeam,
+  teamProblem
+} from './api';
+import { lastTeam, rememberTeam } from './createJob';
+import { askForm } from './form';
+import { NOT_CONFIGURED_HELP } from './jobsPanel';
 
 /** A dialog body: `text` as it is (a refused notebook's message has several lines). */
 function messageBody(text: string, className: string): Widget {
@@ -24,6 +32,31 @@ function messageBody(text: string, className: string): Widget {
   body.className = className;
   body.textContent = text;
   return new Widget({ node: body });
+}
+
+/**
+ * What is uploaded (the server's list, after .vdkignore and the built-in rules) and what is
+ * left out, shown in the Deploy dialog above its fields.
+ */
+function filesElement(files: IDeployFiles): HTMLElement {
+  const box = document.createElement('div');
+  box.className = 'vdk-deploy-body';
+  const heading = document.createElement('p');
+  heading.textContent = `Files to upload (${files.files.length}; notebooks without outputs):`;
+  const list = document.createElement('ul');
+  list.className = 'vdk-deploy-files';
+  for (const name of files.files) {
+    const item = document.createElement('li');
+    item.textContent = name;
+    list.appendChild(item);
+  }
+  const leftOut = document.createElement('p');
+  leftOut.className = 'vdk-deploy-left-out';
+  leftOut.textContent = files.left_out.length
+    ? `Left out (.vdkignore and the built-in rules): ${files.left_out.join(', ')}`
+    : '';
+  box.append(heading, list, leftOut);
+  return box;
 }
 
 export class DeployController {
@@ -50,8 +83,18 @@ export class DeployController {
       return;
     }
     const unsaved = this._unsaved(job);
-    const reason = await this._askReason(job, unsaved); // a modal dialog: no second click meanwhile
+    let files: IDeployFiles;
+    try {
+      files = await deployFiles(job.path);
+    } catch (error) {
+      await this._refused(job, error); // a link out of the job, a notebook that cannot be stripped
+      return;
+    }
+    const reason = await this._askReason(job, unsaved, files); // modal: no second click meanwhile
     if (reason === null || this._deploying.has(job.path)) {
+      return;
+    }
+    if (!(await this._writeTeam(job))) {
       return;
     }
     this._deploying.add(job.path);
@@ -73,9 +116,11 @@ export class DeployController {
     );
   }
 
+  /** The team and the reason, asked together; the team is shown as config.ini has it. */
   private async _askReason(
     job: IJob,
-    unsaved: NotebookPanel[]
+    unsaved: NotebookPanel[],
+    files: IDeployFiles
   ): Promise<string | null> {
     const names = unsaved
       .map(panel => PathExt.basename(panel.context.path))
@@ -83,22 +128,72 @@ export class DeployController {
     const save = unsaved.length
       ? ` Unsaved changes in ${names} are saved first.`
       : '';
+    let current: string | null = null;
+    try {
+      current = (await jobTeam(job.path)).team;
+    } catch {
+      // The deploy itself reports an unreadable config.ini.
+    }
+    let team = current ?? lastTeam();
+    let reason = '';
     for (;;) {
-      const answer = await InputDialog.getText({
-        title: `Deploy data job ${job.name}`,
-        label: `Uploads ${job.path} to the Control Service, which runs it on its schedule.${save} Reason for this deployment:`,
-        placeholder: 'what changed, for the deployment history',
-        okLabel: unsaved.length ? 'Save and deploy' : 'Deploy'
-      });
-      if (!answer.button.accept) {
+      const answer = await askForm(
+        `Deploy data job ${job.name}`,
+        `Uploads ${job.path} to the Control Service, which runs it on its schedule.${save}`,
+        [
+          {
+            name: 'team',
+            label:
+              'Team (the [owner] team of config.ini; a change is written there)',
+            value: team,
+            placeholder: 'data-team',
+            check: teamProblem
+          },
+          {
+            name: 'reason',
+            label: 'Reason for this deployment',
+            value: reason,
+            placeholder: 'what changed, for the deployment history'
+          }
+        ],
+        unsaved.length ? 'Save and deploy' : 'Deploy',
+        filesElement(files)
+      );
+      if (answer === null) {
         return null;
       }
-      if (answer.value?.trim()) {
-        return answer.value.trim();
+      team = answer.team;
+      reason = answer.reason;
+      const problem = teamProblem(team);
+      if (problem) {
+        Notification.warning(problem, { autoClose: 6000 });
+      } else if (!reason) {
+        Notification.warning('Give a reason: it is kept with the deployment.', {
+          autoClose: 6000
+        });
+      } else {
+        this._teams.set(job.path, { team, changed: team !== current });
+        return reason;
       }
-      Notification.warning('Give a reason: it is kept with the deployment.', {
-        autoClose: 6000
-      });
+    }
+  }
+
+  /** Writes a changed team to config.ini before the deploy reads it; false if it failed. */
+  private async _writeTeam(job: IJob): Promise<boolean> {
+    const choice = this._teams.get(job.path);
+    if (!choice) {
+      return true;
+    }
+    rememberTeam(choice.team);
+    if (!choice.changed) {
+      return true;
+    }
+    try {
+      await setJobTeam(job.path, choice.team);
+      return true;
+    } catch (error) {
+      await this._refused(job, error);
+      return false;
     }
   }
 
@@ -171,8 +266,11 @@ export class DeployController {
 
   /** A refusal or failure, as the server words it: nothing was uploaded. */
   private async _refused(job: IJob, error: unknown): Promise<void> {
-    const message = error instanceof ApiError ? error.message : String(error);
+    let message = error instanceof ApiError ? error.message : String(error);
     const kind = error instanceof ApiError ? error.kind : null;
+    if (kind === 'not-configured') {
+      message += '\n\n' + NOT_CONFIGURED_HELP;
+    }
     await showDialog({
       title: `Data job ${job.name} was not deployed`,
       body: messageBody(
@@ -184,5 +282,6 @@ export class DeployController {
   }
 
   private _deploying = new Set<string>();
+  private _teams = new Map<string, { team: string; changed: boolean }>();
   private _changed = new Signal<this, string>(this);
 }

@@ -11,6 +11,7 @@ import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { runIcon, stopIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
@@ -50,7 +51,8 @@ function activate(
   tracker: INotebookTracker,
   docManager: IDocumentManager,
   browser: IDefaultFileBrowser,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  launcher: ILauncher | null
 ): void {
   const { commands } = app;
   // By id: toolbar buttons re-read their command's state only when their own id is named.
@@ -284,11 +286,24 @@ function activate(
   runs.changed.connect(notifyAll);
   deploys.changed.connect(notifyAll);
 
-  addTagCommands(commands, tracker, {
-    [TagCommands.leaveOut]: leaveOutIcon,
-    [TagCommands.include]: includeIcon,
-    [TagCommands.parameters]: parametersIcon
-  });
+  addTagCommands(
+    commands,
+    tracker,
+    {
+      [TagCommands.leaveOut]: leaveOutIcon,
+      [TagCommands.include]: includeIcon,
+      [TagCommands.parameters]: parametersIcon
+    },
+    model => {
+      const panel = tracker.currentWidget;
+      return panel ? markers.get(panel)?.planOf(model) : undefined;
+    }
+  );
+
+  if (launcher) {
+    // The first thing a newcomer sees: a card beside the new notebook and console cards.
+    launcher.add({ command: CommandIDs.create, category: 'VDK', rank: 1 });
+  }
 
   if (palette) {
     const category = 'VDK';
@@ -307,7 +322,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     'VDK data jobs in JupyterLab: run order markers, Run data job, run reports.',
   autoStart: true,
   requires: [INotebookTracker, IDocumentManager, IDefaultFileBrowser],
-  optional: [ICommandPalette],
+  optional: [ICommandPalette, ILauncher],
   activate
 };
 

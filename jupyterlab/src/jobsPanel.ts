@@ -10,6 +10,14 @@ import * as api from './api';
 import { element, executionItem, jobItem } from './jobsView';
 
 export const JOBS_COMMAND = 'vdk:show-jobs';
+
+/** How to set the Control Service from JupyterLab itself, without a terminal. */
+export const NOT_CONFIGURED_HELP =
+  'Without a terminal: run `!vdk set-default -u <url>` in a notebook cell (and `!vdk login` ' +
+  'if the service needs it). The URL is saved in ~/.vdk.internal of the user running the ' +
+  'Jupyter server, which reads it on every request: no restart is needed, press Refresh. ' +
+  '(An environment variable VDK_CONTROL_SERVICE_REST_API_URL set before starting Jupyter ' +
+  'also works, and wins.)';
 const POLL_MS = 3000;
 
 const messageOf = (error: unknown): string =>
@@ -30,11 +38,7 @@ export class JobsPanel extends Widget {
     this._team.size = 10; // the sidebar is narrow; the field grows with it
     this._team.onkeydown = event => event.stopPropagation();
     label.append(this._team);
-    const refresh = element(
-      'button',
-      'jp-Button jp-mod-styled vdk-button',
-      'Refresh'
-    );
+    const refresh = this._refresh;
     refresh.type = 'submit';
     form.append(label, refresh);
     form.onsubmit = event => {
@@ -55,10 +59,15 @@ export class JobsPanel extends Widget {
       this._executions,
       this._logsHint
     );
+    this._loading.setAttribute('role', 'status');
+    this._loading.hidden = true;
+    this._help.hidden = true;
     this.node.append(
       element('h2', 'vdk-jobs-title', 'Deployed data jobs'),
       form,
+      this._loading,
       this._error,
+      this._help,
       this._note,
       this._jobs,
       this._detail
@@ -73,7 +82,7 @@ export class JobsPanel extends Widget {
       return this.refresh();
     }
     const loaded = await this._load({ path: by.path }, true);
-    if (!loaded && !this._team.value) {
+    if (loaded === 'not-in-job' && !this._team.value) {
       this._setError('');
       this._note.textContent =
         'Not in a data job folder: type a team and press Refresh.';
@@ -107,21 +116,22 @@ export class JobsPanel extends Widget {
     super.dispose();
   }
 
-  /** Loads the job list; false (after showing why, unless `quiet` and not in a job) on failure. */
+  /** Loads the job list; on failure says why (unless `quiet` and not in a job). */
   private async _load(
     by: { team: string } | { path: string },
     quiet: boolean
-  ): Promise<boolean> {
+  ): Promise<'loaded' | 'not-in-job' | 'failed'> {
     const generation = ++this._generation;
     this._busy(true);
     try {
       const answer = await api.deployedJobs(by);
       if (generation !== this._generation || this.isDisposed) {
-        return true;
+        return 'loaded';
       }
       this._team.value = answer.team;
       this._teamShown = answer.team;
       this._list = answer.jobs;
+      this._stale = false;
       this._setError('');
       this._note.textContent = answer.jobs.length
         ? `${answer.jobs.length} job${answer.jobs.length === 1 ? '' : 's'} of team ${answer.team} at ${answer.url}`
@@ -134,17 +144,18 @@ export class JobsPanel extends Widget {
       }
       this._render();
       await this._loadExecutions();
-      return true;
+      return 'loaded';
     } catch (error) {
+      const notInJob =
+        error instanceof api.ApiError &&
+        (error.kind === 'job' || error.kind === 'team');
       if (generation === this._generation && !this.isDisposed) {
-        const notInJob =
-          error instanceof api.ApiError &&
-          (error.kind === 'job' || error.kind === 'team');
         if (!(quiet && notInJob)) {
-          this._setError(messageOf(error));
+          this._setError(messageOf(error), error);
+          this._markStale();
         }
       }
-      return false;
+      return notInJob ? 'not-in-job' : 'failed';
     } finally {
       this._busy(false);
     }
@@ -180,8 +191,26 @@ export class JobsPanel extends Widget {
         this._poll = window.setTimeout(() => void this.refresh(), POLL_MS);
       }
     } catch (error) {
-      this._setError(messageOf(error));
+      if (generation === this._generation && !this.isDisposed) {
+        this._setError(messageOf(error), error);
+        this._markStale();
+      }
     }
+  }
+
+  /**
+   * After a failed refresh: the rows shown are from before it, so they are marked so and offer
+   * no action (an `Execute now` on a job that may be gone or changed would mislead).
+   */
+  private _markStale(): void {
+    this._stopPolling();
+    this._stale = this._list.length > 0;
+    if (this._stale) {
+      this._note.textContent = `Not refreshed: the ${this._list.length === 1 ? 'job' : 'jobs'} below ${this._list.length === 1 ? 'is' : 'are'} as last loaded, and may have changed.`;
+    } else {
+      this._note.textContent = '';
+    }
+    this._render();
   }
 
   private async _executeNow(): Promise<void> {
@@ -235,12 +264,23 @@ export class JobsPanel extends Widget {
   private _busy(busy: boolean): void {
     this.node.classList.toggle('vdk-jobs-loading', busy);
     this.node.setAttribute('aria-busy', String(busy));
+    this._refresh.disabled = busy;
+    this._refresh.textContent = busy ? 'Loading…' : 'Refresh';
+    const team = this._team.value.trim();
+    this._loading.textContent = team
+      ? `Asking the Control Service for the jobs of team ${team}…`
+      : 'Asking the Control Service for the jobs…';
+    this._loading.hidden = !busy;
   }
 
-  private _setError(message: string): void {
+  private _setError(message: string, error?: unknown): void {
     // One line: the server words Control Service failures so; a proxy's page is cut to its first.
     this._error.textContent = message.split('\n')[0];
     this._error.hidden = !message;
+    const notConfigured =
+      error instanceof api.ApiError && error.kind === 'not-configured';
+    this._help.textContent = notConfigured ? NOT_CONFIGURED_HELP : '';
+    this._help.hidden = !notConfigured;
   }
 
   private _render(): void {
@@ -249,7 +289,14 @@ export class JobsPanel extends Widget {
         jobItem(job, job.name === this._selected, () => this._select(job.name))
       )
     );
-    const job = this._list.find(j => j.name === this._selected);
+    this._jobs.classList.toggle('vdk-stale', this._stale);
+    this._jobs.setAttribute(
+      'aria-label',
+      this._stale ? 'Data jobs (not refreshed)' : 'Data jobs'
+    );
+    const job = this._stale
+      ? undefined
+      : this._list.find(j => j.name === this._selected);
     this._detail.hidden = !job;
     if (!job) {
       return;
@@ -277,6 +324,14 @@ export class JobsPanel extends Widget {
   }
 
   private _team = document.createElement('input');
+  private _refresh = element(
+    'button',
+    'jp-Button jp-mod-styled vdk-button',
+    'Refresh'
+  );
+  private _loading = element('p', 'vdk-jobs-loading-note');
+  private _help = element('p', 'vdk-jobs-help');
+  private _stale = false;
   private _error = element('p', 'vdk-jobs-error');
   private _note = element('p', 'vdk-jobs-note');
   private _jobs = element('ul', 'vdk-jobs-list');

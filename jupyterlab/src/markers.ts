@@ -1,18 +1,19 @@
 /**
- * The markers beside each code cell: what `vdk run` does with it (run position, `SQL`,
- * `left out`).
+ * The markers beside each code cell: its name (`cell 5`, the same number every message of
+ * vdk-jupyter and vdk run uses) and what `vdk run` does with it (`SQL`, `parameters`, `left out`).
  *
  * The decision is the server's (`POST plan`, the same Python code `vdk run` uses): this module
  * only sends the notebook as it is in the editor, unsaved edits included, and draws the answer.
  * It asks again on every content change (source, tags, cells added or moved), debounced a
  * little, and cancels a request that a newer change made stale.
  */
-import { Cell } from '@jupyterlab/cells';
+import { Cell, ICellModel } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, IPlan, IPlanCell, plan } from './api';
+import { cellName } from './messages';
 
 const DEBOUNCE_MS = 50;
 const MARKER_CLASS = 'vdk-marker';
@@ -33,11 +34,13 @@ function planBody(panel: NotebookPanel): unknown | null {
   return nb;
 }
 
-export function markerText(cell: IPlanCell): string {
+/** The marker's two lines: the cell's one name (see messages.ts), and what it is, if special. */
+export function markerText(cell: IPlanCell): [string, string] {
+  const name = `cell ${cell.number}`;
   if (cell.left_out) {
-    return 'left out';
+    return [name, 'left out'];
   }
-  return cell.sql ? `${cell.position} SQL` : `${cell.position}`;
+  return [name, cell.sql ? 'SQL' : cell.parameters ? 'parameters' : ''];
 }
 
 export class JobMarkers implements IDisposable {
@@ -74,6 +77,15 @@ export class JobMarkers implements IDisposable {
     window.clearTimeout(this._timer);
     this._controller?.abort();
     Signal.clearData(this);
+  }
+
+  /** What the last answer says of the cell of `model` (undefined: none, or not a job cell). */
+  planOf(model: ICellModel): IPlanCell | undefined {
+    if (!this._plan?.job) {
+      return undefined;
+    }
+    const index = this.panel.content.widgets.findIndex(w => w.model === model);
+    return this._plan.cells.find(c => c.index === index);
   }
 
   /** The cell widget a plan entry or a run event names: by id first, then by index. */
@@ -171,7 +183,18 @@ export class JobMarkers implements IDisposable {
       widget.node.appendChild(node);
     }
     widget.addClass(CELL_CLASS);
-    node.textContent = markerText(entry);
+    const [name, kind] = markerText(entry);
+    const kindNode = document.createElement('span');
+    kindNode.className = 'vdk-marker-kind';
+    kindNode.textContent = kind;
+    node.replaceChildren(
+      Object.assign(document.createElement('span'), {
+        className: 'vdk-marker-name',
+        textContent: name
+      }),
+      kindNode
+    );
+    kindNode.hidden = !kind;
     node.classList.toggle('vdk-marker-left-out', entry.left_out);
     node.classList.toggle('vdk-marker-sql', entry.sql);
     node.classList.toggle('vdk-marker-parameters', entry.parameters);
@@ -190,13 +213,13 @@ export class JobMarkers implements IDisposable {
 
 function markerTitle(entry: IPlanCell): string {
   if (entry.left_out) {
-    return `vdk run leaves this cell out (${entry.reason})${entry.why ? ': ' + entry.why : ''}`;
+    return `${cellName(entry.number)}: vdk run leaves it out (${entry.reason})${entry.why ? ': ' + entry.why : ''}`;
   }
-  const what = entry.sql ? 'a %%vdksql cell' : 'code cell ' + entry.number;
+  const what = entry.sql ? ', a %%vdksql cell' : '';
   const params = entry.parameters
-    ? '; job arguments are injected after it'
+    ? '. The parameters cell (tag "parameters"): job arguments are injected after it, replacing its defaults. Right-click: Unmark parameters cell.'
     : '';
-  return `vdk run runs this cell ${ordinal(entry.position ?? 0)} in this notebook (${what})${params}`;
+  return `${cellName(entry.number)}${what}: vdk run runs it ${ordinal(entry.position ?? 0)} in this notebook${params}`;
 }
 
 function ordinal(n: number): string {

@@ -5,6 +5,7 @@
 import { Notification } from '@jupyterlab/apputils';
 
 import { IDatabase } from './api';
+import { withDetails } from './messages';
 
 const KEY = 'vdk-jupyter:database-notices';
 
@@ -33,5 +34,9 @@ export function showDatabaseNotice(
   } catch {
     // Storage full or disabled: the notice may show again next time, which is harmless.
   }
-  Notification.info(message, { autoClose: 15000 });
+  // Longer than JupyterLab shows in a notification: its whole text is one click away.
+  Notification.info(message, {
+    autoClose: 15000,
+    actions: withDetails(message)
+  });
 }

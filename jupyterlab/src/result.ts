@@ -9,19 +9,23 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import * as api from './api';
 import { showCellError } from './cellError';
 import { JobMarkers } from './markers';
+import { cellName } from './messages';
 
-/** The result in a few words for the toolbar (the full message is its tooltip). */
-export function shortResult(result: api.IRunResult): string {
+/** The result in a few words for the toolbar's pill (the full message is its tooltip). */
+export function shortResult(
+  result: api.IRunResult,
+  stoppedByYou = false
+): string {
   const cell = result.failed_cell;
   const step = result.failed_step;
   if (result.status === 'succeeded') {
-    return `Succeeded in ${result.seconds.toFixed(1)} s`;
+    return `Succeeded, ${result.seconds.toFixed(1)} s`;
   } else if (result.status === 'stopped') {
-    return `Stopped after ${result.seconds.toFixed(1)} s`;
-  } else if (cell) {
-    return `Failed at ${cell.step}, cell ${cell.number}: ${cell.ename}`;
+    return stoppedByYou ? 'Stopped by you' : 'Stopped';
+  } else if (cell?.number) {
+    return `Failed: ${cellName(cell.number)}`;
   } else if (step) {
-    return `Failed at ${step.name}${step.error ? ': ' + step.error.ename : ''}`;
+    return `Failed: ${step.name}`;
   }
   return `Failed (exit code ${result.exit_code})`;
 }
@@ -35,7 +39,8 @@ export async function landOnFailedCell(
   docManager: IDocumentManager,
   tracker: INotebookTracker,
   markers: (panel: NotebookPanel) => JobMarkers | undefined,
-  failure: api.IFailedCell
+  failure: api.IFailedCell,
+  how: 'failed' | 'stopped' | 'stopped by you' = 'failed'
 ): Promise<void> {
   const path = failure.path;
   if (!path) {
@@ -54,6 +59,6 @@ export async function landOnFailedCell(
   app.shell.activateById(panel.id);
   const cell = markers(panel)?.cellWidget(failure.id, failure.index);
   if (cell) {
-    await showCellError(panel.content, cell, failure);
+    await showCellError(panel.content, cell, failure, how);
   }
 }

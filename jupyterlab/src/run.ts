@@ -16,6 +16,7 @@ import { logWidget } from './logView';
 import { JobMarkers } from './markers';
 import { showDatabaseNotice } from './notices';
 import { reportPath } from './reportDrive';
+import { cellName, withDetails } from './messages';
 import { landOnFailedCell, shortResult } from './result';
 
 export const REPAIR_COMMAND = 'vdk:repair-job';
@@ -30,9 +31,16 @@ export interface IRunState {
   /** The notebook the run was started from. */
   origin: string;
   phase: Phase;
+  /** A few words for the toolbar's pill. */
   text: string;
+  /** The whole of it, for the pill's tooltip. */
+  detail: string;
   result: api.IRunResult | null;
   reports: api.IReportRef[];
+  /** When the run started (ms since the epoch), for the report's tab. */
+  started: number;
+  /** Whether the user pressed Stop in this page. */
+  stoppedByYou?: boolean;
 }
 
 export class RunController {
@@ -127,8 +135,10 @@ export class RunController {
       origin: panel.context.path,
       phase: 'running',
       text: 'Saving…',
+      detail: `Saving ${panel.context.path} before the run`,
       result: null,
-      reports: []
+      reports: [],
+      started: Date.now()
     };
     this._set(state);
     this._forJob(job.path, p => clearCellErrors(p.content));
@@ -136,7 +146,10 @@ export class RunController {
       if (panel.context.model.dirty || !panel.context.contentsModel) {
         await panel.context.save();
       }
-      state.text = repair ? 'Starting vdk repair…' : 'Starting vdk run…';
+      state.text = repair ? 'Starting repair…' : 'Starting…';
+      state.detail = repair
+        ? `Starting vdk repair of data job ${job.name}`
+        : `Starting vdk run of data job ${job.name}`;
       this._set(state);
       const started = await api.startRun(panel.context.path, args, repair);
       state.runId = started.run_id;
@@ -144,7 +157,7 @@ export class RunController {
       await this._follow(state);
     } catch (error) {
       this._failed(state, error);
-      Notification.error(state.text, { autoClose: false });
+      this._notify(state, state.detail, 'error', []);
     }
   }
 
@@ -159,7 +172,17 @@ export class RunController {
     this._asked.add(job.path);
     let runs: api.IRunSummary[];
     try {
-      runs = (await api.listRuns(job.path)).runs;
+      const answer = await api.listRuns(job.path);
+      runs = answer.runs;
+      for (const run of answer.interrupted ?? []) {
+        const at = (epoch: number) => new Date(epoch * 1000).toLocaleString();
+        Notification.warning(
+          `The run of data job ${job.name} started ${at(run.started)} was stopped when ` +
+            `the Jupyter server stopped (${at(run.stopped)}), as Stop stops a run: ` +
+            'its report shows the cells it reached. Run it again to finish it.',
+          { autoClose: false }
+        );
+      }
     } catch {
       return; // the markers already say when the server cannot be reached
     }
@@ -173,8 +196,10 @@ export class RunController {
       origin,
       phase: 'running',
       text: 'Running…',
+      detail: `vdk run of data job ${job.name} is running`,
       result: null,
-      reports: []
+      reports: [],
+      started: active.started * 1000
     };
     this._set(state);
     try {
@@ -191,6 +216,8 @@ export class RunController {
     }
     state.phase = 'stopping';
     state.text = 'Stopping…';
+    state.detail = `Stopping data job ${state.job.name} (as Ctrl-C), on your request`;
+    state.stoppedByYou = true;
     this._set(state);
     try {
       await api.stopRun(state.runId);
@@ -224,8 +251,14 @@ export class RunController {
     );
     if (widget) {
       await widget.context.ready;
-      widget.title.label = `${ref.notebook} (run report)`;
-      widget.title.caption = `Executed notebook of ${ref.step}, data job ${state.job.name} (read-only)`;
+      // Which job, which run: reports of several runs and jobs can be open side by side. No
+      // ':' or '/' in the label: JupyterLab takes a tab label with them as a bad file name.
+      const at = new Date(state.started);
+      const time = [at.getHours(), at.getMinutes(), at.getSeconds()]
+        .map(n => String(n).padStart(2, '0'))
+        .join('.');
+      widget.title.label = `${state.job.name}, run report of ${time} (${ref.notebook})`;
+      widget.title.caption = `Executed notebook of ${ref.step}, data job ${state.job.name}, run started ${new Date(state.started).toLocaleString()} (read-only)`;
       widget.addClass('vdk-report');
     }
   }
@@ -282,11 +315,13 @@ export class RunController {
   private _onEvent(state: IRunState, event: api.IRunEvent): void {
     if (event.type === 'step_started') {
       state.text = `Running ${event.step}`;
+      state.detail = `Running data job ${state.job.name}: step ${event.step}`;
     } else if (event.type === 'cell_started') {
       const which = event.number
-        ? `cell ${event.number}`
-        : 'injected parameters';
-      state.text = `Running ${event.step}: ${which}, ${event.count} of ${event.total}`;
+        ? cellName(event.number)
+        : 'the injected parameters';
+      state.text = `Running ${which}`;
+      state.detail = `Running data job ${state.job.name}: ${event.step}, ${which} (${event.count} of the ${event.total} cells vdk run runs in it)`;
       this._markRunning(event);
     } else if (event.type === 'cell_finished') {
       this._markRunning(null);
@@ -311,7 +346,11 @@ export class RunController {
     state.result = result;
     state.reports = result.reports.length ? result.reports : state.reports;
     state.phase = result.status;
-    state.text = shortResult(result);
+    state.text = shortResult(result, state.stoppedByYou);
+    state.detail =
+      result.status === 'stopped' && state.stoppedByYou
+        ? result.message.replace('was stopped', 'was stopped by you')
+        : result.message;
     this._set(state);
     const jobPath = state.job.path;
     const actions: Notification.IAction[] = [];
@@ -337,17 +376,46 @@ export class RunController {
         : result.status === 'failed'
           ? 'error'
           : 'warning';
-    Notification.emit(result.message, kind, {
-      autoClose: kind === 'success' ? 5000 : false,
-      actions
-    });
+    this._notify(state, state.detail, kind, actions);
     if (result.failed_cell) {
       await landOnFailedCell(
         this._app,
         this._docManager,
         this._tracker,
         this._markers,
-        result.failed_cell
+        result.failed_cell,
+        result.status === 'stopped'
+          ? state.stoppedByYou
+            ? 'stopped by you'
+            : 'stopped'
+          : 'failed'
+      );
+    }
+  }
+
+  /**
+   * The job's one notification: the result of its last run, updated in place by the next run's
+   * result, so toasts never pile up. A success closes by itself.
+   */
+  private _notify(
+    state: IRunState,
+    message: string,
+    kind: 'success' | 'error' | 'warning',
+    actions: Notification.IAction[]
+  ): void {
+    const options = {
+      autoClose: kind === 'success' ? 5000 : (false as const),
+      actions: withDetails(message, actions)
+    };
+    const id = this._notices.get(state.job.path);
+    const live =
+      id !== undefined && Notification.manager.has(id)
+        ? Notification.update({ id, message, type: kind, ...options })
+        : false;
+    if (!live) {
+      this._notices.set(
+        state.job.path,
+        Notification.emit(message, kind, options)
       );
     }
   }
@@ -357,7 +425,10 @@ export class RunController {
     document
       .querySelectorAll('.vdk-running-cell')
       .forEach(n => n.classList.remove('vdk-running-cell'));
-    if (!event?.path || (event.id == null && event.index == null)) {
+    if (
+      !event?.path ||
+      ((event.id ?? null) === null && (event.index ?? null) === null)
+    ) {
       return;
     }
     const panel = this._tracker.find(p => p.context.path === event.path);
@@ -387,7 +458,9 @@ export class RunController {
   /** The run could not be started or followed: the server's message, or what went wrong. */
   private _failed(state: IRunState, error: unknown): void {
     state.phase = 'error';
-    state.text = error instanceof api.ApiError ? error.message : String(error);
+    state.detail =
+      error instanceof api.ApiError ? error.message : String(error);
+    state.text = 'Run error';
     this._set(state);
   }
 
@@ -398,6 +471,7 @@ export class RunController {
 
   private _states = new Map<string, IRunState>();
   private _asked = new Set<string>();
+  private _notices = new Map<string, string>();
   private _changed = new Signal<this, string>(this);
 }
 

@@ -7,6 +7,8 @@ import { INotebookTracker, Notebook } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 
+import { IPlanCell } from './api';
+
 export const LEAVE_OUT_TAG = 'non-vdk';
 export const PARAMETERS_TAG = 'parameters';
 
@@ -49,18 +51,39 @@ function targetCells(notebook: Notebook): ICellModel[] {
 export const CommandIDs = {
   leaveOut: 'vdk:leave-cell-out',
   include: 'vdk:include-cell',
-  parameters: 'vdk:mark-parameters'
+  parameters: 'vdk:mark-parameters',
+  unmarkParameters: 'vdk:unmark-parameters'
 };
+
+/** The `# non-vdk` / `%%non-vdk` first line that leaves a cell out (engine/cells.py). */
+const MARKER_LINE = /^\s*(%%\s*non-vdk|#\s*non-vdk)\s*$/;
+
+/** The cell's source without its non-vdk first line (the first non-blank line). */
+export function withoutMarkerLine(source: string): string {
+  const lines = source.split('\n');
+  const first = lines.findIndex(line => line.trim() !== '');
+  if (first < 0 || !MARKER_LINE.test(lines[first])) {
+    return source;
+  }
+  lines.splice(first, 1);
+  return lines.join('\n');
+}
 
 export function addTagCommands(
   commands: CommandRegistry,
   tracker: INotebookTracker,
-  icons: Record<string, LabIcon>
+  icons: Record<string, LabIcon>,
+  planOf: (model: ICellModel) => IPlanCell | undefined
 ): void {
   const cells = (): ICellModel[] =>
     tracker.currentWidget ? targetCells(tracker.currentWidget.content) : [];
   const anyTagged = (tag: string): boolean =>
     cells().some(m => tagsOf(m).includes(tag));
+  const byMarkerLine = (m: ICellModel): boolean =>
+    planOf(m)?.reason === 'marker';
+  /** Left out by the tag or by a marker line: what Include can undo. */
+  const leftOutHere = (m: ICellModel): boolean =>
+    tagsOf(m).includes(LEAVE_OUT_TAG) || byMarkerLine(m);
   // By id: a toolbar button re-reads its command's state only when its own id is named.
   const notify = (): void =>
     Object.values(CommandIDs).forEach(id => commands.notifyCommandChanged(id));
@@ -69,9 +92,8 @@ export function addTagCommands(
     label: 'Leave cell out of the job',
     caption: `Tag the cell "${LEAVE_OUT_TAG}": vdk run leaves it out, Jupyter still runs it`,
     isEnabled: () => cells().length > 0,
-    isVisible: () =>
-      cells().length > 0 &&
-      !cells().every(m => tagsOf(m).includes(LEAVE_OUT_TAG)),
+    // Not for cells already left out, by the tag or by a `%%non-vdk` first line.
+    isVisible: () => cells().some(m => !leftOutHere(m)),
     icon: icons[CommandIDs.leaveOut],
     execute: () => {
       cells().forEach(m => addTag(m, LEAVE_OUT_TAG));
@@ -79,13 +101,21 @@ export function addTagCommands(
     }
   });
   commands.addCommand(CommandIDs.include, {
-    label: 'Include cell in the job',
-    caption: `Remove the tag "${LEAVE_OUT_TAG}": vdk run runs the cell`,
-    isEnabled: () => anyTagged(LEAVE_OUT_TAG),
-    isVisible: () => anyTagged(LEAVE_OUT_TAG),
+    label: () =>
+      cells().some(byMarkerLine)
+        ? 'Include cell in the job (removes its non-vdk first line)'
+        : 'Include cell in the job',
+    caption: `Remove the tag "${LEAVE_OUT_TAG}", or the cell's "%%non-vdk" / "# non-vdk" first line: vdk run runs the cell`,
+    isEnabled: () => cells().some(leftOutHere),
+    isVisible: () => cells().some(leftOutHere),
     icon: icons[CommandIDs.include],
     execute: () => {
-      cells().forEach(m => removeTag(m, LEAVE_OUT_TAG));
+      for (const m of cells()) {
+        removeTag(m, LEAVE_OUT_TAG);
+        if (byMarkerLine(m)) {
+          m.sharedModel.setSource(withoutMarkerLine(m.sharedModel.getSource()));
+        }
+      }
       notify();
     }
   });
@@ -94,6 +124,7 @@ export function addTagCommands(
     caption: `Tag the cell "${PARAMETERS_TAG}": job arguments are injected after it (one such cell per notebook)`,
     icon: icons[CommandIDs.parameters],
     isEnabled: () => cells().length === 1,
+    isVisible: () => cells().length === 1 && !anyTagged(PARAMETERS_TAG),
     execute: () => {
       const notebook = tracker.currentWidget?.content;
       const target = notebook?.activeCell?.model;
@@ -107,6 +138,16 @@ export function addTagCommands(
         }
       }
       addTag(target, PARAMETERS_TAG);
+      notify();
+    }
+  });
+  commands.addCommand(CommandIDs.unmarkParameters, {
+    label: 'Unmark parameters cell',
+    caption: `Remove the tag "${PARAMETERS_TAG}": job arguments are no longer injected after the cell`,
+    isEnabled: () => anyTagged(PARAMETERS_TAG),
+    isVisible: () => anyTagged(PARAMETERS_TAG),
+    execute: () => {
+      cells().forEach(m => removeTag(m, PARAMETERS_TAG));
       notify();
     }
   });

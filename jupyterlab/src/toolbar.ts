@@ -1,9 +1,19 @@
 /**
  * The VDK part of a notebook's toolbar, shown only for notebooks inside a data job folder:
- * `Run data job` with its menu of partial runs, the optional JSON arguments field, and the
- * status of the job's current or last run with what can be done next (Stop, Repair run, Open
- * run report, Log).
+ * `Run job` with its menu of partial runs, the optional JSON arguments field, and the status
+ * of the job's current or last run (a short pill: the whole message on hover, the log on click)
+ * with what can be done next (Stop, Repair, Report). Everything is compact, so that it stays in
+ * the toolbar, out of its "more" menu, in a notebook narrowed by both side bars.
  */
+import {
+  LabIcon,
+  caretDownEmptyIcon,
+  fileUploadIcon,
+  notebookIcon,
+  refreshIcon,
+  runIcon,
+  stopIcon
+} from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { Menu, Widget } from '@lumino/widgets';
 
@@ -42,7 +52,12 @@ export function parseArguments(
   return { value: value as Record<string, unknown> };
 }
 
+/**
+ * A compact toolbar button as JupyterLab's own: an icon and a short label; the title says
+ * what it does in full.
+ */
 function button(
+  icon: LabIcon,
   label: string,
   className: string,
   title: string,
@@ -50,13 +65,30 @@ function button(
 ): HTMLButtonElement {
   const node = document.createElement('button');
   node.className = `jp-Button vdk-button ${className}`;
-  node.textContent = label;
+  node.append(
+    icon.element({ tag: 'span', className: 'vdk-button-icon' }),
+    Object.assign(document.createElement('span'), {
+      className: 'vdk-button-label',
+      textContent: label
+    })
+  );
   node.title = title;
+  if (!label) {
+    node.setAttribute('aria-label', title);
+  }
   node.onclick = event => {
     event.preventDefault();
     onClick();
   };
   return node;
+}
+
+/** Sets the label of a button made by `button`, keeping its icon. */
+function relabel(node: HTMLButtonElement, label: string): void {
+  const span = node.querySelector('.vdk-button-label');
+  if (span) {
+    span.textContent = label;
+  }
 }
 
 export class VdkToolbar extends Widget {
@@ -70,13 +102,15 @@ export class VdkToolbar extends Widget {
     this.addClass('vdk-toolbar');
     this.hide();
     this._run = button(
-      '▶ Run data job',
+      runIcon,
+      'Run job',
       'vdk-run-button',
       'Save the notebook and run its data job with vdk run',
       () => void this._commands.execute(RUN_COMMAND, { path: this._path() })
     );
     this._more = button(
-      '▾',
+      caretDownEmptyIcon,
+      '',
       'vdk-run-menu-button',
       'More ways to run: repair the last run, run from this notebook, run this notebook only',
       () => this._openMenu()
@@ -85,44 +119,53 @@ export class VdkToolbar extends Widget {
     this._more.setAttribute('aria-haspopup', 'menu');
     this._args = document.createElement('input');
     this._args.className = 'vdk-arguments';
-    this._args.placeholder = 'job arguments (JSON)';
+    // Narrow until it is used: it widens while focused or filled (style/base.css).
+    this._args.placeholder = '{args}';
     this._args.title =
-      'Job arguments as a JSON object, passed as vdk run --arguments';
+      'Job arguments as a JSON object, such as {"day": "2026-11-25"}, passed as vdk run --arguments';
+    this._args.setAttribute('aria-label', 'Job arguments (JSON object)');
     this._args.spellcheck = false;
-    this._args.oninput = () => this._args.classList.remove('vdk-invalid');
+    this._args.oninput = () => {
+      this._args.classList.remove('vdk-invalid');
+      this._args.classList.toggle('vdk-filled', this._args.value !== '');
+    };
     this._args.onkeydown = event => {
       event.stopPropagation(); // keep notebook shortcuts out of the field
       if (event.key === 'Enter') {
         this._run.click();
       }
     };
-    this._status = document.createElement('span');
+    // A short pill; the whole message is its tooltip, and a click opens the run's log.
+    this._status = document.createElement('button');
     this._status.className = 'vdk-run-status';
+    this._status.onclick = event => {
+      event.preventDefault();
+      this._runs.openLog(this._jobPath);
+    };
     this._stop = button(
+      stopIcon,
       'Stop',
       'vdk-stop-button',
       'Stop the run (as Ctrl-C); its report is still written',
       () => void this._runs.stop(this._jobPath)
     );
     this._repair = button(
-      'Repair run',
+      refreshIcon,
+      '', // an icon only: the failure's notification offers "Repair run" in words
       'vdk-repair-button',
       'Run again from the step that failed (or changed), skipping the steps before it: shows the plan first',
       () => void this._commands.execute(REPAIR_COMMAND, { path: this._path() })
     );
     this._report = button(
-      'Open run report',
+      notebookIcon,
+      '', // an icon only, as JupyterLab's own toolbar buttons: room for Repair and Deploy
       'vdk-report-button',
       'Open the executed notebook of the run (read-only)',
       () => void this._runs.openReport(this._jobPath)
     );
-    this._log = button(
-      'Log',
-      'vdk-log-button',
-      'Show the output of vdk run',
-      () => this._runs.openLog(this._jobPath)
-    );
+    this._report.setAttribute('aria-label', 'Open run report');
     this._deploy = button(
+      fileUploadIcon,
       'Deploy',
       'vdk-deploy-button',
       'Deploy the data job to the Control Service (VDK Cloud)',
@@ -135,8 +178,7 @@ export class VdkToolbar extends Widget {
       this._status,
       this._stop,
       this._repair,
-      this._report,
-      this._log
+      this._report
     );
     // An item of its own, after this one: where the toolbar is too narrow, JupyterLab moves it
     // alone into the toolbar's "more" menu, and the run's status stays in view.
@@ -179,6 +221,7 @@ export class VdkToolbar extends Widget {
     const running = state?.phase === 'running' || state?.phase === 'stopping';
     this._status.textContent = state?.text ?? '';
     this._status.dataset.phase = state?.phase ?? '';
+    this._status.hidden = !state;
     const stepError = state?.result?.failed_cell
       ? null
       : state?.result?.failed_step?.error?.message;
@@ -190,9 +233,10 @@ export class VdkToolbar extends Widget {
         ? `Database: ${database}`
         : null;
     this._status.title = [
-      state?.result?.message ?? state?.text,
+      state?.detail,
       stepError,
-      databaseLine
+      databaseLine,
+      state?.runId ? 'Click for the log of vdk run.' : null
     ]
       .filter(Boolean)
       .join('\n\n');
@@ -201,10 +245,9 @@ export class VdkToolbar extends Widget {
     this._repair.hidden =
       running || !(state?.phase === 'failed' || state?.phase === 'stopped');
     this._report.hidden = running || !state?.reports.length;
-    this._log.hidden = !state?.runId;
     const deploying = this._deploys.isDeploying(this._jobPath);
     this._deploy.disabled = deploying;
-    this._deploy.textContent = deploying ? 'Deploying…' : 'Deploy';
+    relabel(this._deploy, deploying ? 'Deploying…' : 'Deploy');
     this._deploy.setAttribute('aria-busy', String(deploying));
   }
 
@@ -228,11 +271,10 @@ export class VdkToolbar extends Widget {
   private _jobPath = '';
   private _run: HTMLButtonElement;
   private _args: HTMLInputElement;
-  private _status: HTMLSpanElement;
+  private _status: HTMLButtonElement;
   private _more: HTMLButtonElement;
   private _stop: HTMLButtonElement;
   private _repair: HTMLButtonElement;
   private _report: HTMLButtonElement;
-  private _log: HTMLButtonElement;
   private _deploy: HTMLButtonElement;
 }

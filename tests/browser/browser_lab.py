@@ -79,7 +79,8 @@ def screenshot(page, name: str, locator=None) -> pathlib.Path:
     """One screenshot per feature, for the README's "In JupyterLab" section: into docs/screenshots
     with UPDATE_SCREENSHOTS=1 (after a UI change), else into .work/screenshots, so that a test
     run leaves the committed pictures alone."""
-    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else SCREENSHOTS.parents[1] / ".work" / "screenshots"
+    folder = (SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+              else SCREENSHOTS.parents[1] / ".work" / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     (locator or page).screenshot(path=str(path))

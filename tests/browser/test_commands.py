@@ -23,29 +23,29 @@ def test_vdk_menu_runs_the_job(page, lab, job_dir):
     screenshot(page, "vdk-menu")
     menu.locator(".lm-Menu-item", has_text="Run data job").click()
     page.wait_for_selector(".vdk-run-status[data-phase='succeeded']", timeout=120_000)
-    assert "Succeeded in" in panel.locator(".vdk-run-status").inner_text()
+    assert panel.locator(".vdk-run-status").inner_text().startswith("Succeeded, ")
 
 
 def test_cell_toolbar_leaves_a_cell_out_and_includes_it_again(page, lab, job_dir):
     transform_notebook(job_dir)
     panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
-    expect_markers(page, panel, ["1", "left out", "2 SQL", "3"])
+    expect_markers(page, panel, ["cell 1", "cell 2 left out", "cell 3 SQL", "cell 4"])
     last = panel.locator(".jp-CodeCell").nth(3)
-    last.locator(".jp-InputPrompt").click()
+    last.locator(".jp-InputPrompt").click(position={"x": 4, "y": 4})
     last.locator(".jp-cell-toolbar [data-command='vdk:leave-cell-out']").click()
-    expect_markers(page, panel, ["1", "left out", "2 SQL", "left out"])
+    expect_markers(page, panel, ["cell 1", "cell 2 left out", "cell 3 SQL", "cell 4 left out"])
     screenshot(page, "cell-toolbar")
     last.locator(".jp-cell-toolbar [data-command='vdk:include-cell']").click()
-    expect_markers(page, panel, ["1", "left out", "2 SQL", "3"])
+    expect_markers(page, panel, ["cell 1", "cell 2 left out", "cell 3 SQL", "cell 4"])
 
 
 def test_palette_marks_the_parameters_cell(page, lab, job_dir):
     transform_notebook(job_dir)
     panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
-    expect_markers(page, panel, ["1", "left out", "2 SQL", "3"])
+    expect_markers(page, panel, ["cell 1", "cell 2 left out", "cell 3 SQL", "cell 4"])
     # The new kernel's first replies take the focus back to the notebook: let them come first.
     page.locator(".jp-StatusBar-TextItem", has_text="| Idle").wait_for(timeout=60_000)
-    panel.locator(".jp-CodeCell").nth(0).locator(".jp-InputPrompt").click()
+    panel.locator(".jp-CodeCell").nth(0).locator(".jp-InputPrompt").click(position={"x": 4, "y": 4})
     open_command_palette(page).fill("Mark cell as parameters")
     page.keyboard.press("Enter")
     panel.locator(".jp-CodeCell").nth(0).locator(".vdk-marker.vdk-marker-parameters").wait_for()
@@ -87,14 +87,30 @@ def test_create_data_job_from_the_file_browser(page, lab, job_dir):
     page.locator(".jp-DirListing-content").click(button="right", position={"x": 100, "y": 200})
     page.get_by_role("menuitem", name="Create data job").click()
     dialog = page.locator(".jp-Dialog")
-    dialog.locator("input").fill("daily-sales")
+    name = dialog.locator("input[name='name']")
+    # The one rule (6-45 characters, a letter first) is checked as the name is typed.
+    name.fill("sales")
+    assert "6 to 45 characters" in dialog.locator(".vdk-form-problem").first.inner_text()
+    name.fill("daily-sales")
+    assert dialog.locator(".vdk-form-problem").first.inner_text() == ""
+    dialog.locator("input[name='team']").fill("finance-team")
     screenshot(page, "create-job")
     dialog.get_by_role("button", name="Create").click()
     page.locator(".jp-NotebookPanel .vdk-marker").first.wait_for()
     created = job_dir / "daily-sales"
     made = sorted(p.name for p in created.iterdir() if not p.name.startswith("."))
     assert made == ["10_notebook.ipynb", "config.ini", "requirements.txt"]
-    assert page.locator(".lm-TabBar-tab.lm-mod-current", has_text="10_notebook.ipynb").is_visible()
+    assert "team = finance-team\n" in (created / "config.ini").read_text()
+    tab = page.locator(".lm-TabBar-tab.lm-mod-current", has_text="10_notebook.ipynb")
+    assert tab.is_visible()
+    # Opened and never edited: not "changed" (so Deploy does not ask to save it).
+    page.wait_for_function(
+        "() => !document.querySelector('.lm-TabBar-tab.lm-mod-current').classList.contains('jp-mod-dirty')")
+    # The team is offered for the next job.
+    page.locator(".jp-DirListing-content").click(button="right", position={"x": 100, "y": 300})
+    page.get_by_role("menuitem", name="Create data job").click()
+    assert dialog.locator("input[name='team']").input_value() == "finance-team"
+    dialog.get_by_role("button", name="Cancel").click()
 
 
 def test_the_embedded_sqlite_notice_is_shown_once(page, lab, job_dir):

@@ -19,13 +19,13 @@ import pytest
 
 pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
 
-from notebooks import code  # noqa: E402
-from test_deploy import PASSING  # noqa: E402
-from test_deploy import TEAM  # noqa: E402
-from test_deploy import deployable_job  # noqa: E402
-from test_deploy import uploaded_files  # noqa: E402
+from notebooks import code
+from test_deploy import PASSING
+from test_deploy import TEAM
+from test_deploy import deployable_job
+from test_deploy import uploaded_files
 
-from .browser_lab import screenshot  # noqa: E402
+from .browser_lab import screenshot
 
 EXECUTION_TIMEOUT = 600_000  # ms; the first execution of a session builds the cloud's venv
 
@@ -76,7 +76,7 @@ def deploy_from_toolbar(page, panel, reason: str, confirm: str | None = None) ->
     opens it, adding cell ids); `confirm` insists on one."""
     panel.locator(".vdk-deploy-button").click()
     dialog = page.locator(".jp-Dialog")
-    dialog.locator("input").fill(reason)
+    dialog.locator("input[name='reason']").fill(reason)
     accept = dialog.locator("button.jp-mod-accept")
     if confirm:
         assert accept.inner_text() == confirm
@@ -113,7 +113,7 @@ def test_deploy_from_the_toolbar_execute_in_the_panel_and_the_rows_land(page, la
     panel = open_job_notebook(page, lab, "ui-deployed-job/20_load.ipynb")
     panel.locator(".vdk-deploy-button").click()
     dialog = page.locator(".jp-Dialog")
-    dialog.locator("input").fill("first version, from the notebook")
+    dialog.locator("input[name='reason']").fill("first version, from the notebook")
     screenshot(page, "deploy-dialog")
     dialog.locator("button.jp-mod-accept").click()
 
@@ -231,3 +231,95 @@ def test_missing_requirement_is_offered_and_added(page, lab, service):
     assert (job / "requirements.txt").read_text() == "pandas\nvdk-jupyter\n"
     [(_, archive)] = service.uploads
     assert uploaded_files(archive)["ui-requirement-job/requirements.txt"] == b"pandas\nvdk-jupyter\n"
+
+
+def test_the_dialog_lists_the_files_to_upload_and_a_link_out_of_the_job_is_refused(
+        page, lab, service, tmp_path):
+    job = deployable_job(lab.root, PASSING, name="ui-listed-job")
+    (job / ".env").write_text("DB_PASSWORD=not-for-the-cloud")
+    (job / "helpers.py").write_text("X = 1\n")
+    panel = open_job_notebook(page, lab, "ui-listed-job/20_load.ipynb")
+    panel.locator(".vdk-deploy-button").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator(".vdk-deploy-files li").first.wait_for()
+    assert dialog.locator(".vdk-deploy-files li").all_inner_texts() == [
+        "10_create.sql", "20_load.ipynb", "config.ini", "helpers.py", "requirements.txt"]
+    assert ".env" in dialog.locator(".vdk-deploy-left-out").inner_text()
+    screenshot(page, "deploy-dialog-files")
+    dialog.get_by_role("button", name="Cancel").click()
+    dialog.wait_for(state="detached")
+
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    (job / "notes.txt").symlink_to(secret)
+    panel.locator(".vdk-deploy-button").click()
+    message = refusal(page)  # at once: no reason is asked for a job that cannot be deployed
+    assert message.startswith(f"notes.txt in the job folder is a symbolic link to {secret}, "
+                              "outside the job folder"), message
+    assert service.requests == [] and service.uploads == []
+
+
+def open_panel_with_a_job(page, lab, service, name: str):
+    """The jobs panel of TEAM with job `name` selected, its `Execute now` offered."""
+    service.add_job(TEAM, name)
+    page.goto(f"{lab.url}lab?reset&token={lab.token}")
+    # The first look: `Create data job` is a card of the Launcher.
+    page.locator(".jp-LauncherCard", has_text="Create data job").wait_for()
+    page.locator(".lm-MenuBar-itemLabel", has_text="VDK").click()
+    page.locator(".lm-Menu-item", has_text="Show data jobs").click()
+    jobs = page.locator("#vdk-jobs-panel")
+    jobs.get_by_label("Team").fill(TEAM)
+    jobs.get_by_role("button", name="Refresh").click()
+    jobs.get_by_role("button", name=name, exact=True).click()
+    jobs.get_by_role("button", name="Execute now").wait_for()
+    return jobs
+
+
+def assert_stale(jobs, name: str) -> None:
+    """The error shown, wrapped in the panel; the old rows marked, with no action offered."""
+    error = jobs.locator(".vdk-jobs-error")
+    assert error.is_visible()
+    assert error.evaluate("n => n.scrollWidth <= n.clientWidth"), "the error does not wrap"
+    assert jobs.locator(f".vdk-jobs-list.vdk-stale .vdk-job[data-job='{name}']").is_visible()
+    assert "Not refreshed" in jobs.locator(".vdk-jobs-note").inner_text()
+    assert not jobs.get_by_role("button", name="Execute now").is_visible()
+
+
+def test_a_service_that_refuses_connections_is_said_at_once_and_old_rows_are_marked(
+        page, lab, service, cloud_service):
+    import socket
+
+    jobs = open_panel_with_a_job(page, lab, service, "ui-refused-rows")
+    screenshot(page, "launcher")
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+    try:
+        set_default_url(lab, f"http://127.0.0.1:{closed.getsockname()[1]}")
+        jobs.get_by_role("button", name="Refresh").click()
+        jobs.locator(".vdk-jobs-error").wait_for(timeout=15_000)
+        assert_stale(jobs, "ui-refused-rows")
+        screenshot(page, "jobs-panel-refused")
+    finally:
+        closed.close()
+        set_default_url(lab, cloud_service.url)
+
+
+def test_a_service_that_does_not_answer_shows_loading_then_the_error(page, lab, service, cloud_service):
+    """Needs the server's bounded Control Service calls (issue 25): an answer within seconds."""
+    import socket
+
+    jobs = open_panel_with_a_job(page, lab, service, "ui-silent-rows")
+    silent = socket.socket()  # listens, never accepts: a service that does not answer
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        set_default_url(lab, f"http://127.0.0.1:{silent.getsockname()[1]}")
+        jobs.get_by_role("button", name="Refresh").click()
+        # At once: the panel says it is asking, and the button cannot be pressed twice.
+        jobs.locator(".vdk-jobs-loading-note", has_text=f"jobs of team {TEAM}").wait_for(timeout=5_000)
+        assert jobs.locator("button", has_text="Loading…").is_disabled()
+        jobs.locator(".vdk-jobs-loading-note").wait_for(state="hidden", timeout=60_000)
+        assert_stale(jobs, "ui-silent-rows")
+    finally:
+        silent.close()
+        set_default_url(lab, cloud_service.url)

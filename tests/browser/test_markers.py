@@ -12,13 +12,15 @@ def open_notebook(page, lab, path: str):
 
 
 def marker_texts(panel) -> list[str]:
-    return panel.locator(".jp-Cell .vdk-marker").all_inner_texts()
+    return [" ".join(t.split()) for t in panel.locator(".jp-Cell .vdk-marker").all_inner_texts()]
 
 
 def expect_markers(page, panel, expected: list[str]) -> None:
+    """The markers' text as a user reads it, its two lines joined by a space."""
     page.wait_for_function(
         """([selector, expected]) => {
-            const texts = Array.from(document.querySelectorAll(selector)).map(n => n.textContent);
+            const texts = Array.from(document.querySelectorAll(selector))
+                .map(n => n.innerText.split(/\\s+/).filter(Boolean).join(' '));
             return JSON.stringify(texts) === JSON.stringify(expected);
         }""",
         arg=[".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell .vdk-marker", expected],
@@ -38,7 +40,7 @@ def transform_notebook(job_dir):
 def test_markers_show_run_order_and_left_out_cells(page, lab, job_dir):
     transform_notebook(job_dir)
     panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
-    expect_markers(page, panel, ["1", "left out", "2 SQL", "3"])
+    expect_markers(page, panel, ["cell 1", "cell 2 left out", "cell 3 SQL", "cell 4"])
     assert panel.locator(".jp-MarkdownCell .vdk-marker").count() == 0
     # The toolbar offers to run the job only for notebooks of a job.
     assert panel.locator(".vdk-run-button").is_visible()
@@ -48,16 +50,16 @@ def test_markers_show_run_order_and_left_out_cells(page, lab, job_dir):
 def test_leaving_a_cell_out_with_the_command_updates_the_markers(page, lab, job_dir):
     transform_notebook(job_dir)
     panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
-    expect_markers(page, panel, ["1", "left out", "2 SQL", "3"])
+    expect_markers(page, panel, ["cell 1", "cell 2 left out", "cell 3 SQL", "cell 4"])
     first = panel.locator(".jp-CodeCell").nth(0)
-    first.locator(".jp-InputPrompt").click(button="right")
+    first.locator(".jp-InputPrompt").click(button="right", position={"x": 4, "y": 4})
     page.get_by_role("menuitem", name="Leave cell out of the job").click()
-    expect_markers(page, panel, ["left out", "left out", "1 SQL", "2"])
+    expect_markers(page, panel, ["cell 1 left out", "cell 2 left out", "cell 3 SQL", "cell 4"])
     screenshot(page, "leave-cell-out")
     # And back in, from the same menu: the run order is as before.
-    first.locator(".jp-InputPrompt").click(button="right")
+    first.locator(".jp-InputPrompt").click(button="right", position={"x": 4, "y": 4})
     page.get_by_role("menuitem", name="Include cell in the job").click()
-    expect_markers(page, panel, ["1", "left out", "2 SQL", "3"])
+    expect_markers(page, panel, ["cell 1", "cell 2 left out", "cell 3 SQL", "cell 4"])
 
 
 def test_a_notebook_outside_any_job_shows_no_markers(page, lab):

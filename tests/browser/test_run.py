@@ -39,25 +39,28 @@ def failing_job(job_dir):
 def test_failing_run_shows_the_error_at_the_failing_cell_and_opens_the_report(page, lab, job_dir):
     failing_job(job_dir)
     panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
-    expect_markers(page, panel, ["1", "2", "3"])
+    expect_markers(page, panel, ["cell 1", "cell 2", "cell 3"])
     panel.locator(".vdk-run-button").click()
     wait_for_phase(page, "failed")
     failed = panel.locator(".jp-CodeCell").nth(1)
     error = failed.locator(".vdk-cell-error")
     error.wait_for()
     head = error.locator(".vdk-cell-error-head").inner_text()
-    assert "ZeroDivisionError: division by zero (line 2)" in head
+    assert "vdk run failed here (code cell 2, line 2): ZeroDivisionError: division by zero" in head
     assert "vdk-failed-cell" in failed.get_attribute("class")
     assert error.is_visible()
     # Only the failing cell carries the error.
     assert panel.locator(".vdk-cell-error").count() == 1
-    assert "20_transform.ipynb" in status(panel).inner_text()
+    # The same name for the cell everywhere: marker, error, status and notification.
+    assert status(panel).inner_text() == "Failed: code cell 2"
+    assert "20_transform.ipynb, code cell 2, line 2" in status(panel).get_attribute("title")
+    page.locator(".jp-toast-message", has_text="code cell 2").first.wait_for()
     screenshot(page, "failed-cell")
 
     panel.locator(".vdk-report-button").click()
     report = page.locator(".jp-NotebookPanel.vdk-report")
     report.wait_for()
-    tab = page.locator(".lm-TabBar-tab.lm-mod-current", has_text="(run report)")
+    tab = page.locator(".lm-TabBar-tab.lm-mod-current", has_text=f"{job_dir.name}, run report of ")
     tab.wait_for()
     report.locator(".jp-OutputArea-output", has_text="ZeroDivisionError").first.wait_for()
     screenshot(page, "run-report")
@@ -69,7 +72,7 @@ def test_log_is_one_click_from_the_status(page, lab, job_dir):
     panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
     panel.locator(".vdk-run-button").click()
     wait_for_phase(page, "failed")
-    panel.locator(".vdk-log-button").click()
+    status(panel).click()  # the pill: its message on hover, the log on click
     log = page.locator(".vdk-run-log pre")
     log.wait_for()
     page.wait_for_function(
@@ -85,7 +88,7 @@ def test_a_failing_sql_step_is_named_with_its_error(page, lab, job_dir):
     panel.locator(".vdk-run-button").click()
     wait_for_phase(page, "failed")
     text = status(panel).inner_text()
-    assert "10_load.sql" in text, text
+    assert text == "Failed: 10_load.sql", text
     # The step's error is one hover away on the status, and in the notification.
     assert "no such table: no_such_table" in status(panel).get_attribute("title")
     page.locator(".jp-toast-message", has_text="10_load.sql").first.wait_for()
@@ -104,7 +107,7 @@ def test_passing_run_lands_rows_in_the_sqlite_file(page, lab, job_dir):
             cell_id="insert"),
     ])
     panel = open_notebook(page, lab, f"{job_dir.name}/20_transform.ipynb")
-    expect_markers(page, panel, ["1", "left out", "2"])
+    expect_markers(page, panel, ["cell 1", "cell 2 left out", "cell 3"])
     panel.locator(".vdk-run-button").click()
     wait_for_phase(page, "succeeded")
     assert panel.locator(".vdk-cell-error").count() == 0
@@ -124,14 +127,19 @@ def test_second_run_is_refused_while_one_runs_and_a_run_can_be_stopped(page, lab
     panel = open_notebook(page, lab, f"{job_dir.name}/20_wait.ipynb")
     panel.locator(".vdk-run-button").click()
     page.wait_for_function(
-        "() => document.querySelector('.vdk-run-status')?.textContent.includes('cell 2, 2 of 2')"
+        "() => document.querySelector('.vdk-run-status')?.textContent === 'Running code cell 2'"
     )
+    assert "20_wait.ipynb, code cell 2 (2 of the 2 cells" in status(panel).get_attribute("title")
     assert "vdk-running-cell" in panel.locator(".jp-CodeCell").nth(1).get_attribute("class")
     screenshot(page, "run-progress")
     panel.locator(".vdk-run-button").click()
     page.locator(".jp-toast-message", has_text="is already running").first.wait_for()
     panel.locator(".vdk-stop-button").click()
     wait_for_phase(page, "stopped", timeout=60_000)
+    assert status(panel).inner_text() == "Stopped by you"
+    # Said where it stopped, as stopped: not as a failure.
+    head = panel.locator(".vdk-cell-error-head").inner_text()
+    assert "vdk run was stopped by you here (code cell 2" in head and "failed" not in head
     assert len(lab.api("GET", f"runs?path={job_dir.name}").json["runs"]) == 1
 
 
@@ -154,6 +162,6 @@ def test_a_run_started_before_the_page_opened_shows_its_progress_and_result(page
     assert started.status == 202, started
     panel = open_notebook(page, lab, f"{job_dir.name}/20_wait.ipynb")
     wait_for_phase(page, "running")
-    assert "20_wait.ipynb" in status(panel).inner_text()
+    assert "20_wait.ipynb" in status(panel).get_attribute("title")
     go.write_text("")
     wait_for_phase(page, "succeeded")

@@ -50,6 +50,13 @@ def repair(ctx: click.Context, data_job_directory: str, arguments: Optional[str]
            from_step: Optional[str], steps: tuple[str, ...], dry_run: bool) -> None:
     job_dir = pathlib.Path(data_job_directory)
     values = _arguments(arguments)
+    if arguments is None:
+        # Started from JupyterLab: the arguments came in a file, not on the command line
+        # (vdk_run/arguments_file.py, loaded at start when the server named one).
+        from vdk.plugin.notebook.vdk_run import arguments_file
+
+        if arguments_file.given():
+            values = arguments_file.value()
     if dry_run:  # reads only: never refused because a repair is going on
         click.echo(_plan(job_dir, values, from_step, steps).text())
         return

@@ -97,7 +97,9 @@ def _is_root() -> bool:
 def _command(folder: pathlib.Path, port: Optional[int], no_browser: bool, allow_root: bool = False
              ) -> list[str]:
     command = [
-        sys.executable, "-m", "jupyterlab",
+        # `python -m jupyterlab`, with the refusal to serve without a token or password that no
+        # Jupyter configuration can turn off (jupyterlab_with_auth.py).
+        sys.executable, "-m", "vdk.plugin.notebook.cli.jupyterlab_with_auth",
         f"--ServerApp.root_dir={folder}",
         # Command-line options win over config files: never another interface than localhost.
         "--ServerApp.ip=localhost",
@@ -117,8 +119,8 @@ def _command(folder: pathlib.Path, port: Optional[int], no_browser: bool, allow_
 
 
 def _run_until_interrupted(command: list[str], folder: pathlib.Path) -> int:
-    # The server extension (jupyter/server) then refuses to start a server without a token or
-    # password, whatever the user's Jupyter config says: a server without auth runs anyone's code.
+    # The server extension refuses too (a second line of defence, for a server started by
+    # other means with this variable): a server without auth runs anyone's code.
     env = dict(os.environ, **{REQUIRE_AUTH_VARIABLE: "1"})
     process = subprocess.Popen(command, cwd=folder, env=env)
     # A service manager stops this command with SIGTERM: stop JupyterLab too, not orphan it.

@@ -10,19 +10,40 @@ ControlServiceError line instead of vdk-control-cli's multi-line banner.
 from __future__ import annotations
 
 import contextlib
+import inspect
+import io
 import json
+import logging
+import os
 import pathlib
 import re
+import stat
 from typing import Any
+from typing import Callable
 from typing import Iterator
 from typing import Optional
 
 from vdk.plugin.notebook.job.folder import is_job_folder
 
 URL_SETTING = "VDK_CONTROL_SERVICE_REST_API_URL"
+# vdk-control-cli's own settings, read from the environment on every call. Its defaults (30 s
+# to connect, 900 s to read, 10 retries with back-off) keep a user waiting for minutes on a
+# service that is down, and forever on one that hangs. Where the user has not set them, calls
+# from Jupyter use these (docs/deploy-api.md): a refused connection is said within seconds, a
+# service that does not answer within READ_TIMEOUT, a failing one after one retry.
+HTTP_DEFAULTS = {
+    "VDK_CONTROL_HTTP_CONNECT_TIMEOUT_SECONDS": "5",
+    "VDK_CONTROL_HTTP_READ_TIMEOUT_SECONDS": "30",
+    "VDK_CONTROL_HTTP_CONNECT_RETRIES": "1",
+    # A read that timed out is not retried: the service may have done it, and it doubles the wait.
+    "VDK_CONTROL_HTTP_READ_RETRIES": "0",
+    "VDK_CONTROL_HTTP_TOTAL_RETRIES": "1",
+}
 # As vdk-control-cli names the only deployment a job can have.
 DEPLOYMENT_ID = "production"
 STARTED_BY = "manual/vdk-jupyter"
+
+log = logging.getLogger(__name__)
 
 
 class ControlServiceError(Exception):
@@ -37,10 +58,19 @@ class NotConfiguredError(ControlServiceError):
     """No Control Service is configured: nothing can be deployed or listed."""
 
 
+def bounded_http_settings() -> None:
+    """HTTP_DEFAULTS for the settings the user has not set, in this process (and the kernels
+    a Jupyter server starts). The same values each time, so calls on other threads see no
+    change; a setting of the user's is never touched."""
+    for name, value in HTTP_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
 def configured_url() -> str:
     """The Control Service URL as `vdk deploy` finds it: the environment variable, else the
     default saved by `vdk set-default -u`. Raises NotConfiguredError naming the setting."""
     _require_client()
+    bounded_http_settings()
     from vdk.internal.control.configuration.defaults_config import load_default_rest_api_url
     from vdk.internal.control.configuration.vdk_config import VDKConfig
 
@@ -70,6 +100,7 @@ class ControlService:
 
     def __init__(self, url: Optional[str] = None):
         self.url = url or configured_url()
+        bounded_http_settings()
         from vdk.internal.control.configuration.vdk_config import VDKConfig
         from vdk.internal.control.rest_lib.factory import ApiClientFactory
 
@@ -103,12 +134,10 @@ class ControlService:
     def deploy(self, team: str, name: str, job_dir: pathlib.Path, reason: str) -> str:
         """Uploads `job_dir` (a folder named `name`) and deploys it, as `vdk deploy -p job_dir
         -n name -t team -r reason`. Returns the deployed job version."""
-        from vdk.internal.control.command_groups.job.deploy_cli_impl import JobDeploy
-
-        printer = _result_printer()
-        with self._errors(f"deploy data job {name!r} of team {team!r}"):
-            JobDeploy(self.url, printer).create(name, team, str(job_dir), reason, None, None)
-        return str((printer.result or {}).get("job_version") or "")
+        with self._errors(f"deploy data job {name!r} of team {team!r}"), \
+                _job_deploy(self.url) as (job_deploy, result):
+            job_deploy.create(name, team, str(job_dir), reason, None, None)
+        return str((result() or {}).get("job_version") or "")
 
     def list_jobs(self, team: str) -> list[dict[str, Any]]:
         """The team's jobs with their deployment and last execution, through the same query as
@@ -148,16 +177,25 @@ class ControlService:
             response = self._factory.get_execution_api().data_job_execution_start_with_http_info(
                 team_name=team, job_name=name, deployment_id=DEPLOYMENT_ID,
                 data_job_execution_request=request, _request_timeout=self._timeout)
-        location = (response.headers or {}).get("Location") or ""
-        return location.rstrip("/").rsplit("/", 1)[-1]
+        # An ApiResponse in newer API clients, a (data, status, headers) tuple in 1.0.9.
+        headers = response[2] if isinstance(response, tuple) else response.headers
+        status = response[1] if isinstance(response, tuple) else response.status_code
+        location = (headers or {}).get("Location") or ""
+        execution_id = location.rstrip("/").rsplit("/", 1)[-1] if "/executions/" in location \
+            else ""
+        if not execution_id:
+            raise ControlServiceError(
+                f"Could not start data job {name!r}: the Control Service at {self.url} answered "
+                f"HTTP {status} without the new execution's id (no Location header): the URL "
+                f"may not be a Control Service. Check {URL_SETTING}, and the job's executions "
+                "before starting it again.")
+        return execution_id
 
     def set_enabled(self, team: str, name: str, enabled: bool) -> None:
         """Enables or disables the job's deployment, as `vdk deploy --enable/--disable`."""
-        from vdk.internal.control.command_groups.job.deploy_cli_impl import JobDeploy
-
         action = "enable" if enabled else "disable"
-        with self._errors(f"{action} data job {name!r}"):
-            JobDeploy(self.url, _result_printer()).update(name, team, enabled, None, None)
+        with self._errors(f"{action} data job {name!r}"), _job_deploy(self.url) as (job_deploy, _):
+            job_deploy.update(name, team, enabled, None, None)
 
     def _errors(self, doing: str) -> contextlib.AbstractContextManager:
         return _readable_errors(self.url, doing)
@@ -169,8 +207,36 @@ def _require_client() -> None:
     except ImportError:
         raise ControlServiceError(
             "Deploying needs vdk-control-cli, which is not installed: pip install "
-            "\"vdk-jupyter[jupyter]\" (or vdk-control-cli vdk-plugin-control-cli)."
+            "\"vdk-jupyter[jupyter]\" (it installs the client versions that work beside "
+            "JupyterHub; see docs/jupyterhub.md)."
         ) from None
+
+
+@contextlib.contextmanager
+def _job_deploy(url: str) -> Iterator[tuple[Any, Callable[[], Optional[dict]]]]:
+    """vdk-control-cli's JobDeploy, and a function giving the result it printed.
+
+    Newer vdk-control-cli takes a printer object; 1.3.864600569, the newest whose API client
+    works with pydantic 2 (see the jupyter extra in setup.py), takes an output format and prints
+    the JSON result to stdout, which is kept here instead (held only for the call)."""
+    from vdk.internal.control.command_groups.job.deploy_cli_impl import JobDeploy
+
+    if "printer" in inspect.signature(JobDeploy).parameters:
+        printer = _result_printer()
+        yield JobDeploy(url, printer), lambda: printer.result
+        return
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        yield JobDeploy(url, "JSON"), lambda: _last_json_object(printed.getvalue())
+
+
+def _last_json_object(text: str) -> Optional[dict]:
+    for line in reversed(text.splitlines()):
+        with contextlib.suppress(ValueError):
+            value = json.loads(line)
+            if isinstance(value, dict):
+                return value
+    return None
 
 
 def _result_printer() -> Any:
@@ -197,16 +263,50 @@ def _readable_errors(url: str, doing: str) -> Iterator[None]:
     from vdk.internal.control.exception.vdk_exception import VDKException
     from vdk.plugin.control_api_auth.auth_exception import VDKAuthException
 
+    protect_credentials()
     try:
         yield
     except ControlServiceError:
         raise
+    except (ValueError, TypeError, AttributeError, KeyError) as e:
+        if not url:  # not a call to the service (config.ini read as vdk deploy reads it)
+            raise ControlServiceError(f"Could not {doing}: {_short(str(e))}") from None
+        # The client could not read the answer: a proxy's or login page's HTML with status
+        # 200, or JSON of another shape. The traceback stays in the debug log.
+        log.debug("Unreadable answer from %s", url, exc_info=True)
+        raise ControlServiceError(
+            f"Could not {doing}: the answer of {url} is not what a Control Service answers "
+            f"({_short(type(e).__name__ + ': ' + str(e), 120)}). Check that {URL_SETTING} is "
+            "the Control Service's API URL, not a web page or a proxy's login page.") from None
     except (VDKException, VDKAuthException, ApiException, HTTPError) as e:
         cause = e
         while isinstance(cause, VDKException) and cause.__cause__ is not None:
             cause = cause.__cause__
         raise ControlServiceError(_one_line(url, doing, cause),
                                   getattr(cause, "status", None)) from None
+    finally:
+        protect_credentials()
+
+
+def protect_credentials() -> None:
+    """vdk-control-cli writes its login (~/.vdk.internal/vdk-cred.json: tokens) with the
+    process's umask, readable by every local user under the usual 022. Where a call of ours
+    may have written or refreshed it, it is made readable by its owner only (0600)."""
+    try:
+        from vdk.plugin.control_api_auth.auth_config import AuthConfig
+        from vdk.plugin.control_api_auth.auth_config import LocalFolderCredentialsCache
+
+        path = pathlib.Path(AuthConfig().local_config_folder,
+                            LocalFolderCredentialsCache.CONFIG_FOLDER_NAME,
+                            LocalFolderCredentialsCache.CREDENTIALS_FILE)
+        info = path.lstat()
+    except (ImportError, AttributeError, OSError):
+        return
+    if stat.S_ISREG(info.st_mode) and info.st_mode & 0o077 and info.st_uid == os.getuid():
+        try:
+            os.chmod(path, 0o600)
+        except OSError as e:
+            log.warning("Could not make %s readable by you only: %s", path, e)
 
 
 def _one_line(url: str, doing: str, error: BaseException) -> str:

@@ -3,33 +3,47 @@
 The cloud runs the uploaded folder with `vdk run`, after installing its requirements.txt; so a
 job is refused here when `vdk run` would refuse one of its notebooks at start, and when
 requirements.txt would not install this plugin (the notebooks would then not run at all, and
-no error would say why). What is uploaded is a copy with every notebook's outputs and execution
-counts stripped: outputs may hold data that belongs in no source repository, and the user's own
-files are never changed.
+no error would say why). What is uploaded (docs/deploy-files.md) is a copy holding regular files
+only: what the ignore rules (ignore_rules.py, the job's .vdkignore) leave out is not there, a
+symbolic link becomes the file it points to only when that is inside the job folder (else the
+deploy is refused, naming it), and every notebook is stripped of outputs, execution counts,
+widget state and cell metadata that may hold data, or refused when it cannot be. The user's own
+files are never changed, and nothing is ever written through a link.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import pathlib
 import re
 import shutil
+import stat
+import tempfile
+from typing import Any
 from typing import Iterable
 from typing import NamedTuple
+from typing import Optional
 
 from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.prepare import blank_cell
+from vdk.plugin.notebook.deploy.ignore_rules import IGNORE_FILE
+from vdk.plugin.notebook.deploy.ignore_rules import IgnoreRules
 from vdk.plugin.notebook.engine.reader import needs_nbformat
+from vdk.plugin.notebook.engine.reader import read_file
 from vdk.plugin.notebook.job.folder import is_job_folder
 from vdk.plugin.notebook.job.local_database import job_database_type
 from vdk.plugin.notebook.job.notebooks import find_notebooks
+from vdk.plugin.notebook.job.template import JOB_NAME
+from vdk.plugin.notebook.job.template import JOB_NAME_RULE
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 
 DISTRIBUTION = "vdk-jupyter"
 POSTGRES_PLUGIN = "vdk-postgres"  # VDK's plugin for PostgreSQL; vdk-jupyter[postgres] brings it
 REQUIREMENTS = "requirements.txt"
 # As vdk-control-cli checks a job name before creating it (`vdk create`).
-_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{4,44}$")
+_JOB_NAME = JOB_NAME  # the one rule (job/template.py)
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -46,12 +60,15 @@ class CheckedJob(NamedTuple):
     directory: pathlib.Path
     name: str
     notebooks: list[pathlib.Path]
+    files: Optional[JobFiles] = None  # what is uploaded (job_files), listed by check_job
 
 
-def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = ()) -> CheckedJob:
+def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = (),
+              adding_requirement: bool = False) -> CheckedJob:
     """Everything that would make the deployed job fail at start, found before anything is
     uploaded. `unsaved`: notebooks open in an editor with changes not on disk (only a front
-    end knows them); the upload would not hold those changes."""
+    end knows them); the upload would not hold those changes. `adding_requirement`: the user
+    agreed to add the plugin to requirements.txt, which is done only once every check passed."""
     job_dir = job_dir.resolve()
     if not is_job_folder(job_dir):
         raise PackageProblem("job", f"{job_dir} is not a data job folder: it has no config.ini. "
@@ -60,25 +77,27 @@ def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = ()) -> CheckedJob:
     if not _JOB_NAME.match(name):
         raise PackageProblem(
             "job", f"The job folder's name {name!r} cannot be a deployed job's name: it must be "
-            "5 to 45 characters, lowercase letters, digits and dashes, starting with a letter. "
-            "Rename the folder.")
+            f"{JOB_NAME_RULE}. Rename the folder.")
     unsaved = sorted(set(unsaved))
     if unsaved:
         raise PackageProblem(
             "unsaved", f"Unsaved changes in {', '.join(unsaved)}: the deployed job would not have "
             "them. Save the notebooks, then deploy.")
-    if not names_plugin(job_dir):
+    if not names_plugin(job_dir) and not (adding_requirement and _can_add_requirement(job_dir)):
         raise PackageProblem(
             "requirements", f"{REQUIREMENTS} of the job does not name {DISTRIBUTION}: the cloud "
             f"installs only what it lists, so its notebooks would not run there. Add a line "
             f"'{DISTRIBUTION}' to {job_dir / REQUIREMENTS}.")
-    if needs_postgres_plugin(job_dir):
+    if needs_postgres_plugin(job_dir) and not (adding_requirement and
+                                               _can_add_requirement(job_dir)):
         raise PackageProblem(
             "requirements", f"The job's config.ini sets db_default_type = POSTGRES, and "
             f"{REQUIREMENTS} does not install {POSTGRES_PLUGIN}: the cloud installs only what it "
             f"lists, so the job would have no connection to its database there. Add a line "
             f"'{POSTGRES_PLUGIN}' to {job_dir / REQUIREMENTS} (or write '{DISTRIBUTION}[postgres]' "
             f"instead of '{DISTRIBUTION}').")
+    # Before any notebook is read: a link pointing out of the job is refused, not followed.
+    files = job_files(job_dir)
     notebooks = find_notebooks(job_dir)
     python_version = configured_python_version(job_dir)
     for path in notebooks:
@@ -102,7 +121,14 @@ def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = ()) -> CheckedJob:
                 f"install: the job would stop at start in the cloud. Add a line "
                 f"'{DISTRIBUTION}[nbformat]' to {job_dir / REQUIREMENTS}, or open the notebook "
                 "in Jupyter and save it again.")
-    return CheckedJob(job_dir, name, notebooks)
+    return CheckedJob(job_dir, name, notebooks, files)
+
+
+def _can_add_requirement(job_dir: pathlib.Path) -> bool:
+    path = job_dir / REQUIREMENTS
+    if path.is_symlink():
+        add_to_requirements(job_dir)  # raises the refusal that names the link
+    return True
 
 
 def names_plugin(job_dir: pathlib.Path) -> bool:
@@ -152,45 +178,249 @@ def _requirements(job_dir: pathlib.Path) -> list[tuple[str, set[str]]]:
 def add_to_requirements(job_dir: pathlib.Path) -> bool:
     """Adds the lines the job's requirements.txt lacks (creating it): `vdk-jupyter`, and
     `vdk-postgres` for a job whose config.ini names PostgreSQL; with the user's consent, asked
-    by the caller. Returns False when nothing was missing."""
+    by the caller. Returns False when nothing was missing. Never writes through a symbolic
+    link: the file it points to may be anywhere, outside the job too."""
     missing = [] if names_plugin(job_dir) else [DISTRIBUTION]
     if needs_postgres_plugin(job_dir):
         missing.append(POSTGRES_PLUGIN)
     if not missing:
         return False
     path = job_dir / REQUIREMENTS
+    if path.is_symlink():
+        raise PackageProblem(
+            "requirements", f"{REQUIREMENTS} of the job is a symbolic link (to "
+            f"{os.readlink(path)}): it is not changed through it. Add the lines "
+            f"{', '.join(repr(line) for line in missing)} to the file yourself, or replace the "
+            "link with a file.")
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     if text and not text.endswith("\n"):
         text += "\n"
-    path.write_text(text + "".join(f"{line}\n" for line in missing), encoding="utf-8")
+    # A new file put in place: a link planted meanwhile is replaced, not written through.
+    fd, temporary = tempfile.mkstemp(prefix=".requirements-", dir=job_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text + "".join(f"{line}\n" for line in missing))
+        if path.exists():
+            shutil.copymode(path, temporary)
+        else:
+            os.chmod(temporary, 0o644 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
     return True
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+class PackagedFile(NamedTuple):
+    """A file of the deployment: `name` in the archive (relative to the job folder,
+    `/`-separated), read from `source` (the file itself, or what a link in the job points to,
+    inside the job folder); notebooks are stripped (`text`)."""
+
+    name: str
+    source: pathlib.Path
+    text: Optional[str] = None
+
+
+class JobFiles(NamedTuple):
+    files: list[PackagedFile]
+    left_out: list[str]  # relative paths the ignore rules left out (folders end with '/')
+
+
+def job_files(job_dir: pathlib.Path) -> JobFiles:
+    """What a deployment of `job_dir` uploads, after the ignore rules (ignore_rules.py).
+    Raises PackageProblem("files") for an entry that cannot be uploaded as what it is: a link
+    pointing out of the job folder, broken or looping, a link to a folder, a FIFO or device,
+    a notebook that cannot be stripped of its outputs. Nothing is read but notebooks."""
+    job_dir = job_dir.resolve()
+    rules = IgnoreRules.for_job(job_dir)
+    files: list[PackagedFile] = []
+    left_out: list[str] = []
+    for folder, folders, names in os.walk(job_dir, onerror=_unreadable, followlinks=False):
+        base = pathlib.Path(folder)
+        relative_base = base.relative_to(job_dir).as_posix()
+        prefix = "" if relative_base == "." else relative_base + "/"
+        kept = []
+        for name in sorted(folders):
+            relative = prefix + name
+            if rules.ignored(relative, True):
+                left_out.append(relative + "/")
+            elif (base / name).is_symlink():
+                raise _link_problem(job_dir, relative, "a folder")
+            else:
+                kept.append(name)
+        folders[:] = kept
+        for name in sorted(names):
+            relative = prefix + name
+            if rules.ignored(relative, False):
+                left_out.append(relative)
+                continue
+            source = _source(job_dir, base / name, relative, rules)
+            text = _stripped_notebook(source, relative) if _is_notebook(name) else None
+            files.append(PackagedFile(relative, source, text))
+    return JobFiles(sorted(files, key=lambda f: f.name), sorted(left_out))
+
+
+def _source(job_dir: pathlib.Path, path: pathlib.Path, relative: str,
+            rules: IgnoreRules) -> pathlib.Path:
+    """The regular file whose content is uploaded as `relative`."""
+    if not path.is_symlink():
+        mode = path.lstat().st_mode
+        if not stat.S_ISREG(mode):
+            raise PackageProblem(
+                "files", f"{relative} in the job folder is not a regular file (a FIFO, socket "
+                f"or device): it cannot be uploaded. Remove it, or add it to {IGNORE_FILE}.")
+        return path
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise _link_problem(job_dir, relative, "nothing (the link is broken)") from None
+    except (RuntimeError, OSError):
+        raise _link_problem(job_dir, relative, "itself (the link loops)") from None
+    if target != job_dir and job_dir not in target.parents:
+        raise PackageProblem(
+            "files", f"{relative} in the job folder is a symbolic link to {target}, outside the "
+            f"job folder: deploying would upload that file. Copy the file into the job folder "
+            f"if it belongs in the deployment, or add {relative} to {IGNORE_FILE}.")
+    if not target.is_file():
+        raise _link_problem(job_dir, relative, "a folder or a special file")
+    inside = target.relative_to(job_dir).as_posix()
+    if rules.ignored(inside, False) or any(rules.ignored(part, True)
+                                           for part in _parents(inside)):
+        raise PackageProblem(
+            "files", f"{relative} in the job folder is a symbolic link to {inside}, which "
+            f"deployments leave out ({IGNORE_FILE} or its built-in rules): its content would be "
+            f"uploaded anyway. Remove the link, or add {relative} to {IGNORE_FILE}.")
+    if _is_notebook(relative) != _is_notebook(inside):
+        # A notebook uploaded under another name would escape the stripping, or the reverse.
+        raise _link_problem(job_dir, relative, f"{inside} (the names differ in being a "
+                                               "notebook, *.ipynb)")
+    return target
+
+
+def _is_notebook(name: str) -> bool:
+    return name.lower().endswith(".ipynb")
+
+
+def _unreadable(error: OSError) -> None:
+    """A folder that cannot be listed: its files would be missing from the upload unsaid."""
+    raise PackageProblem(
+        "files", f"{error.filename} cannot be read ({error.strerror}): its files would be "
+        f"missing from the deployment. Make it readable, or add it to {IGNORE_FILE}.")
+
+
+def _parents(relative: str) -> list[str]:
+    parts = relative.split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def _link_problem(job_dir: pathlib.Path, relative: str, what: str) -> PackageProblem:
+    return PackageProblem(
+        "files", f"{relative} in the job folder is a symbolic link to {what}: deploy uploads "
+        f"files as they are, not links. Replace the link with the file itself, or add "
+        f"{relative} to {IGNORE_FILE}.")
+
+
+def _stripped_notebook(source: pathlib.Path, relative: str) -> str:
+    try:
+        return strip_outputs(read_file(source).decode("utf-8-sig"))
+    except (OSError, ValueError, RecursionError) as e:
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise PackageProblem(
+            "files", f"{relative} cannot be stripped of its outputs before uploading "
+            f"({_short(why)}): it may hold data that must not leave this machine. Open it in "
+            f"Jupyter and save it again, or add it to {IGNORE_FILE}.") from None
+
+
+def write_files(job_files_: JobFiles, target: pathlib.Path) -> None:
+    """The files, copied into `target`: regular files only (no link is copied as a link, so
+    the archive made of `target` holds exactly these), notebooks stripped."""
+    target.mkdir(parents=True)
+    for file in job_files_.files:
+        out = target.joinpath(*file.name.split("/"))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if file.text is not None:
+            out.write_text(file.text, encoding="utf-8")
+            continue
+        # O_NOFOLLOW: a file swapped for a link since it was listed is not followed.
+        fd = os.open(file.source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as source, open(out, "wb") as copy:
+            shutil.copyfileobj(source, copy)
+        shutil.copymode(file.source, out)
 
 
 def stripped_copy(job: CheckedJob, parent: pathlib.Path) -> pathlib.Path:
     """A copy of the job folder in `parent`, under the job's name (the archive's top folder),
-    with the outputs and execution counts of every notebook in it removed. Checkpoints that
-    Jupyter keeps beside notebooks are left out: they are saved outputs too."""
+    holding what job_files lists: notebooks stripped, ignored files left out, no links."""
     target = parent / job.name
-    shutil.copytree(job.directory, target, symlinks=True,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    for copy in sorted(target.rglob("*.ipynb")):
-        if copy.is_symlink() or not copy.is_file():
-            continue
-        try:
-            copy.write_text(strip_outputs(copy.read_text(encoding="utf-8")), encoding="utf-8")
-        except (ValueError, UnicodeDecodeError, AttributeError, TypeError):
-            # Not a notebook vdk run would read (not a step: a top-level one was checked).
-            continue
+    write_files(job.files if job.files is not None else job_files(job.directory), target)
     return target
 
 
+# Cell metadata that says how a cell runs or shows, and holds no data; everything else
+# (timings, widget and extension state, papermill's records) is left out of the upload.
+KEPT_CELL_METADATA = ("tags", "name", "editable", "deletable", "collapsed", "scrolled",
+                      "jupyter", "slideshow", "vdk")
+LEFT_OUT_NOTEBOOK_METADATA = ("widgets",)
+
+
 def strip_outputs(text: str) -> str:
-    """A notebook's JSON without outputs and execution counts; everything else as it was."""
+    """A notebook's JSON without outputs, execution counts, widget state and cell metadata
+    that may hold data; everything else as it was. Format 4, and format 3 (its worksheets).
+    Raises ValueError for anything that is not a notebook."""
     nb = json.loads(text)
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise ValueError("not a notebook")
-    nb["cells"] = [blank_cell(cell) for cell in nb.get("cells", [])]
+    if not isinstance(nb, dict):
+        raise ValueError("not a notebook: not a JSON object")
+    if isinstance(nb.get("metadata"), dict):
+        nb["metadata"] = {k: v for k, v in nb["metadata"].items()
+                          if k not in LEFT_OUT_NOTEBOOK_METADATA}
+    if nb.get("nbformat") == 3 or "worksheets" in nb:
+        worksheets = nb.get("worksheets")
+        if not isinstance(worksheets, list) or not all(
+                isinstance(w, dict) and isinstance(w.get("cells"), list) for w in worksheets):
+            raise ValueError("not a notebook: format 3 without worksheets of cells")
+        for worksheet in worksheets:
+            worksheet["cells"] = [_blank_v3(cell) for cell in worksheet["cells"]]
+    else:
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("not a notebook: no list of cells")
+        nb["cells"] = [_blank_v4(cell) for cell in nb["cells"]]
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+def _blank_v4(cell: Any) -> dict[str, Any]:
+    if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+        raise ValueError("not a notebook: a cell is not an object with a cell_type")
+    cell = blank_cell(cell)
+    cell["metadata"] = _kept_metadata(cell["metadata"])
+    return cell
+
+
+def _blank_v3(cell: Any) -> dict[str, Any]:
+    if not isinstance(cell, dict):
+        raise ValueError("not a notebook: a cell is not an object")
+    cell = {k: v for k, v in cell.items() if k != "prompt_number"}
+    if cell.get("cell_type") == "code":
+        cell["outputs"] = []
+    cell["metadata"] = _kept_metadata(cell.get("metadata") or {})
+    return cell
+
+
+def _kept_metadata(metadata: Any) -> dict[str, Any]:
+    if not isinstance(metadata, dict):
+        return {}
+    return {k: v for k, v in metadata.items() if k in KEPT_CELL_METADATA}
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _normalise(name: str) -> str:

@@ -3,6 +3,7 @@ same keys for `%vdk jobs` and the JupyterLab panel (which receives them as JSON)
 from __future__ import annotations
 
 import datetime
+import html
 from typing import Any
 from typing import Optional
 
@@ -23,7 +24,7 @@ def job_row(job: dict[str, Any]) -> dict[str, Any]:
         "name": job.get("jobName"),
         "team": config.get("team"),
         "deployed": deployment is not None,
-        "deployment_status": (deployment or {}).get("status") or
+        "deployment_status": str((deployment or {}).get("status") or "").lower() or
         ("deployed" if deployment else "not deployed"),
         "enabled": (deployment or {}).get("enabled") if deployment else None,
         "schedule": (config.get("schedule") or {}).get("scheduleCron") or None,
@@ -48,6 +49,8 @@ def execution_row(execution: dict[str, Any]) -> dict[str, Any]:
 
 def _execution(id_: Any, status: Optional[str], kind: Optional[str], start: Any, end: Any,
                started_by: Optional[str]) -> dict[str, Any]:
+    # One vocabulary: the GraphQL API says SUCCEEDED where the executions API says succeeded.
+    status = status.lower() if isinstance(status, str) and status else None
     start_time, end_time = _time(start), _time(end)
     seconds = (end_time - start_time).total_seconds() if start_time and end_time else None
     return {
@@ -113,8 +116,27 @@ def executions_table(rows: list[dict[str, Any]]) -> str:
     return _table(header, lines)
 
 
-def _table(header: list[str], lines: list[list[str]]) -> str:
+class Table(str):
+    """A plain-text table (what print() and a terminal show) that a notebook shows as an HTML
+    table instead: its columns wrap to the notebook's width rather than running off its edge."""
+
+    header: list[str]
+    lines: list[list[str]]
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(cell)}</th>" for cell in self.header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in line)
+                       + "</tr>" for line in self.lines)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _table(header: list[str], lines: list[list[str]]) -> Table:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines)]
     out = [header, ["-" * width for width in widths], *lines]
-    return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths))
-                     .rstrip() for line in out)
+    table = Table("\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths))
+                             .rstrip() for line in out))
+    table.header, table.lines = header, lines
+    return table

@@ -305,7 +305,7 @@ class OutputCapture:
                 from vdk.plugin.notebook.engine.display_values import format_value
 
                 data, metadata = format_value(value, running.shown_error)
-        except Exception as e:  # noqa: B902 - as in Jupyter, a broken repr does not fail the cell
+        except Exception as e:  # noqa: BLE001 - as in Jupyter, a broken repr does not fail the cell
             sys.stderr.write(f"[vdk-jupyter] The value of the cell's last expression cannot be "
                              f"shown: {type(e).__name__}: {e}\n")
             return
@@ -334,7 +334,7 @@ def _flush_figures(running: _Running) -> None:
         buffer = io.BytesIO()
         try:
             figure.savefig(buffer, format="png", bbox_inches="tight")
-        except Exception as e:  # noqa: B902 - a figure that cannot render must not hide the cell
+        except Exception as e:  # noqa: BLE001 - a figure that cannot render must not hide the cell
             sys.stderr.write(f"[vdk-jupyter] Figure {number} could not be rendered: {e}\n")
         else:
             running.add("display_data", {"image/png": buffer.getvalue(), "text/plain": repr(figure)}, {})
@@ -348,7 +348,7 @@ def _shown_as_configured(running: _Running, figure: Any) -> bool:
         return False
     try:
         data, metadata = running.shell.display_formatter.format(figure)
-    except Exception:  # noqa: B902 - drawn as PNG below instead
+    except Exception:  # noqa: BLE001 - drawn as PNG below instead
         return False
     if not any(mime.startswith("image/") or mime == "application/pdf" for mime in data):
         return False

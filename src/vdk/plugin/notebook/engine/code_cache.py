@@ -97,7 +97,7 @@ class CodeCache:
                 write_in(folder_fd, self._name, data)
             finally:
                 os.close(folder_fd)
-        except Exception as e:  # noqa: B902 - see the module docstring
+        except Exception as e:  # noqa: BLE001 - see the module docstring
             log.debug("Compiled cells not kept in %s: %s", self._folder, e)
 
     def _load(self) -> None:
@@ -112,7 +112,7 @@ class CodeCache:
                 stamp, known = marshal.loads(file.read())
         except FileNotFoundError:
             return
-        except Exception as e:  # noqa: B902 - see the module docstring
+        except Exception as e:  # noqa: BLE001 - see the module docstring
             log.debug("Compiled cells in %s not used: %s", self._folder / self._name, e)
             return
         if stamp == self._stamp and isinstance(known, dict):

@@ -126,7 +126,7 @@ def _call_repr(value: Any, method: str, shown_error: Callable[[BaseException], N
         return function()
     except NotImplementedError:  # IPython's formatters take it as "no such format"
         return None
-    except Exception as e:  # noqa: B902 - shown, as in Jupyter; the cell goes on
+    except Exception as e:  # noqa: BLE001 - shown, as in Jupyter; the cell goes on
         shown_error(e)
         return None
 

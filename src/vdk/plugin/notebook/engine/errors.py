@@ -50,7 +50,7 @@ def error_text(error: BaseException) -> str:
     about a failing cell must not fail in turn. Worded as Python's own traceback words it."""
     try:
         return str(error)
-    except Exception:  # noqa: B902 - any failure of user code here
+    except Exception:  # noqa: BLE001 - any failure of user code here
         return "<exception str() failed>"
 
 
@@ -79,7 +79,8 @@ class InvalidNotebookError(NotebookError):
 
 
 class CellFailedError(NotebookError):
-    """A cell raised, or could not be compiled. `cause` is the user's own exception."""
+    """A cell raised, or could not be compiled. `cause` is the user's own exception; `details`
+    its traceback through the user's own code, `full_traceback` every frame of it."""
 
     def __init__(
         self,
@@ -88,6 +89,8 @@ class CellFailedError(NotebookError):
         to_do: str,
         details: str = "",
         cause: Optional[BaseException] = None,
+        full_traceback: str = "",
     ):
         self.cause = cause
+        self.full_traceback = full_traceback
         super().__init__(what, location, to_do, details)

@@ -7,6 +7,7 @@ function that runs SQL, and listeners for cell events (the log, a report). It is
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import traceback
 from typing import Any
@@ -163,7 +164,7 @@ def _run_all(
                 if value is not None:
                     history.cell_result(count, value)
                     cell_io.show(value)
-        except BaseException as e:  # noqa: B902 - every outcome of user code is reported
+        except BaseException as e:  # noqa: BLE001 - every outcome of user code is reported
             error = e
         seconds = time.perf_counter() - cell_start
         status = CellStatus.OK if error is None else cell_status(cell, error, passthrough)
@@ -193,14 +194,18 @@ def _cell_failure(
             "means no limit) in the job's config.ini [vdk] section or as VDK_NOTEBOOK_CELL_TIMEOUT.",
             details=_cell_traceback(error, cell.filename),
             cause=error,
+            full_traceback=_full_traceback(error, cell.filename),
         )
     if cell.code is None:
         line = cell.cell.body_first_line
         return CellFailedError(
             f"The SQL query of a %%vdksql cell failed: {type(error).__name__}: {error_text(error)}",
             cell.location(notebook, line),
-            "Fix the query (try it in Jupyter with %%vdksql) and run the job again.",
+            # The SQL runner's advice where it knows better (no database configured at all).
+            getattr(error, "what_to_do", None)
+            or "Fix the query (try it in Jupyter with %%vdksql) and run the job again.",
             cause=error,
+            full_traceback=_full_traceback(error, cell.filename),
         )
     if isinstance(error, SystemExit):
         return CellFailedError(
@@ -219,6 +224,7 @@ def _cell_failure(
         "job again. If the error is expected, tag the cell 'raises-exception'.",
         details=_cell_traceback(error, cell.filename),
         cause=error,
+        full_traceback=_full_traceback(error, cell.filename),
     )
 
 
@@ -271,6 +277,14 @@ def _cell_magic_body_line(
 
 
 def _cell_traceback(error: BaseException, filename: str) -> str:
+    """The user's frames only (tracebacks.py). Cells run in their notebook's folder, the job's
+    (vdk_run/step.py), where the job's own modules are."""
+    from vdk.plugin.notebook.engine.tracebacks import user_traceback
+
+    return user_traceback(error, filename, os.getcwd())
+
+
+def _full_traceback(error: BaseException, filename: str) -> str:
     return "".join(traceback_entries(error, filename))
 
 

@@ -4,9 +4,9 @@ A `*.ipynb` entry is not always a notebook file: a symbolic link whose target is
 loop, a folder, a FIFO or a device can carry the name. Passed over in silence, the job reports
 success without the notebook the user meant to run; opened, a FIFO blocks the job forever and
 /dev/zero never ends. Entries are therefore classified with stat, which opens nothing:
-regular files (or links to them) are steps; a broken link is a step too, so that the reader fails
-the job on it before any step runs (the user named a notebook that is not there); anything else
-is skipped with a warning naming what it is.
+regular files (or links to them) are steps; a broken link or a link loop is a step too, so that
+the reader fails the job on it before any step runs (the user named a notebook that is not
+there); anything else is skipped with a warning naming what it is.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _not_a_notebook_file(path: pathlib.Path) -> "str | None":
         return None  # a broken link: the reader says so, and the job fails before any step
     except OSError as e:
         if e.errno == errno.ELOOP:
-            return "a symbolic link that loops back on itself"
+            return None  # as a broken link: the reader says so, and the job fails at start
         return f"not readable ({e.strerror})"
     if stat.S_ISREG(mode):
         return None

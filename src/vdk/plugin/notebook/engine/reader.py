@@ -81,6 +81,12 @@ def _read_checked(path: pathlib.Path, where: Location, outputs: bool = True) -> 
             "Point the link at the notebook, or remove it from the top level of the job folder.",
         ) from None
     except OSError as e:
+        if e.errno == errno.ELOOP and path.is_symlink():
+            raise InvalidNotebookError(
+                f"The notebook is a symbolic link that loops back on itself (to "
+                f"{shown(os.readlink(path))}): there is no notebook to run.", where,
+                "Point the link at the notebook, or remove it from the top level of the job "
+                "folder.") from None
         raise InvalidNotebookError(
             f"The notebook cannot be read: {e.strerror}.", where, "Check the file's permissions."
         ) from None
@@ -176,7 +182,7 @@ def _read_with_nbformat(nb: Any, where: Location) -> dict[str, Any]:
             where,
             _RESTORE,
         ) from None
-    except Exception as e:  # nbformat's converters raise plain errors on malformed input
+    except Exception as e:  # noqa: BLE001 - nbformat's converters raise plain errors on malformed input
         raise InvalidNotebookError(
             f"The notebook cannot be converted to the current format: {e}", where, _RESTORE
         ) from None

@@ -15,6 +15,7 @@ leaves nothing behind; where that is not available, to a hidden temporary name t
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import logging
 import math
@@ -186,7 +187,7 @@ class NotebookReport(CellListener):
             if self._options.html:
                 _write_html(text, folder_fd, path.with_suffix(".html"))
             return str(path)
-        except Exception as e:  # noqa: B902 - see docstring
+        except Exception as e:  # noqa: BLE001 - see docstring
             log.error("%s: the executed notebook could not be written to %s: %s",
                       self._notebook.label, shown(folder.path or folder.job_folder), e)
             return None
@@ -269,7 +270,7 @@ def _write_html(notebook_json: str, folder_fd: int, path: pathlib.Path) -> None:
     try:
         body, _ = HTMLExporter().from_notebook_node(nbformat.reads(notebook_json, as_version=4))
         write_in(folder_fd, path.name, body)
-    except Exception as e:  # noqa: B902 - the .ipynb report exists; HTML is a convenience
+    except Exception as e:  # noqa: BLE001 - the .ipynb report exists; HTML is a convenience
         log.error("The HTML report could not be written to %s: %s", shown(path), e)
         return
     log.info("HTML report written to %s", shown(path))
@@ -286,10 +287,13 @@ def _fresh_copy(cell: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
-    """The error as Jupyter shows it, traceback from the cell's own frame down."""
-    lines = traceback_entries(error, filename)
+    """The error as Jupyter shows it, through the user's own frames only (the banner holds the
+    full traceback, collapsed). Cells run in their notebook's folder, the job's."""
+    from vdk.plugin.notebook.engine.tracebacks import user_traceback
+
+    text = user_traceback(error, filename, os.getcwd())
     return {"output_type": "error", "ename": type(error).__name__, "evalue": error_text(error),
-            "traceback": [line.rstrip("\n") for line in lines]}
+            "traceback": text.rstrip("\n").split("\n")}
 
 
 def _left_out_note(reason: Optional[str]) -> dict[str, Any]:
@@ -314,11 +318,16 @@ def _banner_cell(
 ) -> dict:
     where = cell_label(cell.cell.number, cell.cell.cell_id)
     what = f"{type(error).__name__}: {error_text(error)}".replace("<", "&lt;")
+    # The cell's output shows the user's frames; every frame is here, one click away.
+    # No blank line: it would end the markdown cell's HTML block.
+    full = "\n".join(html.escape(line) or "&nbsp;" for line in
+                     "".join(traceback_entries(error, cell.filename)).rstrip().split("\n"))
     text = (
         f'<div style="border:2px solid #c62828;background:#ffebee;color:#b71c1c;padding:8px">\n'
         f"<b>vdk run {_STATUS_TEXT[status]}</b> at "
         f'<a href="#{FAILED_CELL_ANCHOR}">{where}</a> of {notebook}:<br>\n'
-        f"<code>{what}</code><br>\nThe cells after it did not run.\n</div>"
+        f"<code>{what}</code><br>\nThe cells after it did not run.\n"
+        f"<details><summary>Full traceback</summary><pre>{full}</pre></details>\n</div>"
     )
     return {"cell_type": "markdown", "id": "vdk-failure-banner",
             "metadata": {"tags": ["vdk-failure-banner"]}, "source": text}

@@ -149,8 +149,8 @@ def _open_owned(name: str, dir_fd: Optional[int], shown: pathlib.Path) -> int:
     except OSError as e:
         if os.path.islink(shown):
             raise ReportFolderError(_refusal(shown, "is a symbolic link (to "
-                                             f"{os.readlink(shown)}), which is not followed"))
-        raise ReportFolderError(_refusal(shown, f"cannot be opened as a folder: {e.strerror}"))
+                                             f"{os.readlink(shown)}), which is not followed")) from e
+        raise ReportFolderError(_refusal(shown, f"cannot be opened as a folder: {e.strerror}")) from e
     owner = os.fstat(fd).st_uid
     if hasattr(os, "geteuid") and owner != os.geteuid():
         os.close(fd)

@@ -14,3 +14,9 @@ May import: `engine` (VDK-free notebooks). Never vdk-core, never the folders abo
 # (run_events.py). Here, not in run_events.py, because the plugin's hooks read it on every `vdk`
 # command, and importing run_events's types would cost each of them about 3 ms.
 EVENTS_FILE_VARIABLE = "VDK_NOTEBOOK_EVENTS_FILE"
+
+# Names the file from which a run started from JupyterLab reads its job arguments: an unlinked
+# temporary file the server hands to the child as an open descriptor (/dev/fd/N). On the command
+# line (`vdk run --arguments`), every local user could read them with `ps`. Here for the same
+# reason as EVENTS_FILE_VARIABLE (vdk_run/arguments_file.py reads it, server/runs.py sets it).
+ARGUMENTS_FILE_VARIABLE = "VDK_NOTEBOOK_ARGUMENTS_FILE"

@@ -138,6 +138,11 @@ def job_key(job_dir: pathlib.Path) -> str:
     return f"{name}-{digest}"
 
 
+def job_options(job_dir: pathlib.Path) -> dict[str, str]:
+    """The [vdk] options of the job's config.ini (keys lower-cased), as `vdk run` reads them."""
+    return _job_options(job_dir)
+
+
 def _job_options(job_dir: pathlib.Path) -> dict[str, str]:
     """The [vdk] options of the job's config.ini, keys lower-cased as VDK reads them."""
     parser = configparser.ConfigParser(interpolation=None)

@@ -74,11 +74,14 @@ class CellError(TypedDict):
 
 class StepError(TypedDict):
     """Why a step failed (step_finished.error): the cell's own error where a notebook cell
-    failed; `message` is the whole text of the notebook error (where, what to do)."""
+    failed; `message` is the whole text of the notebook error (where, what to do, with the
+    user's own frames and the database's message); `traceback` every frame of the cell's
+    exception, library frames included (engine/tracebacks.py; None when there is none)."""
 
     ename: str
     evalue: str
     message: str
+    traceback: Optional[str]
 
 
 class CellRef(TypedDict):
@@ -209,7 +212,8 @@ class FailedCell(TypedDict):
     status: Union[CellStatus, StepStatus]  # the cell's, or the step's when no cell ended
     ename: Optional[str]
     evalue: Optional[str]
-    message: Optional[str]
+    message: Optional[str]  # what, where (the user's own frames) and what to do
+    traceback: Optional[str]  # the whole traceback, library frames included (None: none)
 
 
 class ReportRef(TypedDict):

@@ -59,18 +59,17 @@ def vdk_deploy(line: str, job_directory: pathlib.Path) -> None:
         return
     from vdk.plugin.notebook.deploy.deployment import DeployRefused
     from vdk.plugin.notebook.deploy.deployment import deploy_job
-    from vdk.plugin.notebook.deploy.job_package import add_to_requirements
 
     folder = _folder(args.path, job_directory)
-    if args.add_requirement and add_to_requirements(folder):
-        print(f"Added vdk-jupyter to {folder / 'requirements.txt'}.")
     print("Deploying the files as saved on disk (save this notebook first: a cell cannot see "
           "unsaved changes in the editor).")
     try:
-        deployed = deploy_job(folder, args.reason or "")
+        deployed = deploy_job(folder, args.reason or "", add_requirement=args.add_requirement)
     except DeployRefused as e:
         hint = " Or rerun with --add-requirement to add it." if e.kind == "requirements" else ""
         raise UsageError(f"Not deployed. {e}{hint}") from None
+    if deployed.requirement_added:
+        print(f"Added {', '.join(deployed.added_lines)} to {folder / 'requirements.txt'}.")
     print(deployed.message())
 
 
@@ -102,11 +101,11 @@ def vdk_jobs(line: str, job_directory: pathlib.Path) -> None:
             rows = [jobs_view.execution_row(e) for e in service.executions(team, args.job)]
             print(f"Executions of data job {args.job!r} (team {team!r}), newest first, at "
                   f"{service.url}:")
-            print(jobs_view.executions_table(rows) if rows else "none yet.")
+            _show(jobs_view.executions_table(rows) if rows else "none yet.")
         else:
             rows = [jobs_view.job_row(job) for job in service.list_jobs(team)]
             print(f"Data jobs of team {team!r} at {service.url}:")
-            print(jobs_view.jobs_table(rows) if rows else "none.")
+            _show(jobs_view.jobs_table(rows) if rows else "none.")
     except ControlServiceError as e:
         raise UsageError(str(e)) from None
 
@@ -132,3 +131,13 @@ def _folder(path: Optional[str], default: pathlib.Path) -> pathlib.Path:
     if not folder.is_dir():
         raise UsageError(f"--path: there is no folder {folder}.")
     return folder
+
+
+def _show(table: str) -> None:
+    """A table as a notebook shows it best (HTML, fitting the notebook's width), text elsewhere."""
+    if not hasattr(table, "_repr_html_"):
+        print(table)
+        return
+    from IPython.display import display
+
+    display(table)

@@ -67,7 +67,7 @@ class _Session:
             return
         try:
             self.job.finalize()
-        except Exception as e:  # noqa: B902 - shown under the cell, as the cell's own error
+        except Exception as e:  # noqa: BLE001 - shown under the cell, as the cell's own error
             print(f"Flushing the rows this cell sent for ingestion failed: {type(e).__name__}: "
                   f"{e}", file=sys.stderr)
 
@@ -84,7 +84,7 @@ class _Session:
         try:
             if self.job.finalize():
                 log.info("Finalised the %s at kernel exit.", self.job.label())
-        except Exception:  # noqa: B902 - at exit there is no cell to show it in; log it
+        except Exception:  # at exit there is no cell to show it in; log it
             log.exception("Finalising the data job at kernel exit failed; rows sent for "
                           "ingestion may not have been written.")
 

@@ -93,6 +93,7 @@ class KernelJob:
         return f"{self.label()} ({state})"
 
     def _start(self) -> None:
+        from vdk.plugin.notebook.vdk_run.plugin_check import plugin_load_failure
         from vdk.plugin.notebook.vdk_run.standalone import KernelJobMarker
         from vdk.plugin.notebook.vdk_run.standalone import open_standalone_job
 
@@ -108,8 +109,11 @@ class KernelJob:
             with _without_reconfiguration_warning(), _blank_output_dropped(), \
                     environment_variables(database.environment()):
                 job = open_standalone_job(self.directory, self.arguments or None, marker)
-        except Exception as e:  # noqa: B902 - any failure to configure the job is shown short
+        except Exception as e:  # any failure to configure the job is shown short
             log.debug("Starting the data job failed.", exc_info=True)
+            broken = plugin_load_failure(e)
+            if broken:
+                raise JobStartError(broken) from e
             raise JobStartError(
                 f"The data job in {self.directory} could not be configured: "
                 f"{type(e).__name__}: {e}. Check the job's config.ini and the VDK_ environment "

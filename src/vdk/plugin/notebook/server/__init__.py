@@ -12,6 +12,7 @@ May import: `deploy`, `job`, `engine`. It runs `vdk run` as a subprocess and nev
 from __future__ import annotations
 
 import atexit
+import datetime
 import os
 import pathlib
 from typing import Any
@@ -32,16 +33,35 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     from vdk.plugin.notebook.server.handlers import handlers
     from vdk.plugin.notebook.server.runs import Runs
 
+    from vdk.plugin.notebook.deploy.control_service import bounded_http_settings
+
     if os.environ.get(REQUIRE_AUTH_VARIABLE):
         refuse_without_auth(serverapp)
+    # Every Control Service call of this server, and of the kernels it starts, is bounded in
+    # time (docs/deploy-api.md); the user's own settings are kept.
+    bounded_http_settings()
     root = pathlib.Path(os.path.expanduser(serverapp.root_dir)).resolve()
-    runs = Runs(root)
+    from jupyter_core.paths import jupyter_data_dir
+
+    runs = Runs(root, on_activity=lambda: mark_activity(serverapp.web_app.settings),
+                record=pathlib.Path(jupyter_data_dir(), "vdk-jupyter", "interrupted-runs.json"))
     atexit.register(runs.stop_at_exit)
     base = url_path_join(serverapp.web_app.settings["base_url"], URL_PREFIX)
     serverapp.web_app.add_handlers(
         ".*$", [(url_path_join(base, pattern), handler, options)
                 for pattern, handler, options in handlers(root, runs) + deploy_handlers(root)])
     serverapp.log.info("vdk-jupyter: API at %s/ for jobs under %s", base, root)
+
+
+# jupyter_server counts every setting whose name ends in `_last_activity` in the server's last
+# activity (ServerApp.web_app.last_activity, the extension hook it documents), which
+# jupyterhub-singleuser reports to the hub and idle culling goes by.
+ACTIVITY_SETTING = "vdk_jupyter_last_activity"
+
+
+def mark_activity(settings: dict) -> None:
+    """The server is busy now: a run of a data job is going on (or just ended)."""
+    settings[ACTIVITY_SETTING] = datetime.datetime.now(datetime.timezone.utc)
 
 
 def refuse_without_auth(serverapp: Any) -> None:

@@ -3,7 +3,8 @@
 On jupyter_server's APIHandler, so Jupyter's own token and XSRF checks apply. Each handler
 parses the request and shapes the answer; the work is in vdk.plugin.notebook.deploy, shared
 with `%vdk deploy` and `%vdk jobs`. Control Service calls block (uploads, the client's retries),
-so they run on a worker thread and the server stays responsive.
+so they run on threads of their own (service_pool.py), bounded in time (control_service.py),
+and the server stays responsive.
 
 Registered under `<base_url>vdk-jupyter/` by the server extension (`deploy_handlers(root)`);
 requests and refusals are handled as for the rest of the API (handlers.ApiHandler, paths).
@@ -21,6 +22,8 @@ from vdk.plugin.notebook.job.folder import job_folder_of
 from vdk.plugin.notebook.server.handlers import ApiHandler
 from vdk.plugin.notebook.server.paths import ApiError
 from vdk.plugin.notebook.server.paths import resolve
+from vdk.plugin.notebook.server.service_pool import PoolBusy
+from vdk.plugin.notebook.server.service_pool import service_pool
 
 _NAME = r"([a-z][a-z0-9-]*)"
 _TEAM = r"([^/]+)"
@@ -36,13 +39,20 @@ class _Handler(ApiHandler):
             raise ApiError(400, "The request body must be a JSON object.")
         return body
 
-    async def call(self, work: Callable[[], Any]) -> Any:
-        """`work` on a worker thread; Control Service failures become one-line answers."""
+    async def call(self, work: Callable[[], Any], local: bool = False) -> Any:
+        """`work` on a thread: one of the Control Service's own (service_pool.py), or for
+        `local` work (reading the job folder) one of the server's; Control Service failures
+        become one-line answers."""
         from vdk.plugin.notebook.deploy.control_service import ControlServiceError
         from vdk.plugin.notebook.deploy.control_service import NotConfiguredError
 
         try:
-            return await asyncio.get_running_loop().run_in_executor(None, work)
+            if local:
+                return await asyncio.get_running_loop().run_in_executor(None, work)
+            return await service_pool().run(work)
+        except PoolBusy as e:
+            raise ApiError(503, f"The Control Service is not answering fast enough: {e}. Try "
+                                "again in a minute.", kind="busy") from None
         except NotConfiguredError as e:
             raise ApiError(503, str(e), kind="not-configured") from None
         except ControlServiceError as e:
@@ -65,25 +75,43 @@ class DeployHandler(_Handler):
     @tornado.web.authenticated
     async def post(self) -> None:
         from vdk.plugin.notebook.deploy.deployment import DeployRefused
-        from vdk.plugin.notebook.deploy.deployment import deploy_job
-        from vdk.plugin.notebook.deploy.job_package import add_to_requirements
+        from vdk.plugin.notebook.deploy.deployment import plan_deploy
+        from vdk.plugin.notebook.deploy.deployment import upload
 
         body = self.json_body()
         folder = self.job_folder(body.get("path"))
         unsaved = body.get("unsaved") or []
         if not isinstance(unsaved, list) or not all(isinstance(p, str) for p in unsaved):
             raise ApiError(400, "'unsaved' must be a list of notebook paths.")
-        added = bool(body.get("add_requirement")) and add_to_requirements(folder)
+        add = bool(body.get("add_requirement"))
         try:
-            deployed = await self.call(
-                lambda: deploy_job(folder, str(body.get("reason") or ""), unsaved))
+            plan = await self.call(lambda: plan_deploy(folder, str(body.get("reason") or ""),
+                                                       unsaved, add_requirement=add), local=True)
+            deployed = await self.call(lambda: upload(plan))
         except DeployRefused as e:
             status = {"not-configured": 503, "service": 502}.get(e.kind, 400)
             raise ApiError(status, str(e), kind=e.kind, service_status=e.status) from None
         self.answer(200, {"job": deployed.name, "team": deployed.team,
                           "version": deployed.version, "created": deployed.created,
-                          "url": deployed.url, "requirement_added": added,
-                          "message": deployed.message()})
+                          "url": deployed.url, "requirement_added": deployed.requirement_added,
+                          "files": deployed.files, "message": deployed.message()})
+
+
+class DeployFilesHandler(_Handler):
+    """What a deploy of the job would upload, for the Deploy dialog to show before it."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        from vdk.plugin.notebook.deploy.job_package import PackageProblem
+        from vdk.plugin.notebook.deploy.job_package import job_files
+
+        folder = self.job_folder(self.get_query_argument("path", None))
+        try:
+            found = await self.call(lambda: job_files(folder), local=True)
+        except PackageProblem as e:
+            raise ApiError(400, str(e), kind=e.kind) from None
+        self.answer(200, {"job": folder.name, "files": [f.name for f in found.files],
+                          "left_out": found.left_out})
 
 
 class JobsHandler(_Handler):
@@ -100,7 +128,7 @@ class JobsHandler(_Handler):
                 raise ApiError(400, "Give 'team', or 'path' of a job whose config.ini "
                                      "names its team.")
             folder = self.job_folder(path)
-            team = await self.call(lambda: job_team(folder))
+            team = await self.call(lambda: job_team(folder), local=True)
             if not team:
                 raise ApiError(400, "The job's config.ini names no team ([owner] team = "
                                      "...): give 'team'.", kind="team")
@@ -148,6 +176,7 @@ def deploy_handlers(root: pathlib.Path) -> list[tuple[str, type, dict]]:
     options = {"root": root}
     job = f"deployed-jobs/{_TEAM}/{_NAME}"
     return [("deploy", DeployHandler, options),
+            ("deploy/files", DeployFilesHandler, options),
             ("deployed-jobs", JobsHandler, options),
             (f"{job}/executions", ExecutionsHandler, options),
             (f"{job}/deployment", DeploymentHandler, options)]

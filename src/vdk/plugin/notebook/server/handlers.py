@@ -13,7 +13,10 @@ from typing import Any
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
+from vdk.plugin.notebook.server.paths import DEPTH_LIMIT
 from vdk.plugin.notebook.server.paths import ApiError
+from vdk.plugin.notebook.server.paths import check_json
+from vdk.plugin.notebook.server.paths import check_text
 from vdk.plugin.notebook.server.paths import job_at
 from vdk.plugin.notebook.server.paths import job_for_run
 from vdk.plugin.notebook.server.paths import resolve
@@ -32,9 +35,27 @@ class ApiHandler(APIHandler):
 
     def body(self) -> Any:
         try:
-            return json.loads(self.request.body or b"null")
+            value = json.loads(self.request.body or b"null")
+        except RecursionError:
+            raise ApiError(400, f"The request body is nested more than {DEPTH_LIMIT} levels "
+                                "deep.") from None
         except ValueError as e:
             raise ApiError(400, f"The request body is not valid JSON: {e}.") from None
+        check_json(value, "body")
+        return value
+
+    def prepare(self) -> Any:
+        # Names in the URL (a team, a job) and its query, as text every later step can write.
+        for value in list(self.path_kwargs.values()) + list(self.path_args):
+            if isinstance(value, str):
+                check_text(value, "URL")
+        for name, values in self.request.query_arguments.items():
+            for value in values:
+                try:
+                    check_text(value.decode("utf-8"), name)
+                except UnicodeDecodeError:
+                    raise ApiError(400, f"'{name}' is not UTF-8 text.") from None
+        return super().prepare()
 
     def answer(self, status: int, value: Any) -> None:
         self.set_status(status)
@@ -107,7 +128,8 @@ class RunsHandler(_Handler):
     def get(self) -> None:
         path = self.get_query_argument("path", None)
         job = job_for_run(self.root, path) if path is not None else None
-        self.answer(200, {"runs": [run.summary() for run in self.runs.list(job)]})
+        self.answer(200, {"runs": [run.summary() for run in self.runs.list(job)],
+                          "interrupted": self.runs.interrupted_runs(job)})
 
 
 class RunHandler(_Handler):
@@ -175,8 +197,9 @@ class JobsHandler(_Handler):
         parent = resolve(self.root, body.get("parent", ""), "parent")
         if not parent.is_dir():
             raise ApiError(404, f"There is no folder {body.get('parent')!r} under the server root.")
+        team = body.get("team")
         try:
-            folder = create_job(parent, body.get("name"))
+            folder = create_job(parent, body.get("name"), *(() if team is None else (team,)))
         except InvalidJobName as e:
             raise ApiError(400, str(e)) from None
         except FileExistsError:
@@ -185,6 +208,35 @@ class JobsHandler(_Handler):
         job = job_at(self.root, folder)
         notebook = "/".join(p for p in (job.path, "10_notebook.ipynb") if p)
         self.answer(201, {"job": job.as_json(), "notebook": notebook})
+
+
+class TeamHandler(_Handler):
+    """`GET team?path=`, `POST team`: the [owner] team of a job's config.ini (the deploy dialog
+    shows it and lets it be changed)."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        from vdk.plugin.notebook.job.template import read_team
+
+        job = job_for_run(self.root, self.get_query_argument("path", ""))
+        self.answer(200, {"job": job.name, "team": read_team(job.directory)})
+
+    @tornado.web.authenticated
+    def post(self) -> None:
+        from vdk.plugin.notebook.job.template import InvalidJobName
+        from vdk.plugin.notebook.job.template import set_team
+
+        body = self.body()
+        if not isinstance(body, dict) or not isinstance(body.get("team"), str):
+            raise ApiError(400, 'The body must be a JSON object: {"path": "my-job", "team": "my-team"}.')
+        job = job_for_run(self.root, body.get("path", ""))
+        try:
+            team = set_team(job.directory, body["team"])
+        except InvalidJobName as e:
+            raise ApiError(400, str(e)) from None
+        except OSError as e:
+            raise ApiError(500, f"The team could not be written to {job.path}/config.ini: {e.strerror}.") from None
+        self.answer(200, {"team": team})
 
 
 def _json_kind(value: Any) -> str:
@@ -204,4 +256,5 @@ def handlers(root: pathlib.Path, runs: Runs) -> list[tuple[str, type, dict]]:
         (run + "/stop", RunStopHandler, options),
         (run + "/report", RunReportHandler, options),
         ("jobs", JobsHandler, options),
+        ("team", TeamHandler, options),
     ]

@@ -47,14 +47,53 @@ def resolve(root: pathlib.Path, path: Any, what: str = "path") -> pathlib.Path:
                             "such as 'my-job/10_notebook.ipynb'.")
     if "\0" in path or any(ord(c) < 32 for c in path):
         raise ApiError(400, f"'{what}' contains control characters: {path!r}.")
+    check_text(path, what)
     relative = pathlib.PurePosixPath(path.replace("\\", "/"))
     if relative.is_absolute() or ".." in relative.parts or (relative.parts and ":" in relative.parts[0]):
         raise ApiError(403, f"'{what}' must be relative to the server root, without '..': {path!r}.")
-    absolute = (root / relative).resolve()
+    too_long = next((part for part in relative.parts if len(part.encode()) > NAME_MAX), None)
+    if too_long is not None:
+        raise ApiError(400, f"'{what}' has a name longer than {NAME_MAX} bytes, which no file "
+                            f"can have: {too_long[:40]!r}...")
+    try:
+        absolute = (root / relative).resolve()
+    except (OSError, RuntimeError) as e:  # a link loop, a path too long as a whole
+        raise ApiError(400, f"'{what}' cannot be followed: {getattr(e, 'strerror', None) or e}: "
+                            f"{path!r}.") from None
     if absolute != root and root not in absolute.parents:
         raise ApiError(403, f"'{what}' leads outside the server root (through a symbolic link): "
                             f"{path!r}.")
     return absolute
+
+
+NAME_MAX = 255  # bytes in one file name (Linux, macOS)
+DEPTH_LIMIT = 64  # nesting of JSON in a request
+
+
+def check_text(text: str, what: str) -> None:
+    """Refuses a string that cannot be a file name or be written as UTF-8: one with a lone
+    surrogate (JSON allows "\\ud800"; no file system or log does)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, f"'{what}' is not valid text: it holds a lone surrogate "
+                            f"({text.encode('utf-8', 'backslashreplace')[:80].decode()!r}).") from None
+
+
+def check_json(value: Any, what: str, depth: int = 0) -> None:
+    """Refuses a request's JSON nested deeper than DEPTH_LIMIT (it would exhaust the recursion
+    of whatever walks it next) or holding strings that are not valid text."""
+    if depth > DEPTH_LIMIT:
+        raise ApiError(400, f"'{what}' is nested more than {DEPTH_LIMIT} levels deep: flatten it.")
+    if isinstance(value, str):
+        check_text(value, what)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, what)
+            check_json(item, what, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            check_json(item, what, depth + 1)
 
 
 def relative(root: pathlib.Path, absolute: Optional[str]) -> Optional[str]:

@@ -79,13 +79,15 @@ def _failed_cell(events: Sequence[RunEvent], step: Optional[FailedStep]) -> Opti
             status=last["status"],
             ename=(cell_error and cell_error["ename"]) or (error and error["ename"]),
             evalue=(cell_error and cell_error["evalue"]) or (error and error["evalue"]),
-            message=error["message"] if error else None)
+            message=error["message"] if error else None,
+            traceback=error["traceback"] if error else None)
     assert located is not None
     return FailedCell(  # a cell that never ran (it did not compile): the step's error says it
         path=step["path"], step=step["name"], index=located["index"], id=located["id"],
         number=located["number"], line=located["line"], status=StepStatus.FAILED,
         ename=error["ename"] if error else None, evalue=error["evalue"] if error else None,
-        message=error["message"] if error else None)
+        message=error["message"] if error else None,
+        traceback=error["traceback"] if error else None)
 
 
 def _job_failed(events: Sequence[RunEvent]) -> Optional[str]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import time
-from typing import Any
 from typing import Optional
 from typing import TextIO
 
@@ -85,7 +85,16 @@ def _close_inherited(name: str, kept: int) -> None:
         pass
 
 
+def _interruptible() -> None:
+    """Stop sends Ctrl-C (SIGINT) to the run. A Jupyter server started with SIGINT ignored (by
+    `cmd &` in a script) hands that on to `vdk run`, which would then ignore Stop until the
+    SIGTERM that follows; the run gets Python's default handling back."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 _out = _open()
+_interruptible()
 
 
 # vdk-core's step outcome in the run events' words. Where a later vdk-core adds a status, the
@@ -171,11 +180,12 @@ def _error(error: BaseException) -> StepError:
         cause = getattr(notebook_error, "cause", None)
         if cause is not None:
             return StepError(ename=type(cause).__name__, evalue=error_text(cause),
-                             message=notebook_error.message())
+                             message=notebook_error.message(),
+                             traceback=getattr(notebook_error, "full_traceback", "") or None)
         return StepError(ename=type(notebook_error).__name__, evalue=notebook_error.what,
-                         message=notebook_error.message())
+                         message=notebook_error.message(), traceback=None)
     return StepError(ename=type(error).__name__, evalue=error_text(error),
-                     message=error_text(error))
+                     message=error_text(error), traceback=None)
 
 
 def _failed_cell(error: Optional[BaseException], cells: Optional[_CellEvents]) -> Optional[CellRef]:

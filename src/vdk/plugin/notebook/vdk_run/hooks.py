@@ -13,6 +13,7 @@ from vdk.api.plugin.hook_markers import hookimpl
 from vdk.internal.builtin_plugins.run.job_context import JobContext
 
 from vdk.plugin.notebook.job.notebooks import find_notebooks
+from vdk.plugin.notebook.job import ARGUMENTS_FILE_VARIABLE
 from vdk.plugin.notebook.job import EVENTS_FILE_VARIABLE
 from vdk.plugin.notebook.vdk_run.option_keys import declare_options
 from vdk.plugin.notebook.vdk_run.repair_state import RECORDER
@@ -21,11 +22,16 @@ from vdk.plugin.notebook.vdk_run.standalone import KERNEL_JOB
 
 @hookimpl
 def vdk_start(plugin_registry, command_line_args: list) -> None:
-    """Under a run started from JupyterLab, the server names a file for progress events."""
+    """Under a run started from JupyterLab, the server names a file for progress events, and
+    one to read the job arguments from."""
     if os.environ.get(EVENTS_FILE_VARIABLE):
         from vdk.plugin.notebook.vdk_run import events
 
         plugin_registry.load_plugin_with_hooks_impl(events, "vdk-jupyter-events")
+    if os.environ.get(ARGUMENTS_FILE_VARIABLE):
+        from vdk.plugin.notebook.vdk_run import arguments_file
+
+        plugin_registry.load_plugin_with_hooks_impl(arguments_file, "vdk-jupyter-arguments")
 
 
 @hookimpl

@@ -25,7 +25,13 @@ MAX_ROWS_SHOWN = 50
 
 
 class QueryFailed(Exception):
-    """An SQL error, shown in the notebook as one short message rather than a VDK traceback."""
+    """An SQL error, shown in the notebook as one short message rather than a VDK traceback.
+    `what_to_do`, where set, replaces the engine's advice to fix the query (there may be none
+    to fix: no database is configured)."""
+
+    def __init__(self, message: str, what_to_do: Optional[str] = None):
+        super().__init__(message)
+        self.what_to_do = what_to_do
 
     def _render_traceback_(self) -> list[str]:
         return [f"{type(self).__name__}: {self}"]
@@ -84,6 +90,35 @@ def run_query(job_input: Any, sql: str) -> Optional[Any]:
     return _table(result)
 
 
+def unconfigured_database(job_input: Any) -> Optional[tuple[str, str]]:
+    """When the job names no database: the message and the advice, naming the SQLite file that
+    runs from JupyterLab and its kernel use for this job, so a terminal run can use it too."""
+    import os
+    import pathlib
+
+    from vdk.plugin.notebook.job.local_database import local_database
+
+    try:
+        job_dir = pathlib.Path(job_input.get_job_directory())
+    except Exception:  # noqa: BLE001 - a job_input without a folder (a test double, say)
+        return None
+    database = local_database(job_dir, os.environ)
+    if database.type is not None and not database.default:
+        return None  # configured, yet no connection: the database's own error says why
+    name = job_dir.name
+    if database.file is None:
+        return (f"No database is configured for data job '{name}' (db_default_type in its "
+                "config.ini, or VDK_DB_DEFAULT_TYPE), so the query could not run.",
+                "Set db_default_type (and its options) in the [vdk] section of the job's "
+                "config.ini, or pip install vdk-sqlite for a local SQLite file.")
+    return (f"No database is configured for data job '{name}' (db_default_type in its config.ini, "
+            f"or VDK_DB_DEFAULT_TYPE), so the query could not run. Runs from JupyterLab and its "
+            f"kernel use the SQLite file {database.file} for this job.",
+            f"To use that file from a terminal too: VDK_DB_DEFAULT_TYPE=SQLITE "
+            f"VDK_SQLITE_FILE={database.file} vdk run {name}; for another database, set "
+            "db_default_type in the [vdk] section of the job's config.ini.")
+
+
 def query_with_columns(job_input: Any, sql: str) -> Any:
     """Run `sql` as `job_input.execute_query` runs it (same substitution, same managed
     connection and its hooks), keeping the column names a table needs: a QueryResult of the
@@ -94,11 +129,15 @@ def query_with_columns(job_input: Any, sql: str) -> Any:
     try:
         connection = job_input.get_managed_connection()
         cursor = connection.cursor()
-    except Exception as e:  # noqa: B902 - no database configured, unreachable, bad credentials
+    except Exception as e:  # noqa: BLE001 - no database configured, unreachable, bad credentials
+        unconfigured = unconfigured_database(job_input)
+        if unconfigured is not None:
+            raise QueryFailed(*unconfigured) from None
         raise QueryFailed(
             f"No connection to the job's database: {type(e).__name__}: {_first_line(e)} "
             "Check db_default_type and the database options in the job's config.ini or the "
-            "VDK_ environment variables (vdk config-help lists them)."
+            "VDK_ environment variables (vdk config-help lists them).",
+            "Check the job's database settings named above; the query itself was not run.",
         ) from None
     succeeded = False
     try:
@@ -128,7 +167,7 @@ def _end_transaction(connection: Any, succeeded: bool) -> None:
             connection.commit()
         else:
             connection.rollback()
-    except Exception:  # noqa: B902 - see docstring; a failed commit shows on the next query
+    except Exception:  # see docstring; a failed commit shows on the next query
         log.debug("Ending the transaction of a %%vdksql cell failed.", exc_info=True)
 
 

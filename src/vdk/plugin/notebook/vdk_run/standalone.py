@@ -76,6 +76,6 @@ def configured_python_version(job_dir: pathlib.Path) -> Optional[str]:
 
     try:
         value = JobConfig(job_dir).get_python_version().strip()
-    except Exception:  # noqa: B902 - see docstring
+    except Exception:  # noqa: BLE001 - see docstring
         return None
     return value or None

@@ -10,6 +10,7 @@ from typing import Optional
 from vdk.api.job_input import IJobInput
 from vdk.internal.builtin_plugins.run.step import Step
 from vdk.internal.core.errors import SkipRemainingStepsException
+from vdk.internal.core.errors import VdkConfigurationError
 
 from vdk.plugin.notebook.engine.capture import display
 from vdk.plugin.notebook.engine.compiler import CompiledCell
@@ -126,11 +127,15 @@ class NotebookStep:
             )
             raise
         except NotebookError as e:
+            _say_when_no_database_is_configured(e, job_input)
+            # The user's frames only; every frame at DEBUG (and in the report, the UI: one click).
             log.error("%s: failed.\n%s", label, e.message())
+            if getattr(e, "full_traceback", ""):
+                log.debug("%s: the full traceback:\n%s", label, e.full_traceback)
             from vdk.plugin.notebook.vdk_run.vdk_errors import NotebookStepError  # only on failure
 
             raise NotebookStepError(e) from None
-        except BaseException as e:  # noqa: B902 - not a cell's: the run itself broke; recorded
+        except BaseException as e:  # not a cell's: the run itself broke; recorded
             if report is not None:
                 report.run_broke(e)
             raise
@@ -156,3 +161,17 @@ def _main_module(job_input: IJobInput) -> types.ModuleType:
     module = types.ModuleType("__main__")
     module.__dict__.update(__builtins__=builtins, job_input=job_input, display=display)
     return module
+
+
+def _say_when_no_database_is_configured(error: NotebookError, job_input: IJobInput) -> None:
+    """A cell's query failed because the job names no database: say so and what to set (the
+    SQLite file JupyterLab uses for this job, where there is one), rather than advise fixing a
+    cell or a query that may well be right. As a %%vdksql cell says it (sql_table.py)."""
+    if not isinstance(getattr(error, "cause", None), VdkConfigurationError):
+        return
+    from vdk.plugin.notebook.vdk_run.sql_table import unconfigured_database
+
+    unconfigured = unconfigured_database(job_input)
+    if unconfigured is not None:
+        what, error.to_do = unconfigured
+        error.what = f"{error.what}\n{what}"
