@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import pathlib
 import signal
 import sqlite3
 import stat
-import subprocess
 import threading
 import time
 import zipfile
@@ -23,11 +21,11 @@ import pytest
 pytest.importorskip("vdk.internal.control", reason="deploying needs the jupyter extra")
 pytest.importorskip("jupyter_server", reason="the Jupyter server (the jupyter extra) is missing")
 
-from control_service import ControlServiceStandIn  # noqa: E402
-from jupyter_server_process import JupyterServer  # noqa: E402
-from notebooks import code  # noqa: E402
-from notebooks import notebook  # noqa: E402
-from notebooks import write  # noqa: E402
+from control_service import ControlServiceStandIn
+from jupyter_server_process import JupyterServer
+from notebooks import code
+from notebooks import notebook
+from notebooks import write
 
 TEAM = "analytics"
 OUTPUT = {"name": "stdout", "output_type": "stream", "text": ["customer 4711: 99.50\n"]}

@@ -56,7 +56,7 @@ class ServicePool:
             work, loop, future = item
             try:
                 result, error = work(), None
-            except BaseException as e:  # noqa: B902 - handed to the waiting request
+            except BaseException as e:  # noqa: BLE001 - handed to the waiting request
                 result, error = None, e
             finally:
                 with self._lock:
