@@ -61,6 +61,11 @@ ENVIRONMENT = {
         "the server extension (internal)",
         "The pipe through which a `vdk run` started from JupyterLab reports its progress. "
         "Not for users to set."),
+    "VDK_NOTEBOOK_ARGUMENTS_FILE": (
+        "the server extension (internal)",
+        "The open file from which a `vdk run` started from JupyterLab reads its job arguments, "
+        "so that they are not in its command line for other local users to read. Not for "
+        "users to set."),
 }
 
 

@@ -160,6 +160,11 @@ def test_a_failing_run_names_the_failing_cell_and_its_report_shows_it(server, ma
     assert (cell["index"], cell["id"], cell["number"], cell["line"]) == (2, "bad", 2, 2)
     assert (cell["ename"], cell["evalue"]) == ("ZeroDivisionError", "division by zero")
     assert "What to do" in cell["message"]
+    # The whole traceback travels in step_finished's error to the result, for "Full traceback".
+    assert cell["traceback"].startswith("Traceback (most recent call last):")
+    assert cell["traceback"].rstrip().endswith("ZeroDivisionError: division by zero")
+    (finished,) = [e for e in events if e["type"] == "step_finished" and e["step"] == "20_fail.ipynb"]
+    assert finished["error"]["traceback"] == cell["traceback"]
     assert result["failed_step"]["name"] == "20_fail.ipynb"
     assert result["message"] == ("Data job '{}' failed at 20_fail.ipynb, code cell 2, line 2: "
                                  "ZeroDivisionError: division by zero".format(job.name))
@@ -375,6 +380,7 @@ def test_a_notebook_that_cannot_run_names_the_cell_or_the_file_before_any_cell_r
     (job / "20_nb.ipynb").unlink()
     result, _ = server.wait_for_run(server.api("POST", "runs", {"path": relative(server, job)}).json["run_id"])
     assert result["failed_cell"] is None and result["failed_step"]["name"] == "30_bad.ipynb"
+    assert result["failed_step"]["error"]["traceback"] is None  # no cell raised: none to show
     assert "not valid JSON" in result["failed_step"]["error"]["evalue"] or \
         "JSON" in result["failed_step"]["error"]["message"], result["failed_step"]
     assert result["message"].startswith(f"Data job '{job.name}' failed at step 30_bad.ipynb: ")

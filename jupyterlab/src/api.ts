@@ -7,13 +7,14 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+/** The database local runs of a job use (run_events.Database, job/local_database.py). */
 export interface IDatabase {
-  type: string;
+  type: string | null;
   file: string | null;
   default: boolean;
   message: string | null;
   /** "PostgreSQL at host:port/dbname", "SQLite file ..." (never a password). */
-  label?: string | null;
+  label: string | null;
 }
 
 export interface IJob {
@@ -40,71 +41,192 @@ export interface IPlan {
   cells: IPlanCell[];
 }
 
+/*
+ * The run events and a run's result: a one-to-one mirror of the Python module
+ * src/vdk/plugin/notebook/job/run_events.py, which owns them (each TypedDict `Name` there is the
+ * interface `IName` here, each status enum a union of its values, and IRunEvent the union of
+ * the event kinds). tests/test_run_events_mirror.py fails when the two disagree.
+ */
+
+/** How a cell's run ended (the engine's CellStatus). */
+export type CellStatus =
+  'ok' | 'stopped' | 'timed-out' | 'interrupted' | 'expected-error' | 'failed';
+
+/** How a step of the job ended. */
+export type StepStatus =
+  'succeeded' | 'failed' | 'not-runnable' | 'skipped' | 'interrupted';
+
+/** How the whole run ended. */
+export type RunStatus = 'succeeded' | 'failed' | 'stopped';
+
+export interface ICellError {
+  ename: string;
+  evalue: string;
+  line: number | null;
+}
+
 export interface IStepError {
   ename: string;
   evalue: string;
+  /** What, where (with the user's own frames and the database's message) and what to do. */
+  message: string;
+  /** The whole traceback, library frames included (null when there is none). */
+  traceback: string | null;
+}
+
+/** The cell a notebook step failed at; `index` is its place among all cells of the file. */
+export interface ICellRef {
+  number: number;
+  index: number | null;
+  id: string | null;
+  line: number | null;
+}
+
+/** The cell of cell_started and cell_finished (null for the injected-parameters cell). */
+export interface IEventCell {
+  index: number | null;
+  id: string | null;
+  number: number | null;
+  injected: boolean;
+}
+
+export interface IRunJob {
+  name: string;
+  path: string;
+}
+
+export interface IRunStarted {
+  seq: number;
+  type: 'run_started';
+  time: number;
+  job: IRunJob;
+  arguments: Record<string, unknown> | null;
+  /** null: `vdk run`; else `vdk repair` with this selection. */
+  repair: Record<string, unknown> | null;
+}
+
+export interface IStepStarted {
+  seq: number;
+  type: 'step_started';
+  time: number;
+  step: string;
+  step_type: string;
+  path: string | null;
+}
+
+export interface ICellStarted extends IEventCell {
+  seq: number;
+  type: 'cell_started';
+  time: number;
+  step: string;
+  path: string | null;
+  count: number;
+  total: number;
+}
+
+export interface ICellFinished extends IEventCell {
+  seq: number;
+  type: 'cell_finished';
+  time: number;
+  step: string;
+  path: string | null;
+  count: number;
+  status: CellStatus;
+  seconds: number;
+  error: ICellError | null;
+}
+
+export interface IReport {
+  seq: number;
+  type: 'report';
+  time: number;
+  step: string;
+  step_type: string;
+  path: string | null;
+  notebook: string;
+  file: string;
+}
+
+export interface IStepFinished {
+  seq: number;
+  type: 'step_finished';
+  time: number;
+  step: string;
+  step_type: string;
+  path: string | null;
+  status: StepStatus;
+  error: IStepError | null;
+  cell: ICellRef | null;
+}
+
+/** The job failed outside any step (its database unreachable before the first step, say). */
+export interface IJobFailed {
+  seq: number;
+  type: 'job_failed';
+  time: number;
+  ename: string;
   message: string;
 }
 
+export interface IFailedStep {
+  name: string;
+  step_type: string;
+  path: string | null;
+  error: IStepError | null;
+  status: StepStatus;
+  cell: ICellRef | null;
+}
+
 export interface IFailedCell {
-  path: string;
+  path: string | null;
   step: string;
   index: number | null;
   id: string | null;
   number: number | null;
   line: number | null;
-  ename: string;
-  evalue: string;
+  status: CellStatus | StepStatus;
+  ename: string | null;
+  evalue: string | null;
   /** What, where (with the user's own frames and the database's message) and what to do. */
-  message: string;
-  /** The whole traceback, library frames included (absent when there is none). */
-  traceback?: string | null;
+  message: string | null;
+  /** The whole traceback, library frames included (null when there is none). */
+  traceback: string | null;
 }
 
 export interface IReportRef {
   step: string;
-  path: string;
+  path: string | null;
   notebook: string;
+  file: string;
 }
 
 export interface IRunResult {
-  status: 'succeeded' | 'failed' | 'stopped';
-  exit_code: number | null;
+  status: RunStatus;
+  exit_code: number;
   seconds: number;
   message: string;
-  failed_step: {
-    name: string;
-    step_type: string;
-    path: string;
-    error: IStepError | null;
-  } | null;
+  failed_step: IFailedStep | null;
   failed_cell: IFailedCell | null;
   reports: IReportRef[];
-  database?: IDatabase;
+  database: IDatabase;
 }
 
-export interface IRunEvent {
+export interface IRunFinished {
   seq: number;
+  type: 'run_finished';
   time: number;
-  type: string;
-  step?: string;
-  step_type?: string;
-  path?: string;
-  index?: number | null;
-  id?: string | null;
-  number?: number | null;
-  count?: number;
-  total?: number;
-  status?: string;
-  error?: {
-    ename: string;
-    evalue: string;
-    line?: number | null;
-    message?: string;
-  } | null;
-  notebook?: string;
-  result?: IRunResult;
+  result: IRunResult;
 }
+
+export type IRunEvent =
+  | IRunStarted
+  | IStepStarted
+  | ICellStarted
+  | ICellFinished
+  | IReport
+  | IStepFinished
+  | IJobFailed
+  | IRunFinished;
 
 export interface IProgress {
   events: IRunEvent[];

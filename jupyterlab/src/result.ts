@@ -42,9 +42,13 @@ export async function landOnFailedCell(
   failure: api.IFailedCell,
   how: 'failed' | 'stopped' | 'stopped by you' = 'failed'
 ): Promise<void> {
-  let panel = tracker.find(p => p.context.path === failure.path);
+  const path = failure.path;
+  if (!path) {
+    return; // a notebook outside the server root: nothing to open
+  }
+  let panel = tracker.find(p => p.context.path === path);
   if (!panel) {
-    const opened = docManager.openOrReveal(failure.path);
+    const opened = docManager.openOrReveal(path);
     panel = opened instanceof NotebookPanel ? opened : undefined;
   }
   if (!panel) {

@@ -325,16 +325,12 @@ export class RunController {
       this._markRunning(event);
     } else if (event.type === 'cell_finished') {
       this._markRunning(null);
-    } else if (
-      event.type === 'report' &&
-      event.notebook &&
-      event.step &&
-      event.path
-    ) {
+    } else if (event.type === 'report' && event.path) {
       state.reports.push({
         step: event.step,
         path: event.path,
-        notebook: event.notebook
+        notebook: event.notebook,
+        file: event.file
       });
     } else {
       return;
@@ -425,7 +421,7 @@ export class RunController {
   }
 
   /** Highlights the cell being run in an open editor of its notebook (null: none). */
-  private _markRunning(event: api.IRunEvent | null): void {
+  private _markRunning(event: api.ICellStarted | null): void {
     document
       .querySelectorAll('.vdk-running-cell')
       .forEach(n => n.classList.remove('vdk-running-cell'));

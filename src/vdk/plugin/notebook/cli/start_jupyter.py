@@ -17,6 +17,7 @@ from typing import Optional
 
 import click
 
+from vdk.plugin.notebook.job.folder import is_job_folder
 from vdk.plugin.notebook.job.template import InvalidJobName
 from vdk.plugin.notebook.job.template import check_job_name
 from vdk.plugin.notebook.job.template import create_job
@@ -81,7 +82,7 @@ def start_jupyter(job_dir: str, port: Optional[int], no_browser: bool, new_job: 
 
 def _say_which_database(folder: pathlib.Path) -> None:
     """Where a job that names no database writes from Jupyter (local_database.py), said once."""
-    if (folder / "config.ini").is_file():
+    if is_job_folder(folder):
         from vdk.plugin.notebook.job.local_database import local_database
 
         message = local_database(folder).message

@@ -23,6 +23,8 @@ from typing import Callable
 from typing import Iterator
 from typing import Optional
 
+from vdk.plugin.notebook.job.folder import is_job_folder
+
 URL_SETTING = "VDK_CONTROL_SERVICE_REST_API_URL"
 # vdk-control-cli's own settings, read from the environment on every call. Its defaults (30 s
 # to connect, 900 s to read, 10 retries with back-off) keep a user waiting for minutes on a
@@ -87,7 +89,7 @@ def job_team(job_dir: pathlib.Path) -> Optional[str]:
     _require_client()
     from vdk.internal.control.job.job_config import JobConfig
 
-    if not (job_dir / "config.ini").is_file():
+    if not is_job_folder(job_dir):
         return None
     with _readable_errors("", "read config.ini"):
         return (JobConfig(str(job_dir)).get_team() or "").strip() or None

@@ -35,6 +35,7 @@ from vdk.plugin.notebook.deploy.ignore_rules import IGNORE_FILE
 from vdk.plugin.notebook.deploy.ignore_rules import IgnoreRules
 from vdk.plugin.notebook.engine.reader import needs_nbformat
 from vdk.plugin.notebook.engine.reader import read_file
+from vdk.plugin.notebook.job.folder import is_job_folder
 from vdk.plugin.notebook.job.local_database import job_database_type
 from vdk.plugin.notebook.job.notebooks import find_notebooks
 from vdk.plugin.notebook.job.template import JOB_NAME
@@ -72,7 +73,7 @@ def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = (),
     end knows them); the upload would not hold those changes. `adding_requirement`: the user
     agreed to add the plugin to requirements.txt, which is done only once every check passed."""
     job_dir = job_dir.resolve()
-    if not (job_dir / "config.ini").is_file():
+    if not is_job_folder(job_dir):
         raise PackageProblem("job", f"{job_dir} is not a data job folder: it has no config.ini. "
                              "Deploy the folder that holds the job's config.ini and steps.")
     name = job_dir.name

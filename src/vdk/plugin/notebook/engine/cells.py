@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from typing import Mapping
 from typing import NamedTuple
 from typing import Optional
+from typing import Sequence
 
 
 SKIP_TAGS = frozenset({"non-vdk", "skip-execution"})
@@ -70,11 +72,20 @@ def cell_label(number: int, cell_id: Optional[str] = None) -> str:
     return f"code cell {number}" + (f" (id {cell_id})" if cell_id else "")
 
 
+def code_cell_indices(cells: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Where each code cell is among all `cells` of a notebook: code cell N (numbered as in
+    numbered_code_cells) is `cells[code_cell_indices(cells)[N - 1]]`. The one place that maps a
+    code cell's number, which messages and run events name, to its index, which JupyterLab
+    finds a cell by: the executed notebook, the run events and the server's plan all use it."""
+    return [index for index, cell in enumerate(cells) if cell.get("cell_type") == "code"]
+
+
 def numbered_code_cells(nb: dict) -> list[tuple[int, dict]]:
     """The code cells of an nbformat 4 notebook with their numbers, counted from 1 down the
     notebook as a user counts them; every cell number in a message comes from here."""
-    code_cells = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
-    return list(enumerate(code_cells, start=1))
+    cells = nb["cells"]
+    return [(number, cells[index])
+            for number, index in enumerate(code_cell_indices(cells), start=1)]
 
 
 def source_text(source: Any) -> str:
@@ -90,13 +101,22 @@ class Decision(NamedTuple):
     reason: Optional[str] = None
 
 
-# Why a code cell is left out, in the words the JupyterLab extension shows.
+# Why a code cell is left out (Decision.reason, decided by decide_cells alone), in the words
+# the JupyterLab extension shows beside the cell...
 LEFT_OUT_REASONS = {
     "tag non-vdk": "tagged non-vdk: Jupyter runs it, vdk run leaves it out",
     "tag skip-execution": "tagged skip-execution: vdk run leaves it out",
     "marker": "its first line is a non-vdk marker: Jupyter runs it, vdk run leaves it out",
     "empty": "no code to run",
     "vdk-only mode": "another cell is tagged vdk, so only cells tagged vdk run",
+}
+# ... and in the note the executed notebook (report.py) puts in the cell.
+LEFT_OUT_NOTES = {
+    "tag non-vdk": "tagged non-vdk",
+    "tag skip-execution": "tagged skip-execution",
+    "marker": "marked non-vdk on its first line",
+    "empty": "nothing to run",
+    "vdk-only mode": "not tagged vdk, while other cells of the notebook are",
 }
 
 

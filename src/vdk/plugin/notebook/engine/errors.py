@@ -62,6 +62,9 @@ class NotebookError(Exception):
         self.location = location
         self.to_do = to_do
         self.details = details
+        # Where code cell `location.cell_number` is among all cells of the file, where known
+        # (prepare_notebook sets it: the run events carry it for a cell that never ran).
+        self.cell_index: Optional[int] = None
         super().__init__(self.message())
 
     def message(self) -> str:

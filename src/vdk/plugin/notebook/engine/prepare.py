@@ -16,6 +16,7 @@ from typing import NamedTuple
 from typing import Optional
 from typing import Sequence
 
+from vdk.plugin.notebook.engine.cells import code_cell_indices
 from vdk.plugin.notebook.engine.cells import numbered_code_cells
 from vdk.plugin.notebook.engine.cells import select_cells
 from vdk.plugin.notebook.engine.compiler import CompiledCell
@@ -23,6 +24,7 @@ from vdk.plugin.notebook.engine.compiler import CompileSource
 from vdk.plugin.notebook.engine.compiler import compile_cell
 from vdk.plugin.notebook.engine.last_expression import compile_keeping_result
 from vdk.plugin.notebook.engine.consistency import warn_if_inconsistent
+from vdk.plugin.notebook.engine.errors import NotebookError
 from vdk.plugin.notebook.engine.language import check_language
 from vdk.plugin.notebook.engine.errors import shown
 from vdk.plugin.notebook.engine.reader import read_notebook
@@ -68,11 +70,17 @@ def prepare_notebook(
     check_language(path, nb["metadata"])
     selected = select_cells(nb)
     warn_if_inconsistent(path, nb, selected, python_version)
-    cells = [compile_cell(path, cell, compile_source) for cell in selected]
-    if arguments:  # parameters.py is imported only by a run with arguments
-        from vdk.plugin.notebook.engine.parameters import inject_parameters
+    try:
+        cells = [compile_cell(path, cell, compile_source) for cell in selected]
+        if arguments:  # parameters.py is imported only by a run with arguments
+            from vdk.plugin.notebook.engine.parameters import inject_parameters
 
-        cells = inject_parameters(path, nb, cells, arguments, secret_words)
+            cells = inject_parameters(path, nb, cells, arguments, secret_words)
+    except NotebookError as error:
+        indices, number = code_cell_indices(nb["cells"]), error.location.cell_number
+        if number is not None and 0 < number <= len(indices):
+            error.cell_index = indices[number - 1]
+        raise
     skeleton = {"cells": [blank_cell(cell) for cell in nb["cells"]], "metadata": nb["metadata"],
                 "nbformat": 4, "nbformat_minor": nb.get("nbformat_minor", 5)}
     return PreparedNotebook(path, cells, len(numbered_code_cells(nb)), skeleton, code_fingerprint(nb))

@@ -29,11 +29,10 @@ from typing import Optional
 from typing import Union
 
 from vdk.plugin.notebook.engine.capture import OutputCapture
-from vdk.plugin.notebook.engine.cells import ONLY_TAG
-from vdk.plugin.notebook.engine.cells import SKIP_TAGS
+from vdk.plugin.notebook.engine.cells import LEFT_OUT_NOTES
 from vdk.plugin.notebook.engine.cells import cell_label
-from vdk.plugin.notebook.engine.cells import first_line
-from vdk.plugin.notebook.engine.cells import source_text
+from vdk.plugin.notebook.engine.cells import code_cell_indices
+from vdk.plugin.notebook.engine.cells import decide_cells
 from vdk.plugin.notebook.engine.compiler import CompiledCell
 from vdk.plugin.notebook.engine.execute import traceback_entries
 from vdk.plugin.notebook.engine.outcome import CellListener
@@ -70,11 +69,9 @@ class NotebookReport(CellListener):
         self._options = options
         self._job_name = job_name
         self._cells = [_fresh_copy(cell) for cell in notebook.skeleton["cells"]]
-        self._by_number: dict[int, int] = {}  # code cell number -> index in self._cells
+        # code cell number -> index in self._cells (which an injected cell shifts)
+        self._by_number = dict(enumerate(code_cell_indices(self._cells), start=1))
         self._injected_index = 0
-        code_indices = [index for index, cell in enumerate(self._cells)
-                        if cell["cell_type"] == "code"]
-        self._by_number = dict(enumerate(code_indices, start=1))
         for compiled in notebook.cells:
             if compiled.cell.injected:
                 self._insert_injected(compiled)
@@ -148,14 +145,16 @@ class NotebookReport(CellListener):
     def executed(self) -> dict[str, Any]:
         """The executed notebook as it stands (the run may have ended early)."""
         cells = list(self._cells)
-        only_tagged = any(ONLY_TAG in (cell["metadata"].get("tags") or ())
-                          for cell in cells if cell["cell_type"] == "code")
+        left_out = {index: number for number, index in self._by_number.items()
+                    if index not in self._selected}
         for index, cell in enumerate(cells):
             if cell["cell_type"] == "code" and index not in self._ran:
                 status = "not-run" if index in self._selected else "left-out"
                 cell["metadata"]["vdk"] = {"status": status}
-                if status == "left-out":
-                    cell["outputs"] = [_left_out_note(cell, only_tagged)]
+        if left_out:  # why, as vdk run decided it (decide_cells): only where a cell was left out
+            decisions = decide_cells(self._notebook.skeleton)
+            for index, number in left_out.items():
+                cells[index]["outputs"] = [_left_out_note(decisions[number - 1].reason)]
         if self._failure is not None:
             index, failed, status, error = self._failure
             cells.insert(index, _marker_cell(status))
@@ -297,20 +296,10 @@ def _error_output(error: BaseException, filename: str) -> dict[str, Any]:
             "traceback": text.rstrip("\n").split("\n")}
 
 
-def _left_out_note(cell: dict[str, Any], only_tagged: bool) -> dict[str, Any]:
-    """A visible note in a cell vdk run left out, saying why (the rules of cells.select_cells):
+def _left_out_note(reason: Optional[str]) -> dict[str, Any]:
+    """A visible note in a cell vdk run left out, saying why (`reason`: cells.decide_cells'):
     in Jupyter an output-less cell looks like one that never ran."""
-    tags = set(cell["metadata"].get("tags") or ())
-    source = source_text(cell.get("source", ""))
-    if tags & SKIP_TAGS:
-        why = "tagged " + " and ".join(sorted(tags & SKIP_TAGS))
-    elif "non-vdk" in first_line(source)[1]:
-        why = "marked non-vdk on its first line"
-    elif only_tagged and ONLY_TAG not in tags:
-        why = "not tagged vdk, while other cells of the notebook are"
-    else:
-        why = "nothing to run"
-    text = f"[vdk run] This cell was left out by vdk run ({why})."
+    text = f"[vdk run] This cell was left out by vdk run ({LEFT_OUT_NOTES[reason or 'empty']})."
     return {"output_type": "display_data", "metadata": {}, "data": {
         "text/plain": text,
         "text/html": f'<span style="color:#616161;font-style:italic">{text}</span>',

@@ -18,6 +18,7 @@ from typing import Callable
 
 import tornado.web
 
+from vdk.plugin.notebook.job.folder import job_folder_of
 from vdk.plugin.notebook.server.handlers import ApiHandler
 from vdk.plugin.notebook.server.paths import ApiError
 from vdk.plugin.notebook.server.paths import resolve
@@ -65,9 +66,8 @@ class _Handler(ApiHandler):
         if not isinstance(path, str):
             raise ApiError(400, "'path' must be a string: the job folder or one of its "
                                  "notebooks, relative to the server root.")
-        absolute = resolve(self.root, path)
-        folder = absolute if absolute.is_dir() else absolute.parent
-        if not (folder / "config.ini").is_file():
+        folder = job_folder_of(resolve(self.root, path))
+        if folder is None:
             raise ApiError(400, f"{path!r} is not in a data job folder (a folder with a "
                                  "config.ini).", kind="job")
         return folder

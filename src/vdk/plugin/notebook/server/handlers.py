@@ -166,15 +166,15 @@ class RunReportHandler(_Handler):
     def get(self, run_id: str) -> None:
         run = self.runs.get(run_id)
         name = self.get_query_argument("notebook", None)
-        reports = [e for e in run.events if e.get("type") == "report" and e.get("notebook") == name]
+        written = [e for e in run.events if e["type"] == "report"]
+        reports = [e for e in written if e["notebook"] == name]
         if not reports:
-            written = ", ".join(sorted({str(e.get("notebook")) for e in run.events
-                                        if e.get("type") == "report"})) or "none"
+            names = ", ".join(sorted({str(e["notebook"]) for e in written})) or "none"
             raise ApiError(404, f"Run {run_id} wrote no report for notebook {name!r} "
-                                f"(reports of this run: {written}).")
+                                f"(reports of this run: {names}).")
         # Only the file the run said it wrote for one of its own notebook steps, by that name.
-        steps = {e.get("step") for e in run.events
-                 if e.get("type") == "step_started" and e.get("step_type") == "notebook"}
+        steps = {e["step"] for e in run.events
+                 if e["type"] == "step_started" and e["step_type"] == "notebook"}
         file = pathlib.Path(reports[-1]["file"])
         if file.name != name or name not in steps or file.suffix != ".ipynb":
             raise ApiError(404, f"Run {run_id} wrote no report for notebook {name!r}.")

@@ -11,6 +11,8 @@ from typing import Any
 from typing import NamedTuple
 from typing import Optional
 
+from vdk.plugin.notebook.job.folder import is_job_folder
+from vdk.plugin.notebook.job.folder import job_of_notebook
 from vdk.plugin.notebook.job.local_database import local_database
 
 
@@ -107,23 +109,9 @@ def relative(root: pathlib.Path, absolute: Optional[str]) -> Optional[str]:
 
 
 def job_of(root: pathlib.Path, notebook: pathlib.Path) -> tuple[Optional[Job], Optional[str]]:
-    """The job a notebook is a step of, or None and why not.
-
-    A job folder is one holding a config.ini (what `vdk create`, `vdk start-jupyter --new` and
-    `vdk deploy` all mean by a job); `vdk run` runs only its top-level, non-hidden notebooks."""
-    folder = notebook.parent
-    if (folder / "config.ini").is_file():
-        if notebook.name.startswith("."):
-            return None, (f"{notebook.name} is a hidden file: vdk run does not run it as a step "
-                          f"of data job '{folder.name}'.")
-        return job_at(root, folder), None
-    for ancestor in folder.parents:
-        if ancestor != root and root not in ancestor.parents:
-            break
-        if (ancestor / "config.ini").is_file():
-            return None, (f"The notebook is in a sub-folder of data job '{ancestor.name}': vdk run "
-                          "runs only the notebooks at the top level of the job folder.")
-    return None, "The notebook is not in a data job folder (a folder with a config.ini)."
+    """The job a notebook is a step of, or None and why not (job/folder.py's rule)."""
+    folder, why_not = job_of_notebook(notebook, root)
+    return (job_at(root, folder), None) if folder is not None else (None, why_not)
 
 
 def job_at(root: pathlib.Path, folder: pathlib.Path) -> Job:
@@ -136,7 +124,7 @@ def job_for_run(root: pathlib.Path, path: Any) -> Job:
     if not target.exists():
         raise ApiError(404, f"There is no file or folder {path!r} under the server root.")
     if target.is_dir():
-        if not (target / "config.ini").is_file():
+        if not is_job_folder(target):
             raise ApiError(400, f"{path!r} is not a data job folder: it has no config.ini. "
                                 "Create one with 'Create data job', or add a config.ini.")
         return job_at(root, target)

@@ -10,6 +10,7 @@ import pathlib
 from typing import Any
 
 from vdk.plugin.notebook.engine.cells import LEFT_OUT_REASONS
+from vdk.plugin.notebook.engine.cells import code_cell_indices
 from vdk.plugin.notebook.engine.cells import decide_cells
 from vdk.plugin.notebook.server.paths import ApiError
 from vdk.plugin.notebook.server.paths import job_of
@@ -26,7 +27,7 @@ def plan(root: pathlib.Path, body: Any) -> dict[str, Any]:
     job, note = job_of(root, notebook_path)
     if job is None:
         return {"job": None, "note": note, "cells": []}
-    index_of = [index for index, cell in enumerate(cells) if cell["cell_type"] == "code"]
+    index_of = code_cell_indices(cells)
     decisions = decide_cells({"cells": cells})
     answer = []
     position = 0

@@ -6,8 +6,9 @@ shell, so no quoting to get wrong), its own environment plus the local database 
 read them (`ps`), but through an unlinked temporary file handed over as an open descriptor
 (vdk_run/arguments_file.py sets them inside `vdk run`); the events and answers of the API show
 them masked as the executed notebooks do (engine/secrets_mask.py). Its progress arrives on a
-pipe named by VDK_NOTEBOOK_EVENTS_FILE (vdk_run/events.py writes it), read as it comes: no polling interval
-between a cell finishing and the browser knowing. Success or failure is the job's exit code.
+pipe named by VDK_NOTEBOOK_EVENTS_FILE (vdk_run/events.py writes it; job/run_events.py says what
+it holds), read as it comes: no polling interval between a cell finishing and the browser
+knowing. Success or failure is the job's exit code.
 """
 from __future__ import annotations
 
@@ -24,18 +25,26 @@ import uuid
 from typing import Any
 from typing import Callable
 from typing import Optional
+from typing import cast
 
 from vdk.plugin.notebook.engine.secrets_mask import DEFAULT_SECRET_NAMES
 from vdk.plugin.notebook.engine.secrets_mask import masked
 from vdk.plugin.notebook.engine.secrets_mask import secret_names
 from vdk.plugin.notebook.job.local_database import job_options
 from vdk.plugin.notebook.job.local_database import local_database
-from vdk.plugin.notebook.job.run_events import ARGUMENTS_FILE_VARIABLE
+from vdk.plugin.notebook.job import ARGUMENTS_FILE_VARIABLE
+from vdk.plugin.notebook.job.run_events import EVENTS_FILE_VARIABLE
+from vdk.plugin.notebook.job.run_events import Database
+from vdk.plugin.notebook.job.run_events import RunEvent
+from vdk.plugin.notebook.job.run_events import RunFinished
+from vdk.plugin.notebook.job.run_events import RunJob
+from vdk.plugin.notebook.job.run_events import RunResult
+from vdk.plugin.notebook.job.run_events import RunStarted
+from vdk.plugin.notebook.job.run_events import is_event
 from vdk.plugin.notebook.server.paths import ApiError
 from vdk.plugin.notebook.server.paths import Job
 from vdk.plugin.notebook.server.paths import relative
 from vdk.plugin.notebook.server.result import run_result
-from vdk.plugin.notebook.job.run_events import EVENTS_FILE_VARIABLE
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +71,8 @@ class Run:
         self.arguments = arguments
         self.database = local_database(job.directory)
         self.started = time.time()
-        self.events: list[dict[str, Any]] = []
-        self.result: Optional[dict[str, Any]] = None
+        self.events: list[RunEvent] = []
+        self.result: Optional[RunResult] = None
         self.stop_requested = False
         self._log: list[str] = []
         self._log_size = 0
@@ -98,7 +107,7 @@ class Run:
         # The arguments are not on the command line: see start() and arguments_file.py.
         return command
 
-    def shown_arguments(self) -> Any:
+    def shown_arguments(self) -> Optional[dict]:
         """The arguments as events and answers show them: secret-looking values masked."""
         return masked(self.arguments, secret_words(self.job.directory))
 
@@ -112,9 +121,9 @@ class Run:
             arguments_file = _arguments_file(self.arguments)
             passed.append(arguments_file.fileno())
             env[ARGUMENTS_FILE_VARIABLE] = f"/dev/fd/{arguments_file.fileno()}"
-        self._add({"type": "run_started", "job": self.job.as_json(with_database=False),
-                   "arguments": self.shown_arguments(), "repair": self.repair,
-                   "time": time.time()})
+        self._add(RunStarted(type="run_started", time=time.time(),
+                             job=cast(RunJob, self.job.as_json(with_database=False)),
+                             arguments=self.shown_arguments(), repair=self.repair))
         if self.database.message:
             self._append_log(f"[vdk-jupyter] {self.database.message}\n")
         elif self.database.label:
@@ -152,9 +161,12 @@ class Run:
             self._append_log(f"[vdk-jupyter] following the run failed: {e}\n")
         finally:
             busy.cancel()
-        self.result = run_result(self, exit_code)
+        self.result = run_result(
+            self.events, exit_code, job_name=self.job.name, started=self.started,
+            stop_requested=self.stop_requested,
+            database=cast(Database, self.database.as_json()))
         self.on_activity()  # idle time counts from the run's end, not from its last tick
-        self._add({"type": "run_finished", "result": self.result, "time": time.time()})
+        self._add(RunFinished(type="run_finished", time=time.time(), result=self.result))
 
     async def _report_activity(self) -> None:
         """A run is activity even when nobody watches it: without this, a hub's idle culler
@@ -174,11 +186,11 @@ class Run:
                     event = json.loads(line)
                 except ValueError:
                     continue
-                if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                if not is_event(event):
                     continue
                 if "path" in event:  # as the front end names files: relative to the root
                     event["path"] = relative(self.root, event["path"])
-                self._add(event)
+                self._add(cast(RunEvent, event))
         finally:
             transport.close()
 
@@ -197,13 +209,13 @@ class Run:
             if self._log_size >= LOG_LIMIT:
                 self._log.append("\n[vdk-jupyter] the log is longer than this; the rest is left out.\n")
 
-    def _add(self, event: dict[str, Any]) -> None:
+    def _add(self, event: RunEvent) -> None:
         event["seq"] = len(self.events) + 1
         self.events.append(event)
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def events_after(self, after: int, timeout: float) -> list[dict[str, Any]]:
+    async def events_after(self, after: int, timeout: float) -> list[RunEvent]:
         """Events with seq > after: at once if there are any (or the run is done), else the
         first that come within `timeout` seconds."""
         if len(self.events) <= after and not self.done:

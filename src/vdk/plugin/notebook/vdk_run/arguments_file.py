@@ -16,7 +16,7 @@ from typing import Any
 from vdk.api.plugin.hook_markers import hookimpl
 from vdk.internal.builtin_plugins.run.job_context import JobContext
 
-from vdk.plugin.notebook.job.run_events import ARGUMENTS_FILE_VARIABLE
+from vdk.plugin.notebook.job import ARGUMENTS_FILE_VARIABLE
 
 
 _NOT_GIVEN = object()

@@ -13,8 +13,8 @@ from vdk.api.plugin.hook_markers import hookimpl
 from vdk.internal.builtin_plugins.run.job_context import JobContext
 
 from vdk.plugin.notebook.job.notebooks import find_notebooks
-from vdk.plugin.notebook.job.run_events import ARGUMENTS_FILE_VARIABLE
-from vdk.plugin.notebook.job.run_events import EVENTS_FILE_VARIABLE
+from vdk.plugin.notebook.job import ARGUMENTS_FILE_VARIABLE
+from vdk.plugin.notebook.job import EVENTS_FILE_VARIABLE
 from vdk.plugin.notebook.vdk_run.option_keys import declare_options
 from vdk.plugin.notebook.vdk_run.repair_state import RECORDER
 from vdk.plugin.notebook.vdk_run.standalone import KERNEL_JOB
@@ -22,7 +22,8 @@ from vdk.plugin.notebook.vdk_run.standalone import KERNEL_JOB
 
 @hookimpl
 def vdk_start(plugin_registry, command_line_args: list) -> None:
-    """Under a run started from JupyterLab, the server names a file for progress events."""
+    """Under a run started from JupyterLab, the server names a file for progress events, and
+    one to read the job arguments from."""
     if os.environ.get(EVENTS_FILE_VARIABLE):
         from vdk.plugin.notebook.vdk_run import events
 

@@ -68,7 +68,9 @@ def configured_python_version(job_dir: pathlib.Path) -> Optional[str]:
     """`python_version` of the [job] section of the job's config.ini, read by vdk-core's own
     JobConfig, as `vdk deploy` reads it; None where there is none or the file is malformed
     (vdk-core reports a malformed config.ini itself, at job start)."""
-    if not (job_dir / "config.ini").is_file():
+    from vdk.plugin.notebook.job.folder import is_job_folder  # not loaded by every `vdk` command
+
+    if not is_job_folder(job_dir):
         return None
     from vdk.internal.builtin_plugins.config.job_config import JobConfig
 
