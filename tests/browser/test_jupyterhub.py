@@ -117,7 +117,7 @@ def test_a_user_runs_deploys_and_lists_jobs_in_jupyterlab_under_the_hub(browser,
             cell_id="insert"),
     ])
     panel = open_in_lab(page, hub, "ana", "daily-totals/20_transform.ipynb")
-    expect_markers(page, panel, ["1", "left out", "2"])
+    expect_markers(page, panel, ["cell 1", "cell 2 left out", "cell 3"])
     panel.locator(".vdk-run-button").click()
     wait_for_phase(page, "succeeded")
     runs = user_api(page, hub, "ana", "GET", "runs?path=daily-totals").json()["runs"]
@@ -137,7 +137,7 @@ def test_a_user_runs_deploys_and_lists_jobs_in_jupyterlab_under_the_hub(browser,
     wait_for_phase(page, "failed")
     failed = panel.locator(".jp-CodeCell").nth(1)
     failed.locator(".vdk-cell-error").wait_for()
-    assert "ZeroDivisionError: division by zero (line 2)" in failed.locator(
+    assert "vdk run failed here (code cell 2, line 2): ZeroDivisionError: division by zero" in failed.locator(
         ".vdk-cell-error-head").inner_text()
     assert "vdk-failed-cell" in failed.get_attribute("class")
     panel.locator(".vdk-report-button").click()
@@ -153,7 +153,7 @@ def test_a_user_runs_deploys_and_lists_jobs_in_jupyterlab_under_the_hub(browser,
     panel = page.locator(".jp-NotebookPanel:visible")
     panel.locator(".vdk-deploy-button").click()
     dialog = page.locator(".jp-Dialog")
-    dialog.locator("input").fill("first version, from the hub")
+    dialog.locator("input[name='reason']").fill("first version, from the hub")
     dialog.locator("button.jp-mod-accept").click()
     page.locator(".jp-toast-message", has_text="Deployed data job hub-deployed-job").wait_for(
         timeout=120_000)

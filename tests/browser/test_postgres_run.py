@@ -50,4 +50,4 @@ def test_run_data_job_against_postgresql_a_refused_password_and_failing_sql(page
     error.wait_for()
     assert 'relation "no_such_table" does not exist' in error.inner_text()
     title = status(panel).get_attribute("title") or ""
-    assert title.endswith(f"Database: PostgreSQL at {postgres.address}"), title
+    assert f"Database: PostgreSQL at {postgres.address}\n" in title + "\n", title
