@@ -150,7 +150,7 @@ def test_a_job_without_notebooks_loads_only_the_plugins_entry_points(job, db, tm
            "'vdk.plugin.notebook.cli.plugin', 'vdk.plugin.notebook.engine', " \
            "'vdk.plugin.notebook.engine.secrets_mask', 'vdk.plugin.notebook.job', " \
            "'vdk.plugin.notebook.job.local_database', " \
-           "'vdk.plugin.notebook.job.notebooks', 'vdk.plugin.notebook.job.run_events', " \
+           "'vdk.plugin.notebook.job.notebooks', " \
            "'vdk.plugin.notebook.job.run_record', " \
            "'vdk.plugin.notebook.vdk_run', 'vdk.plugin.notebook.vdk_run.hooks', " \
            "'vdk.plugin.notebook.vdk_run.option_keys', 'vdk.plugin.notebook.vdk_run.repair_state', " \

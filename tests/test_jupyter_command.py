@@ -169,8 +169,8 @@ def test_new_refuses_a_bad_name_or_an_existing_folder(tmp_path, monkeypatch):
         refused = _start_jupyter("--new", name)
         assert refused.exit_code == 2 and "not a valid data job name" in refused.output, name
     assert [p.name for p in tmp_path.iterdir()] == []
-    (tmp_path / "taken").mkdir()
-    taken = _start_jupyter("--new", "taken")
+    (tmp_path / "taken-job").mkdir()
+    taken = _start_jupyter("--new", "taken-job")
     assert taken.exit_code == 1 and "already exists" in taken.output
     missing = _start_jupyter(str(tmp_path / "nowhere"))
     assert missing.exit_code == 2 and "there is no folder" in missing.output
