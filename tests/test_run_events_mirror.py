@@ -17,6 +17,13 @@ from vdk.plugin.notebook.job import run_events
 API_TS = pathlib.Path(__file__).parent.parent / "jupyterlab" / "src" / "api.ts"
 
 
+
+def _is_typed_dict(value: object) -> bool:
+    """typing.is_typeddict, which Python 3.9 lacks: a TypedDict class is a dict subclass with
+    `__total__` and its fields in `__annotations__`."""
+    return (isinstance(value, type) and issubclass(value, dict) and hasattr(value, "__total__")
+            and hasattr(value, "__annotations__"))
+
 def _typescript() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     """The interfaces of api.ts (name -> field -> type text, fields of the interfaces they
     extend included) and its type aliases (name -> type text)."""
@@ -52,7 +59,7 @@ def _union(text: str) -> set[str]:
 
 def _typed_dicts() -> dict[str, type]:
     return {name: value for name, value in vars(run_events).items()
-            if isinstance(value, type) and typing.is_typeddict(value) and not name.startswith("_")}
+            if _is_typed_dict(value) and not name.startswith("_")}
 
 
 def _may_be_none(hint: object) -> bool:
