@@ -17,6 +17,7 @@ import { runIcon, stopIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CREATE_COMMAND, createDataJob } from './createJob';
+import { IRepairSelection } from './api';
 import { DeployController } from './deploy';
 import { includeIcon, leaveOutIcon, parametersIcon, vdkIcon } from './icons';
 import { executionLogWidget } from './executionLog';
@@ -225,34 +226,38 @@ function activate(
       }
     }
   });
-  commands.addCommand(CommandIDs.runFrom, {
-    label: 'Run from this notebook',
-    caption:
-      'Run this notebook and every step after it; the steps before it are skipped (vdk repair --from-step)',
-    isEnabled: args =>
-      stepOf(args) !== null && jobIs(args, job => !runs.isRunning(job)),
-    execute: async args => {
-      const inputs = runInputs(args);
-      const step = stepOf(args);
-      if (inputs && step) {
-        await runs.run(inputs.panel, inputs.value, { from_step: step });
+  // Run from / run only this notebook: `vdk repair` with a step selection made of this one.
+  const addStepCommand = (
+    id: string,
+    label: string,
+    caption: string,
+    selection: (step: string) => IRepairSelection
+  ) =>
+    commands.addCommand(id, {
+      label,
+      caption,
+      isEnabled: args =>
+        stepOf(args) !== null && jobIs(args, job => !runs.isRunning(job)),
+      execute: async args => {
+        const inputs = runInputs(args);
+        const step = stepOf(args);
+        if (inputs && step) {
+          await runs.run(inputs.panel, inputs.value, selection(step));
+        }
       }
-    }
-  });
-  commands.addCommand(CommandIDs.runOnly, {
-    label: 'Run this notebook only',
-    caption:
-      'Run only this notebook as a step of its data job, with its job_input and arguments (vdk repair --step)',
-    isEnabled: args =>
-      stepOf(args) !== null && jobIs(args, job => !runs.isRunning(job)),
-    execute: async args => {
-      const inputs = runInputs(args);
-      const step = stepOf(args);
-      if (inputs && step) {
-        await runs.run(inputs.panel, inputs.value, { steps: [step] });
-      }
-    }
-  });
+    });
+  addStepCommand(
+    CommandIDs.runFrom,
+    'Run from this notebook',
+    'Run this notebook and every step after it; the steps before it are skipped (vdk repair --from-step)',
+    step => ({ from_step: step })
+  );
+  addStepCommand(
+    CommandIDs.runOnly,
+    'Run this notebook only',
+    'Run only this notebook as a step of its data job, with its job_input and arguments (vdk repair --step)',
+    step => ({ steps: [step] })
+  );
   commands.addCommand(CommandIDs.stop, {
     label: 'Stop data job',
     caption:

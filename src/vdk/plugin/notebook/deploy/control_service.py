@@ -18,6 +18,7 @@ import os
 import pathlib
 import re
 import stat
+import threading
 from typing import Any
 from typing import Callable
 from typing import Iterator
@@ -301,6 +302,9 @@ def _require_client() -> None:
         ) from None
 
 
+_STDOUT_TAKEN = threading.Lock()
+
+
 @contextlib.contextmanager
 def _job_deploy(url: str) -> Iterator[tuple[Any, Callable[[], Optional[dict]]]]:
     """vdk-control-cli's JobDeploy, and a function giving the result it printed.
@@ -315,7 +319,9 @@ def _job_deploy(url: str) -> Iterator[tuple[Any, Callable[[], Optional[dict]]]]:
         yield JobDeploy(url, printer), lambda: printer.result
         return
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
+    # sys.stdout is the process's: calls on the server's Control Service threads take turns,
+    # so that no two redirections overlap and one call never reads another's result.
+    with _STDOUT_TAKEN, contextlib.redirect_stdout(printed):
         yield JobDeploy(url, "JSON"), lambda: _last_json_object(printed.getvalue())
 
 

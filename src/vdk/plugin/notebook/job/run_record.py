@@ -84,14 +84,11 @@ def recording_wanted(environ: Optional[Mapping[str, str]] = None) -> bool:
 def job_steps(job_dir: pathlib.Path) -> list[JobStep]:
     """The steps `vdk run` runs, in its order: top-level .sql and .py files (as vdk-core lists
     them) and notebooks (as this plugin does), by file name."""
+    from vdk.plugin.notebook.engine.errors import shown  # named as vdk run names notebook steps
+
     files = [p for p in job_dir.iterdir() if p.name.lower().endswith((".sql", ".py"))]
     files += find_notebooks(job_dir)
-    return [JobStep(_step_name(p), p) for p in sorted(files, key=lambda p: p.name)]
-
-
-def _step_name(path: pathlib.Path) -> str:
-    name = path.name
-    return name if name.isprintable() else repr(name)  # as engine.errors.shown names notebooks
+    return [JobStep(shown(p.name), p) for p in sorted(files, key=lambda p: p.name)]
 
 
 def file_fingerprint(path: Optional[pathlib.Path]) -> Optional[str]:
@@ -191,11 +188,10 @@ def _alive(record: dict[str, Any]) -> bool:
         return True  # a shared data folder: another machine's run is not ours to judge
     try:
         pid = int(record.get("pid") or 0)
-        os.kill(pid, 0)
-    except (ProcessLookupError, ValueError, OverflowError):
+    except (ValueError, TypeError):
         return False
-    except PermissionError:
-        pass
+    if not _pid_alive(pid):
+        return False
     # The same number may belong to a later process by now: compare when it started.
     started = process_start(pid)
     return pid > 0 and (started is None or record.get("pid_start") in (None, started))
@@ -228,13 +224,13 @@ def prune_records(folder: pathlib.Path, keep: int = KEPT_RECORDS) -> None:
                 (folder / name).unlink()
 
 
-def _pid_alive(text: str) -> bool:
+def _pid_alive(pid: object) -> bool:
     try:
-        os.kill(int(text), 0)
-    except (ProcessLookupError, ValueError, OverflowError):
+        os.kill(int(pid), 0)  # type: ignore[call-overload]
+    except (ProcessLookupError, ValueError, TypeError, OverflowError):
         return False
     except PermissionError:
-        pass
+        pass  # alive, someone else's
     return True
 
 

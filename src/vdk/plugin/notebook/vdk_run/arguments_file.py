@@ -37,17 +37,18 @@ def _read() -> Any:
         return json.loads(file.read().decode("utf-8"))
 
 
-_arguments: list[Any] = [_read()]
+# Read once, when vdk_start loads this plugin: before any other plugin reads the arguments.
+_ARGUMENTS = _read()
 
 
 def given() -> bool:
     """Whether the server handed this process arguments (commands that plan with them, such
     as `vdk repair`, read them with value())."""
-    return _arguments[0] is not _NOT_GIVEN
+    return _ARGUMENTS is not _NOT_GIVEN
 
 
 def value() -> Any:
-    return None if _arguments[0] is _NOT_GIVEN else _arguments[0]
+    return None if _ARGUMENTS is _NOT_GIVEN else _ARGUMENTS
 
 
 @hookimpl(tryfirst=True)
@@ -61,4 +62,4 @@ def initialize_job(context: JobContext) -> None:
             "vdk-jupyter cannot pass job arguments to this version of vdk-core (its job "
             "arguments have no `arguments` field). Upgrade vdk-core, or run the job with "
             "`vdk run --arguments` from a terminal.")
-    job_args.arguments = _arguments[0]
+    job_args.arguments = _ARGUMENTS
