@@ -10,9 +10,9 @@ import socket
 import pytest
 
 from vdk.plugin.notebook.job import run_record
-from vdk.plugin.notebook.job.run_record import JobStep
-from vdk.plugin.notebook.job.run_record import PlanError
-from vdk.plugin.notebook.job.run_record import repair_plan
+from vdk.plugin.notebook.job.repair_plan import JobStep
+from vdk.plugin.notebook.job.repair_plan import PlanError
+from vdk.plugin.notebook.job.repair_plan import repair_plan
 
 
 def record(run_id: str, outcomes: dict[str, str], files: dict[str, pathlib.Path], status="failed",

@@ -15,11 +15,11 @@ from typing import Optional
 
 import click
 
-from vdk.plugin.notebook.job.run_record import PlanError
-from vdk.plugin.notebook.job.run_record import RepairBusy
-from vdk.plugin.notebook.job.run_record import UnknownStep
-from vdk.plugin.notebook.job.run_record import repair_lock
-from vdk.plugin.notebook.job.run_record import repair_plan
+from vdk.plugin.notebook.job.repair_plan import PlanError
+from vdk.plugin.notebook.job.repair_plan import RepairBusy
+from vdk.plugin.notebook.job.repair_plan import UnknownStep
+from vdk.plugin.notebook.job.repair_plan import repair_lock
+from vdk.plugin.notebook.job.repair_plan import repair_plan
 
 
 @click.command(

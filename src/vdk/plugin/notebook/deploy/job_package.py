@@ -45,8 +45,6 @@ from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 DISTRIBUTION = "vdk-jupyter"
 POSTGRES_PLUGIN = "vdk-postgres"  # VDK's plugin for PostgreSQL; vdk-jupyter[postgres] brings it
 REQUIREMENTS = "requirements.txt"
-# As vdk-control-cli checks a job name before creating it (`vdk create`).
-_JOB_NAME = JOB_NAME  # the one rule (job/template.py)
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -77,7 +75,7 @@ def check_job(job_dir: pathlib.Path, unsaved: Iterable[str] = (),
         raise PackageProblem("job", f"{job_dir} is not a data job folder: it has no config.ini. "
                              "Deploy the folder that holds the job's config.ini and steps.")
     name = job_dir.name
-    if not _JOB_NAME.match(name):
+    if not JOB_NAME.match(name):  # the one rule (job/template.py)
         raise PackageProblem(
             "job", f"The job folder's name {name!r} cannot be a deployed job's name: it must be "
             f"{JOB_NAME_RULE}. Rename the folder.")

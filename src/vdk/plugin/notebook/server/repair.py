@@ -11,9 +11,9 @@ import pathlib
 from typing import Any
 from typing import Optional
 
-from vdk.plugin.notebook.job.run_record import PlanError
-from vdk.plugin.notebook.job.run_record import UnknownStep
-from vdk.plugin.notebook.job.run_record import repair_plan
+from vdk.plugin.notebook.job.repair_plan import PlanError
+from vdk.plugin.notebook.job.repair_plan import UnknownStep
+from vdk.plugin.notebook.job.repair_plan import repair_plan
 from vdk.plugin.notebook.server.paths import ApiError
 from vdk.plugin.notebook.server.paths import Job
 from vdk.plugin.notebook.server.paths import job_for_run
