@@ -11,7 +11,6 @@ Jupyter: its traceback is shown and the other formats are kept.
 from __future__ import annotations
 
 import re
-import sys
 import traceback
 import types
 from typing import Any
@@ -129,8 +128,3 @@ def _call_repr(value: Any, method: str, shown_error: Callable[[BaseException], N
     except Exception as e:  # noqa: BLE001 - shown, as in Jupyter; the cell goes on
         shown_error(e)
         return None
-
-
-def print_error(error: BaseException, stream: Any = None) -> None:
-    """Where nothing collects outputs: the traceback on stderr, as IPython without a kernel."""
-    (stream or sys.stderr).write("".join(shown_traceback(error)))
