@@ -52,6 +52,16 @@ def deploy_from_toolbar(page, panel, reason: str, confirm: str | None = None) ->
     accept.click()
 
 
+def no_toast_saying(page, text: str) -> None:
+    """Waits until no notification toast in the page says `text` (dismissed toasts leave with
+    an animation, so one may still be there when the next appears)."""
+    page.wait_for_function(
+        """text => !Array.from(document.querySelectorAll('.jp-toast-message'))
+            .some(node => node.textContent.includes(text))""",
+        arg=text,
+    )
+
+
 def refusal(page) -> str:
     """The message of the `was not deployed` dialog; closes it."""
     dialog = page.locator(".jp-Dialog", has_text="was not deployed")
@@ -157,10 +167,12 @@ def test_refused_deploys_say_why_and_upload_nothing(page, lab, service, cloud_se
         set_default_url(lab, cloud_service.url)
     assert "No Control Service is configured" in message
     assert "VDK_CONTROL_SERVICE_REST_API_URL" in message and "broken" not in message
+    # The first deploy's toast is dismissed, but stays in the page for its closing animation.
+    no_toast_saying(page, "Deploying")
 
     deploy_from_toolbar(page, panel, "broken notebook")
     page.locator(".jp-Dialog .vdk-deploy-refused-notebook").wait_for()
-    page.locator(".jp-toast-message", has_text="Deploying").wait_for(state="detached")
+    no_toast_saying(page, "Deploying")
     screenshot(page, "deploy-refused")
     message = refusal(page)
     assert message.startswith("20_load.ipynb cannot be run.\nSyntax error in a notebook cell")
