@@ -185,15 +185,8 @@ def test_properties_and_a_secret_that_appears_nowhere(page, lab, service):
     jobs = open_panel(page, lab, "ui-settings-job")
     jobs.get_by_text("Properties and secrets").click()
     properties = jobs.get_by_label("Properties (JSON)")
-    from vdk.plugin.notebook.deploy.control_service import has_secrets_api
-
-    with_secrets = has_secrets_api()  # the vdk-control-cli pinned for JupyterHub has none
-    if with_secrets:
-        jobs.locator(".vdk-secret-none").wait_for()
-    else:
-        jobs.locator(".vdk-settings-error", has_text="Secrets need vdk-control-cli").wait_for()
-        jobs.get_by_label("Properties (JSON)").fill("")
-    assert properties.input_value() in ("{}", "")
+    jobs.locator(".vdk-secret-none").wait_for()
+    assert properties.input_value() == "{}"
 
     properties.fill('{"rows": 100, source: "sales"}')  # not JSON: refused before sending
     jobs.get_by_role("button", name="Save properties").click()
@@ -210,15 +203,6 @@ def test_properties_and_a_secret_that_appears_nowhere(page, lab, service):
         {"rows": 100, "source": {"table": "sales"}}
 
     value = "never-shown-" + uuid.uuid4().hex
-    if not with_secrets:
-        jobs.get_by_label("Secret name").fill("db_password")
-        jobs.get_by_label("Secret value").fill(value)
-        jobs.get_by_role("button", name="Set secret").click()
-        jobs.locator(".vdk-settings-error", has_text="Secrets need vdk-control-cli").wait_for()
-        assert jobs.get_by_label("Secret value").input_value() == ""
-        assert not any(value in line for line in console)
-        assert value not in lab.log.read_text(errors="replace")
-        return
     jobs.get_by_label("Secret name").fill("db_password")
     jobs.get_by_label("Secret value").fill(value)
     jobs.get_by_role("button", name="Set secret").click()

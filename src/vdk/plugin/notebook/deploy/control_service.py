@@ -42,6 +42,8 @@ HTTP_DEFAULTS = {
 }
 # As vdk-control-cli names the only deployment a job can have.
 DEPLOYMENT_ID = "production"
+# The secrets of a deployment, as the Control Service's API document (DataJobsSecrets) has them.
+SECRETS_PATH = "/data-jobs/for-team/{team_name}/jobs/{job_name}/deployments/{deployment_id}/secrets"
 STARTED_BY = "manual/vdk-jupyter"
 
 log = logging.getLogger(__name__)
@@ -94,13 +96,6 @@ def job_team(job_dir: pathlib.Path) -> Optional[str]:
         return None
     with _readable_errors("", "read config.ini"):
         return (JobConfig(str(job_dir)).get_team() or "").strip() or None
-
-
-def has_secrets_api() -> bool:
-    """Whether the installed vdk-control-cli can read and write secrets."""
-    from vdk.internal.control.rest_lib.factory import ApiClientFactory
-
-    return hasattr(ApiClientFactory, "get_secrets_api")
 
 
 class ControlService:
@@ -248,12 +243,14 @@ class ControlService:
 
     def secret_names(self, team: str, name: str) -> list[str]:
         """The names of the job's secrets; their values are read here and dropped."""
-        return sorted(self._secrets(team, name))
+        with self._errors(f"read the secrets of data job {name!r}"):
+            return sorted(self._secrets_call("GET", team, name) or {})
 
     def set_secret(self, team: str, name: str, key: str, value: Optional[str]) -> None:
         """Sets one secret (None: deletes it), keeping the others, as `vdk secrets --set` /
         `--delete` do: the API writes all of them at once."""
-        secrets = self._secrets(team, name)
+        with self._errors(f"read the secrets of data job {name!r}"):
+            secrets = dict(self._secrets_call("GET", team, name) or {})
         if value is None:
             if key not in secrets:
                 raise ControlServiceError(f"Data job {name!r} has no secret {key!r}.", 404)
@@ -261,25 +258,34 @@ class ControlService:
         else:
             secrets[key] = value
         with self._errors(f"write the secrets of data job {name!r}"):
-            self._secrets_api().data_job_secrets_update(
-                team_name=team, job_name=name, deployment_id=DEPLOYMENT_ID,
-                request_body=secrets, _request_timeout=self._timeout)
+            self._secrets_call("PUT", team, name, secrets)
 
-    def _secrets_api(self) -> Any:
-        if not has_secrets_api():
-            raise ControlServiceError(
-                "Secrets need vdk-control-cli 1.3.870522728 or newer (with "
-                "vdk-control-service-api 1.0.10): the one installed here, pinned older so that "
-                "it installs beside JupyterHub, has no secrets API. Use `vdk secrets` of a newer "
-                "vdk-control-cli in another environment.")
-        return self._factory.get_secrets_api()
-
-    def _secrets(self, team: str, name: str) -> dict[str, Any]:
-        with self._errors(f"read the secrets of data job {name!r}"):
-            found = self._secrets_api().data_job_secrets_read(
+    def _secrets_call(self, method: str, team: str, name: str,
+                      body: Optional[dict[str, Any]] = None) -> Optional[dict[str, Any]]:
+        """The secrets endpoint through the installed client. The vdk-control-service-api that
+        installs beside JupyterHub (1.0.9, pydantic 1 style) was generated before the API
+        document gained DataJobsSecrets; its ApiClient, set up by vdk-control-cli with the
+        same login, URL and timeouts as every other call, sends the documented request."""
+        if hasattr(self._factory, "get_secrets_api"):
+            secrets_api = self._factory.get_secrets_api()
+            if method == "GET":
+                return secrets_api.data_job_secrets_read(
+                    team_name=team, job_name=name, deployment_id=DEPLOYMENT_ID,
+                    _request_timeout=self._timeout)
+            return secrets_api.data_job_secrets_update(
                 team_name=team, job_name=name, deployment_id=DEPLOYMENT_ID,
-                _request_timeout=self._timeout)
-        return dict(found or {})
+                request_body=body, _request_timeout=self._timeout)
+        api_client = self._factory.get_properties_api().api_client
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        return api_client.call_api(
+            SECRETS_PATH, method,
+            path_params={"team_name": team, "job_name": name, "deployment_id": DEPLOYMENT_ID},
+            query_params=[], header_params=headers, body=body,
+            response_types_map={"200": "Dict[str, object]"} if method == "GET" else {},
+            auth_settings=["bearerAuth"], _return_http_data_only=True,
+            _request_timeout=self._timeout)
 
     def set_enabled(self, team: str, name: str, enabled: bool) -> None:
         """Enables or disables the job's deployment, as `vdk deploy --enable/--disable`."""
