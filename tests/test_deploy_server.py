@@ -88,6 +88,12 @@ def server(control_service, tmp_path):
 
 def test_deploy_list_execute_and_disable_through_the_api(server, control_service):
     deployable_job(server.root, PASSING)
+    status, files = server.call("GET", "vdk-jupyter/deploy/files?path=notebook-job")
+    assert status == 200, files
+    schedule = files["schedule"]
+    assert (schedule["cron"], schedule["words"], schedule["problem"]) == (
+        "11 23 5 8 1", "at 23:11 UTC on day 5 of August and on Mondays in August", None)
+    assert len(schedule["next"]) == 3
 
     status, answer = server.call("POST", "vdk-jupyter/deploy", {
         "path": "notebook-job/20_load.ipynb", "reason": "from JupyterLab", "unsaved": []})
@@ -104,6 +110,7 @@ def test_deploy_list_execute_and_disable_through_the_api(server, control_service
     # 23:11 UTC on 5 August or on a Monday of August
     assert len(job["schedule_next"]) == 3 and \
         all(run.endswith("T23:11:00+00:00") and run[5:7] == "08" for run in job["schedule_next"])
+    assert job["schedule_words"] == "at 23:11 UTC on day 5 of August and on Mondays in August"
 
     status, answer = server.call("POST", f"vdk-jupyter/deployed-jobs/{TEAM}/notebook-job/executions")
     assert status == 202 and answer["execution_id"].startswith("notebook-job-"), answer
@@ -142,6 +149,18 @@ def test_refused_deploys_answer_one_message_and_upload_nothing(server, control_s
     status, answer = server.call("POST", "vdk-jupyter/deploy", {"path": "notebook-job",
                                                                  "reason": "x"})
     assert (status, answer["kind"]) == (400, "requirements"), answer
+
+    (job / "requirements.txt").write_text("vdk-jupyter\n")
+    (job / "20_load.ipynb").unlink()
+    (job / "config.ini").write_text(f"[owner]\nteam = {TEAM}\n\n[job]\nschedule_cron = 0 25 * * *\n")
+    status, files = server.call("GET", "vdk-jupyter/deploy/files?path=notebook-job")
+    assert status == 200 and files["schedule"] == {
+        "cron": "0 25 * * *", "words": None, "next": [],
+        "problem": "In the hour field '25': 25 is out of range; an hour is 0-23."}, files
+    status, answer = server.call("POST", "vdk-jupyter/deploy", {"path": "notebook-job",
+                                                                 "reason": "x"})
+    assert (status, answer["kind"]) == (400, "schedule"), answer
+    assert "an hour is 0-23" in answer["message"]
 
     for path, expected in (("../elsewhere", 403), ("/etc", 403), (7, 400), ("", 400)):
         status, answer = server.call("POST", "vdk-jupyter/deploy", {"path": path, "reason": "x"})

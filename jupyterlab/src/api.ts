@@ -443,10 +443,23 @@ export interface IDeployed {
 }
 
 /** What a deploy of the job would upload (`GET deploy/files`), for the dialog to show. */
+/** A cron schedule as the server reads it (deploy/schedule.py summary()). */
+export interface ISchedule {
+  cron: string;
+  /** In words, times in UTC; null where the schedule is not valid. */
+  words: string | null;
+  /** What is wrong with it; null where it is valid. */
+  problem: string | null;
+  /** The next three runs (ISO 8601, UTC); [] for none. */
+  next: string[];
+}
+
 export interface IDeployFiles {
   job: string;
   files: string[];
   left_out: string[];
+  /** config.ini's schedule; null for none. */
+  schedule: ISchedule | null;
 }
 
 export function deployFiles(path: string): Promise<IDeployFiles> {
@@ -474,6 +487,7 @@ export interface IDeployedJob {
   deployment_status: string;
   enabled: boolean | null;
   schedule: string | null;
+  schedule_words?: string | null;
   schedule_next?: string[];
   version: string | null;
   deployed_by: string | null;

@@ -16,6 +16,7 @@ import {
   IDeployFiles,
   IDeployed,
   IJob,
+  ISchedule,
   deploy,
   deployFiles,
   jobTeam,
@@ -24,6 +25,7 @@ import {
 } from './api';
 import { lastTeam, rememberTeam } from './createJob';
 import { askForm } from './form';
+import { localTime, scheduleTooltip } from './jobsView';
 import { NOT_CONFIGURED_HELP } from './jobsPanel';
 
 /** A dialog body: `text` as it is (a refused notebook's message has several lines). */
@@ -55,8 +57,28 @@ function filesElement(files: IDeployFiles): HTMLElement {
   leftOut.textContent = files.left_out.length
     ? `Left out (.vdkignore and the built-in rules): ${files.left_out.join(', ')}`
     : '';
-  box.append(heading, list, leftOut);
+  box.append(heading, list, leftOut, scheduleElement(files.schedule));
   return box;
+}
+
+/** config.ini's schedule in words, with its next run in the user's time zone. */
+function scheduleElement(schedule: ISchedule | null): HTMLElement {
+  const line = document.createElement('p');
+  line.className = 'vdk-deploy-schedule';
+  if (!schedule) {
+    line.textContent =
+      'No schedule ([job] schedule_cron of config.ini): it runs only when executed.';
+  } else if (schedule.problem) {
+    line.classList.add('vdk-mod-problem');
+    line.textContent = `The schedule in config.ini is not valid: ${schedule.problem}`;
+  } else {
+    const next = schedule.next.length
+      ? `next: ${localTime(schedule.next[0])}`
+      : 'never runs: no date matches it';
+    line.textContent = `Schedule: ${schedule.words} (${next}).`;
+    line.title = scheduleTooltip(schedule.cron, schedule.next);
+  }
+  return line;
 }
 
 export class DeployController {

@@ -83,14 +83,14 @@ export function jobItem(
   const schedule = element(
     'span',
     'vdk-job-schedule',
-    job.schedule ? `schedule: ${job.schedule}` : 'no schedule'
+    job.schedule
+      ? `schedule: ${job.schedule_words ?? job.schedule}`
+      : 'no schedule'
   );
-  const next = job.schedule_next ?? [];
-  if (next.length) {
-    // The service schedules in UTC; shown in the user's own time zone.
-    const times = next.map(iso => new Date(iso).toLocaleString());
-    schedule.textContent += ` · next: ${times[0]}`;
-    schedule.title = `Cron ${job.schedule} (UTC). Next runs, your time (${Intl.DateTimeFormat().resolvedOptions().timeZone}):\n${times.join('\n')}`;
+  if (job.schedule) {
+    const next = job.schedule_next ?? [];
+    schedule.textContent += ` · next: ${next.length ? localTime(next[0]) : 'never'}`;
+    schedule.title = scheduleTooltip(job.schedule, next);
   }
   const last = job.last_execution
     ? described(job.last_execution, 'last: ')
@@ -140,4 +140,17 @@ export function executionItem(
     item.title = execution.message;
   }
   return item;
+}
+
+/** A UTC time in the user's own time zone. */
+export function localTime(iso: string): string {
+  return new Date(iso).toLocaleString();
+}
+
+/** The cron text and the next runs in the user's time zone (the service schedules in UTC). */
+export function scheduleTooltip(cron: string, next: string[]): string {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return next.length
+    ? `Cron ${cron} (UTC). Next runs, your time (${zone}):\n${next.map(localTime).join('\n')}`
+    : `Cron ${cron} (UTC): no date matches it, so it never runs.`;
 }

@@ -110,7 +110,8 @@ def test_deploy_from_the_toolbar_execute_in_the_panel_and_the_rows_land(page, la
     item = jobs.locator(".vdk-job[data-job='ui-deployed-job']")
     item.wait_for()
     assert jobs.get_by_label("Team").input_value() == TEAM
-    assert "schedule: 11 23 5 8 1" in item.inner_text() and "enabled" in item.inner_text()
+    assert "schedule: at 23:11 UTC on day 5 of August and on Mondays in August · next: " in \
+        item.inner_text() and "enabled" in item.inner_text()
     assert "never executed" in item.inner_text()
 
     newest = execute_and_wait(jobs, "ui-deployed-job", "succeeded")
@@ -227,9 +228,25 @@ def test_the_dialog_lists_the_files_to_upload_and_a_link_out_of_the_job_is_refus
     assert dialog.locator(".vdk-deploy-files li").all_inner_texts() == [
         "10_create.sql", "20_load.ipynb", "config.ini", "helpers.py", "requirements.txt"]
     assert ".env" in dialog.locator(".vdk-deploy-left-out").inner_text()
+    # config.ini's schedule in words, its next run in the browser's time zone.
+    schedule = dialog.locator(".vdk-deploy-schedule")
+    assert schedule.inner_text().startswith(
+        "Schedule: at 23:11 UTC on day 5 of August and on Mondays in August (next: ")
+    assert "Next runs, your time (" in schedule.get_attribute("title")
     screenshot(page, "deploy-dialog-files")
     dialog.get_by_role("button", name="Cancel").click()
     dialog.wait_for(state="detached")
+
+    config = (job / "config.ini").read_text()
+    (job / "config.ini").write_text(config.replace("11 23 5 8 1", "0 5 * * funday"))
+    panel.locator(".vdk-deploy-button").click()
+    problem = dialog.locator(".vdk-deploy-schedule.vdk-mod-problem")
+    assert problem.inner_text() == (
+        "The schedule in config.ini is not valid: In the day of week field 'funday': 'funday' is "
+        "not a number or a name such as 'mon'.")
+    dialog.get_by_role("button", name="Cancel").click()
+    dialog.wait_for(state="detached")
+    (job / "config.ini").write_text(config)
 
     secret = tmp_path / "id_rsa"
     secret.write_text("PRIVATE KEY")

@@ -47,17 +47,17 @@ def test_every_status_has_its_word_and_colour_in_the_list_and_the_executions(
         "schedule": {"schedule_cron": "30 4 * * *"}}
     jobs = open_panel(page, lab, "ui-status-job")
     item = jobs.locator(".vdk-job[data-job='ui-status-job']")
-    # The schedule with its next run in the browser's time zone (the service's is UTC).
+    # The schedule in words with its next run in the browser's time zone (the service's is UTC).
     schedule = item.locator(".vdk-job-schedule")
     text = schedule.inner_text()
-    assert text.startswith("schedule: 30 4 * * * · next: ")
+    assert text.startswith("schedule: at 04:30 UTC every day · next: ")
     shown = text.split(" · next: ")[1]
     expected = page.evaluate("""() => { const d = new Date(); d.setUTCSeconds(0, 0);
         const run = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 4, 30));
         if (run <= d) run.setUTCDate(run.getUTCDate() + 1);
         return run.toLocaleString(); }""")
     assert shown == expected
-    assert "Next runs, your time (" in schedule.get_attribute("title")
+    assert schedule.get_attribute("title").startswith("Cron 30 4 * * * (UTC). Next runs, your time (")
     jobs.locator(".vdk-execution-none").wait_for()
     colours = {}
     for status, word in STATUSES.items():

@@ -32,6 +32,8 @@ def job_row(job: dict[str, Any]) -> dict[str, Any]:
     deployment = deployments[0] if deployments else None
     executions = (deployment or {}).get("executions") or []
     last = max(executions, key=lambda e: str(e.get("startTime") or ""), default=None)
+    cron = (config.get("schedule") or {}).get("scheduleCron") or None
+    schedule = _schedule(cron) or {}
     return {
         "name": job.get("jobName"),
         "team": config.get("team"),
@@ -39,8 +41,9 @@ def job_row(job: dict[str, Any]) -> dict[str, Any]:
         "deployment_status": str((deployment or {}).get("status") or "").lower() or
         ("deployed" if deployment else "not deployed"),
         "enabled": (deployment or {}).get("enabled") if deployment else None,
-        "schedule": (config.get("schedule") or {}).get("scheduleCron") or None,
-        "schedule_next": _next_runs((config.get("schedule") or {}).get("scheduleCron")),
+        "schedule": cron,
+        "schedule_words": schedule.get("words"),
+        "schedule_next": schedule.get("next", []),
         "version": (deployment or {}).get("jobVersion"),
         "deployed_by": (deployment or {}).get("lastDeployedBy"),
         "deployed_date": (deployment or {}).get("lastDeployedDate"),
@@ -79,18 +82,10 @@ def _execution(id_: Any, status: Optional[str], kind: Optional[str], start: Any,
     }
 
 
-def _next_runs(cron: Optional[str]) -> list[str]:
-    """The schedule's next three run times (UTC, ISO 8601); none for no or a broken schedule."""
-    from vdk.plugin.notebook.deploy.schedule import ScheduleError
-    from vdk.plugin.notebook.deploy.schedule import next_runs
+def _schedule(cron: Optional[str]) -> Optional[dict[str, Any]]:
+    from vdk.plugin.notebook.deploy.schedule import summary
 
-    if not cron:
-        return []
-    try:
-        runs = next_runs(cron, datetime.datetime.now(datetime.timezone.utc))
-    except ScheduleError:
-        return []
-    return [moment.isoformat() for moment in runs]
+    return summary(cron, datetime.datetime.now(datetime.timezone.utc))
 
 
 def status_text(status: Optional[str]) -> str:
@@ -137,7 +132,8 @@ def jobs_table(rows: list[dict[str, Any]]) -> str:
         last = row["last_execution"] or {}
         enabled = {True: "yes", False: "no", None: ""}[row["enabled"]]
         lines.append([row["name"] or "", row["deployment_status"], enabled,
-                      row["schedule"] or "", last.get("status_text", "none"),
+                      row["schedule_words"] or row["schedule"] or "",
+                      last.get("status_text", "none"),
                       start_text(last.get("start"))[:19], duration_text(last.get("seconds")),
                       last.get("started_by") or ""])
     return _table(header, lines)

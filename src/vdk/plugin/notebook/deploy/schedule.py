@@ -1,13 +1,15 @@
 """A job's cron schedule (`[job] schedule_cron` of config.ini): checked before deploy, so that a
-typo is refused here with what is wrong instead of by the Control Service after the upload, and
-its next run times, for showing in the user's own time zone. The Control Service schedules in
-UTC with the standard five fields (minute hour day-of-month month day-of-week)."""
+typo is refused here with what is wrong instead of by the Control Service after the upload, put
+in words (few read cron at a glance), and its next run times, for showing in the user's own time
+zone. The Control Service schedules in UTC with the standard five fields (minute hour
+day-of-month month day-of-week)."""
 from __future__ import annotations
 
 import calendar
 import configparser
 import datetime
 import pathlib
+from typing import Any
 from typing import Optional
 
 _FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
@@ -17,6 +19,14 @@ _NAMES = {3: {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m},
 _MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
            "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
            "@hourly": "0 * * * *"}
+
+
+# English names, not the locale's: the words match the rest of the UI.
+_MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
+_DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+# Up to this many run times a day are listed one by one ("at 05:00 and 17:30 UTC").
+_LISTED_TIMES = 4
 
 
 class ScheduleError(ValueError):
@@ -78,7 +88,9 @@ def _value(text: str, index: int, where: str) -> int:
                                 + (" or a name such as 'mon'" if index in _NAMES else "") + ".")
         number = int(text)
     if not low <= number <= high:
-        raise ScheduleError(f"In {where}: {number} is out of range; a {name} is {low}-{high}.")
+        article = "an" if name == "hour" else "a"
+        raise ScheduleError(f"In {where}: {number} is out of range; {article} {name} is "
+                            f"{low}-{high}.")
     return number
 
 
@@ -108,3 +120,121 @@ def next_runs(cron: str, after: datetime.datetime, count: int = 3) -> list[datet
                             return found
         day += datetime.timedelta(days=1)
     return found
+
+
+def summary(cron: Optional[str], after: datetime.datetime) -> Optional[dict[str, Any]]:
+    """The schedule as the UI shows it: the cron text, its words and the next three run times
+    (UTC, ISO 8601), or `problem` where it is not valid. None for no schedule."""
+    if not cron:
+        return None
+    try:
+        return {"cron": cron, "words": describe(cron), "problem": None,
+                "next": [moment.isoformat() for moment in next_runs(cron, after)]}
+    except ScheduleError as e:
+        return {"cron": cron, "words": None, "problem": str(e), "next": []}
+
+
+def describe(cron: str) -> str:
+    """The schedule in words, times in UTC: 'at 05:00 UTC every day', 'every 15 minutes on
+    Monday to Friday'. Raises ScheduleError for an invalid one."""
+    minutes, hours, days, months, weekdays = parse(cron)
+    fields = _MACROS.get(cron.strip().lower(), cron).split()
+    times = _times(minutes, hours)
+    # "every 15 minutes every day" says nothing "every 15 minutes" does not.
+    return times + _days(fields, days, months, weekdays, times.startswith("every "))
+
+
+def _times(minutes: set[int], hours: set[int]) -> str:
+    every_hour = len(hours) == 24
+    step = _step(minutes, 60)
+    if every_hour:
+        if len(minutes) == 60:
+            return "every minute"
+        if step:
+            return f"every {step} minutes"
+        if minutes == {0}:
+            return "every hour"
+        return f"every hour at minute{'s' if len(minutes) > 1 else ''} {_listed(minutes, str)}"
+    if len(minutes) * len(hours) <= _LISTED_TIMES:
+        times = [f"{h:02d}:{m:02d}" for h in sorted(hours) for m in sorted(minutes)]
+        return f"at {_joined(times)} UTC"
+    if len(minutes) == 60:
+        within = "every minute"
+    elif step:
+        within = f"every {step} minutes"
+    else:
+        within = f"at minute{'s' if len(minutes) > 1 else ''} {_listed(minutes, str)}"
+    hour_step = _step(hours, 24)
+    if hour_step and len(minutes) == 1:
+        minute = next(iter(minutes))
+        return f"every {hour_step} hours" + (f" at minute {minute}" if minute else "")
+    runs = _runs(hours)
+    if len(runs) == 1 and runs[0][0] != runs[0][1]:
+        first, last = runs[0]
+        return f"{within} from {first:02d}:00 to {last:02d}:59 UTC"
+    return f"{within} during hour{'s' if len(hours) > 1 else ''} " \
+           f"{_listed(hours, lambda h: f'{h:02d}')} UTC"
+
+
+def _days(fields: list[str], days: set[int], months: set[int], weekdays: set[int],
+          frequent: bool) -> str:
+    by_month_day, by_week_day = fields[2] != "*", fields[4] != "*"
+    in_months = "" if len(months) == 12 else f" in {_listed(months, _MONTH_NAMES.__getitem__)}"
+    on_weekdays = "on weekdays" if weekdays == {1, 2, 3, 4, 5} else \
+        f"on {_listed(weekdays, lambda day: _DAY_NAMES[day] + 's', week=True)}"
+    on_days = f"on day{'s' if len(days) > 1 else ''} {_listed(days, str)} of " + \
+        (f"{_listed(months, _MONTH_NAMES.__getitem__)}" if in_months else "every month")
+    if by_month_day and by_week_day:  # cron runs on a day matching either
+        return f" {on_days} and {on_weekdays}{in_months}"
+    if by_month_day:
+        return f" {on_days}"
+    if by_week_day:
+        return f" {on_weekdays}{in_months}"
+    return in_months if frequent else f" every day{in_months}"
+
+
+def _step(values: set[int], size: int) -> Optional[int]:
+    """n where the values are 0, n, 2n, ... (n > 1 dividing `size`), else None."""
+    ordered = sorted(values)
+    if len(ordered) < 2 or ordered[0] != 0:
+        return None
+    step = ordered[1]
+    return step if size % step == 0 and ordered == list(range(0, size, step)) else None
+
+
+def _runs(values: set[int]) -> list[tuple[int, int]]:
+    """The values as runs of consecutive numbers, first and last of each."""
+    runs: list[tuple[int, int]] = []
+    for value in sorted(values):
+        if runs and runs[-1][1] == value - 1:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    return runs
+
+
+def _listed(values: set[int], name: Any, week: bool = False) -> str:
+    """'1, 15 and 20', with three or more consecutive values as a range: 'Tuesday to Friday'.
+    A week starts on Monday there, so Saturday and Sunday read as a weekend, not a range."""
+    ordered = sorted(values, key=lambda day: (day - 1) % 7) if week else sorted(values)
+    parts, run = [], [ordered[0]]
+    for value in ordered[1:]:
+        following = (run[-1] % 7) + 1 if week else run[-1] + 1
+        if value == following:
+            run.append(value)
+        else:
+            parts.append(run)
+            run = [value]
+    parts.append(run)
+    words = []
+    for run in parts:
+        if len(run) >= 3:
+            words.append(f"{name(run[0]).rstrip('s')} to {name(run[-1]).rstrip('s')}"
+                         if week else f"{name(run[0])} to {name(run[-1])}")
+        else:
+            words.extend(name(value) for value in run)
+    return _joined(words)
+
+
+def _joined(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"

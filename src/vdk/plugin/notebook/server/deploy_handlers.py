@@ -12,6 +12,7 @@ requests and refusals are handled as for the rest of the API (handlers.ApiHandle
 from __future__ import annotations
 
 import asyncio
+import datetime
 import pathlib
 from typing import Any
 from typing import Callable
@@ -106,14 +107,22 @@ class DeployFilesHandler(_Handler):
     async def get(self) -> None:
         from vdk.plugin.notebook.deploy.job_package import PackageProblem
         from vdk.plugin.notebook.deploy.job_package import job_files
+        from vdk.plugin.notebook.deploy.schedule import config_schedule
+        from vdk.plugin.notebook.deploy.schedule import summary
 
         folder = self.job_folder(self.get_query_argument("path", None))
+
+        def work() -> dict[str, Any]:
+            found = job_files(folder)
+            now = datetime.datetime.now(datetime.timezone.utc)
+            return {"job": folder.name, "files": [f.name for f in found.files],
+                    "left_out": found.left_out,
+                    "schedule": summary(config_schedule(folder), now)}
+
         try:
-            found = await self.call(lambda: job_files(folder), local=True)
+            self.answer(200, await self.call(work, local=True))
         except PackageProblem as e:
             raise ApiError(400, str(e), kind=e.kind) from None
-        self.answer(200, {"job": folder.name, "files": [f.name for f in found.files],
-                          "left_out": found.left_out})
 
 
 class JobsHandler(_Handler):
