@@ -224,13 +224,21 @@ export class JobsPanel extends Widget {
         this._active.add(key);
       } else if (this._active.delete(key)) {
         const message = `Data job ${job}: execution ${execution.id} ${execution.status_text}.`;
+        const team = this._teamShown;
+        const actions = [
+          {
+            label: 'Logs',
+            caption: `Open the logs of execution ${execution.id} in a tab`,
+            callback: () => this._openLogs(team, job, execution.id)
+          }
+        ];
         const kind = execution.status;
         if (kind === 'succeeded') {
-          Notification.success(message, { autoClose: 8000 });
+          Notification.success(message, { autoClose: 8000, actions });
         } else if (kind === 'user_error' || kind === 'platform_error') {
-          Notification.error(message, { autoClose: false });
+          Notification.error(message, { autoClose: false, actions });
         } else {
-          Notification.info(message, { autoClose: 8000 });
+          Notification.info(message, { autoClose: 8000, actions });
         }
       }
     }

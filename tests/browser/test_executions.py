@@ -155,10 +155,15 @@ def test_cancel_from_the_panel_and_logs_that_the_service_does_not_keep(page, lab
     jobs.locator(f".vdk-execution[data-execution='{submitted['id']}'][data-status='cancelled']") \
         .wait_for()
     assert submitted["status"] == "cancelled"
-    # Seen submitted, then ended: a notification in the same words.
-    page.locator(".jp-toast-message",
-                 has_text=f"Data job ui-cancel-job: execution {submitted['id']} cancelled.") \
-        .wait_for()
+    # Seen submitted, then ended: a notification in the same words, whose Logs opens its logs.
+    submitted["log_text"] = "2026-12-07 05:00:00 [VDK] cancelled while submitted\n"
+    ended = page.locator(".Toastify__toast", has=page.locator(
+        ".jp-toast-message",
+        has_text=f"Data job ui-cancel-job: execution {submitted['id']} cancelled."))
+    ended.get_by_role("button", name="Logs").click()
+    view = page.locator(".vdk-execution-log:visible")
+    view.locator(".vdk-log-line", has_text="cancelled while submitted").wait_for()
+    assert view.locator(".vdk-log-status").inner_text() == "cancelled"
 
     # Neither logs nor a link: said so, with the command that might still have them.
     jobs.locator(f".vdk-execution[data-execution='{nowhere['id']}']") \
