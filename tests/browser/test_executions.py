@@ -260,3 +260,26 @@ def test_a_deployed_notebook_shows_its_job_in_its_toolbar(page, lab, service):
     # (With the side panel open the notebook's toolbar may move it into its overflow menu.)
     page.locator(".vdk-job-status .vdk-status[data-status='succeeded']").wait_for(
         state="attached")
+
+
+def test_a_hidden_panel_asks_the_service_nothing(page, lab, service):
+    """The figure of issue 24: requests to the service while nothing changes. Visible, the panel
+    follows a running execution every 3 s; hidden (its side bar collapsed), not at all."""
+    service.add_job(TEAM, "ui-quiet-job", deployed=True)
+    service.add_execution(TEAM, "ui-quiet-job", "running")
+    jobs = open_panel(page, lab, "ui-quiet-job")
+    jobs.locator(".vdk-execution[data-status='running']").wait_for()
+
+    def requests_in(seconds: float) -> int:
+        before = len(service.requests)
+        time.sleep(seconds)
+        return len(service.requests) - before
+
+    visible = requests_in(10)
+    page.locator(".jp-SideBar.jp-mod-right .lm-TabBar-tab.lm-mod-current").click()
+    jobs.wait_for(state="hidden")
+    time.sleep(0.5)  # a refresh under way when it was hidden may still arrive
+    hidden = requests_in(20)
+    print(f"\nrequests to the service per minute, panel following a running execution: visible "
+          f"{visible * 6}, hidden {hidden * 3}")
+    assert visible > 0 and hidden == 0
