@@ -137,8 +137,7 @@ setuptools.setup(
                  "vdk-postgres", "jupyterhub>=5; python_version >= '3.10'",
                  "jupyterhub-idle-culler>=1.4; python_version >= '3.10'"],
     },
-    entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_run.hooks",
-                                      "notebook-commands = vdk.plugin.notebook.cli.plugin"]},
+    entry_points={"vdk.plugin.run": ["notebook = vdk.plugin.notebook.vdk_plugin"]},
     # Editable installs do not install data files (scripts/setup.sh links them); wheels do, with
     # the built extension added by the commands above.
     data_files=DATA_FILES + labextension_files(),

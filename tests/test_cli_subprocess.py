@@ -97,7 +97,7 @@ def test_a_broken_notebook_exits_1_before_any_step(job, db, tmp_path):
 
 
 def test_vdk_help_lists_start_jupyter_and_its_help_shows_its_options(tmp_path):
-    """`vdk start-jupyter` is registered without importing its module (cli/plugin.py)."""
+    """`vdk start-jupyter` is registered without importing its module (vdk_plugin.py)."""
     listing = vdk("--help", env_extra={}, cwd=tmp_path)
     assert listing.returncode == 0, listing.stderr
     # Click pads the names to the longest command's and cuts the help to fit (other plugins
@@ -130,7 +130,7 @@ def test_vdk_config_help_lists_the_options_with_their_defaults(tmp_path):
 
 
 def test_a_job_without_notebooks_loads_only_the_plugins_entry_points(job, db, tmp_path):
-    """The two plugin modules vdk-core loads (vdk_run/hooks.py, cli/plugin.py), the small
+    """The plugin module vdk-core loads (vdk_plugin.py) and vdk_run/hooks.py, the small
     modules they import at the top, and those of the run record every local run keeps (for
     vdk repair); nothing of running notebooks."""
     job.sql("10_create.sql", CREATE_EVENTS)
@@ -146,16 +146,15 @@ def test_a_job_without_notebooks_loads_only_the_plugins_entry_points(job, db, tm
                             cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     assert db.events() == ["py step"]
-    assert "LOADED ['vdk.plugin.notebook', 'vdk.plugin.notebook.cli', " \
-           "'vdk.plugin.notebook.cli.plugin', 'vdk.plugin.notebook.engine', " \
+    assert "LOADED ['vdk.plugin.notebook', 'vdk.plugin.notebook.engine', " \
            "'vdk.plugin.notebook.engine.secrets_mask', 'vdk.plugin.notebook.job', " \
-           "'vdk.plugin.notebook.job.local_database', " \
+           "'vdk.plugin.notebook.job.data_folder', " \
            "'vdk.plugin.notebook.job.notebooks', " \
-           "'vdk.plugin.notebook.job.run_record', " \
+           "'vdk.plugin.notebook.job.run_record', 'vdk.plugin.notebook.vdk_plugin', " \
            "'vdk.plugin.notebook.vdk_run', 'vdk.plugin.notebook.vdk_run.hooks', " \
-           "'vdk.plugin.notebook.vdk_run.option_keys', 'vdk.plugin.notebook.vdk_run.repair_state', " \
+           "'vdk.plugin.notebook.vdk_run.option_keys', " \
            "'vdk.plugin.notebook.vdk_run.run_recording', " \
-           "'vdk.plugin.notebook.vdk_run.standalone']" in result.stdout
+           "'vdk.plugin.notebook.vdk_run.state_keys']" in result.stdout
 
 
 RARE_MODULES = ("vdk.plugin.notebook.engine.parameters", "vdk.plugin.notebook.vdk_run.vdk_errors",

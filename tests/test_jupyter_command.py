@@ -144,10 +144,9 @@ def test_new_job_in_jupyterlab_on_localhost_with_a_token_stopped_by_ctrl_c(tmp_p
 def _start_jupyter(*args: str):
     from vdk.plugin.test_utils.util_funcs import CliEntryBasedTestRunner
 
-    from vdk.plugin.notebook.cli import plugin as commands
-    from vdk.plugin.notebook.vdk_run import hooks as plugin
+    from vdk.plugin.notebook import vdk_plugin
 
-    return CliEntryBasedTestRunner(plugin, commands).invoke(["start-jupyter", *args])
+    return CliEntryBasedTestRunner(vdk_plugin).invoke(["start-jupyter", *args])
 
 
 def test_without_jupyterlab_the_command_says_what_to_install(tmp_path, monkeypatch):

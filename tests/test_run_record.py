@@ -50,6 +50,7 @@ def test_a_step_added_since_the_last_run_counts_as_changed(tmp_path, steps):
 
 def test_a_record_left_running_by_a_dead_process_reads_as_interrupted(tmp_path, steps):
     folder = tmp_path / "records"
+    folder.mkdir()
     dead = os.fork()
     if dead == 0:
         os._exit(0)
@@ -153,6 +154,7 @@ def test_a_local_run_leaves_a_record_and_a_cloud_run_none(job, run_job, monkeypa
 
 def test_a_record_whose_pid_now_belongs_to_another_process_reads_as_interrupted(tmp_path, steps):
     folder = tmp_path / "records"
+    folder.mkdir()
     reused = record("run-1", {"10_a.py": "running"}, files(steps), status="running", pid=os.getpid())
     reused["pid_start"] = "1"  # this process started later than that
     run_record.write_record(folder, reused)

@@ -92,7 +92,7 @@ def _arguments(text: Optional[str]) -> Any:
 
 def _run(ctx: click.Context, job_dir: pathlib.Path, arguments: Optional[str], plan: dict) -> None:
     """vdk-core's own `run` command, as `vdk run` would invoke it, with the plan in its state."""
-    from vdk.plugin.notebook.vdk_run.repair_state import set_repair_plan
+    from vdk.plugin.notebook.vdk_run.state_keys import set_repair_plan
 
     root = ctx.find_root()
     run_command = root.command.get_command(root, "run") if isinstance(root.command, click.Group) else None

@@ -3,6 +3,7 @@
 folder          is this folder a data job (config.ini), which job a notebook is a step of
 notebooks       which notebooks of a job folder are steps
 local_database  the SQLite file a job uses locally when it names no database
+data_folder     where the files of a job's local runs go (its database, its run records)
 template        a new job folder (config.ini, requirements.txt, a first notebook)
 run_events      the progress events `vdk run` writes for the Jupyter server: kinds, fields, statuses
 

@@ -10,18 +10,17 @@ overridden. Plain Python, no Jupyter or vdk-core import: the server calls it on 
 from __future__ import annotations
 
 import configparser
-import hashlib
 import importlib.util
 import os
 import pathlib
-import re
 import tempfile
 import urllib.parse
 from typing import Mapping
 from typing import NamedTuple
 from typing import Optional
 
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+from vdk.plugin.notebook.job.data_folder import data_folder
+from vdk.plugin.notebook.job.data_folder import job_key
 
 
 class LocalDatabase(NamedTuple):
@@ -123,19 +122,6 @@ def default_file(job_dir: pathlib.Path, environ: Mapping[str, str]) -> pathlib.P
     """`<data dir>/vdk-jupyter/databases/<job>-<hash of its folder>.sqlite`: one per job folder,
     so two jobs of the same name in different folders do not share tables."""
     return data_folder(environ) / "databases" / f"{job_key(job_dir)}.sqlite"
-
-
-def data_folder(environ: Mapping[str, str]) -> pathlib.Path:
-    """`<XDG_DATA_HOME or ~/.local/share>/vdk-jupyter`: this package's files of local runs."""
-    data = environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return pathlib.Path(data) / "vdk-jupyter"
-
-
-def job_key(job_dir: pathlib.Path) -> str:
-    """`<job>-<hash of its folder>`: two jobs of the same name in different folders differ."""
-    digest = hashlib.sha1(str(job_dir.resolve()).encode("utf-8")).hexdigest()[:8]
-    name = _SAFE.sub("_", job_dir.resolve().name) or "job"
-    return f"{name}-{digest}"
 
 
 def job_options(job_dir: pathlib.Path) -> dict[str, str]:

@@ -21,14 +21,13 @@ import hashlib
 import json
 import os
 import pathlib
-import secrets
 import socket
 from typing import Any
 from typing import Mapping
 from typing import Optional
 
-from vdk.plugin.notebook.job.local_database import data_folder
-from vdk.plugin.notebook.job.local_database import job_key
+from vdk.plugin.notebook.job.data_folder import data_folder
+from vdk.plugin.notebook.job.data_folder import job_key
 
 RECORD_VERSION = 1
 KEPT_RECORDS = 50  # per job, newest first; older ones are deleted when a run starts
@@ -90,7 +89,7 @@ def arguments_fingerprint(arguments: Any) -> str:
 def new_run_id() -> str:
     """Sorts by start time, readable in messages: `20261207-035012-a1b2`."""
     now = datetime.datetime.now(datetime.timezone.utc)
-    return now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+    return now.strftime("%Y%m%d-%H%M%S-") + os.urandom(2).hex()
 
 
 def now_text() -> str:
@@ -109,12 +108,14 @@ def shown_time(iso: Optional[str]) -> str:
 
 
 def write_record(folder: pathlib.Path, record: dict[str, Any]) -> pathlib.Path:
-    """Write `record` as `<run_id>.json` atomically: a new file, then renamed over the old."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write `record` as `<run_id>.json` atomically: a new file, then renamed over the old.
+    `folder` exists (the recorder makes it once, at the start of the run)."""
     path = folder / f"{record['run_id']}.json"
     temporary = folder / f".{record['run_id']}.{os.getpid()}.tmp"
+    # json.dumps without indent: the C encoder. json.dump, or any indent, takes the pure-Python
+    # one, and a run writes its record twice a step (docs/performance.md).
     with open(temporary, "w", encoding="utf-8") as out:
-        json.dump(record, out, indent=1)
+        out.write(json.dumps(record))
     os.replace(temporary, path)
     return path
 

@@ -2,8 +2,9 @@
 record (run_recording.py, read by `vdk repair`). Kept thin, and cheap to import: every `vdk`
 command loads this module, so the work lives in modules imported only when a job runs or has
 notebooks. Even a small module costs a `vdk run` about 0.04% of its instructions to find and
-load. The commands this package adds to `vdk` are registered by a plugin module of their own
-(cli/plugin.py), and nothing in vdk_run imports this module (tests/test_layout.py)."""
+load. vdk-core loads these hooks through the package's one plugin module, vdk_plugin.py, which
+also registers the commands this package adds to `vdk`; nothing in vdk_run imports this module
+(tests/test_layout.py)."""
 from __future__ import annotations
 
 import os
@@ -16,8 +17,8 @@ from vdk.plugin.notebook.job.notebooks import find_notebooks
 from vdk.plugin.notebook.job import ARGUMENTS_FILE_VARIABLE
 from vdk.plugin.notebook.job import EVENTS_FILE_VARIABLE
 from vdk.plugin.notebook.vdk_run.option_keys import declare_options
-from vdk.plugin.notebook.vdk_run.repair_state import RECORDER
-from vdk.plugin.notebook.vdk_run.standalone import KERNEL_JOB
+from vdk.plugin.notebook.vdk_run.state_keys import KERNEL_JOB
+from vdk.plugin.notebook.vdk_run.state_keys import RECORDER
 
 
 @hookimpl

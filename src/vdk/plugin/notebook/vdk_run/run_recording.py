@@ -24,8 +24,8 @@ from vdk.internal.builtin_plugins.run.run_status import ExecutionStatus
 from vdk.internal.builtin_plugins.run.step import Step
 
 from vdk.plugin.notebook.job import run_record
-from vdk.plugin.notebook.vdk_run.repair_state import RECORDER
-from vdk.plugin.notebook.vdk_run.repair_state import REPAIR_PLAN
+from vdk.plugin.notebook.vdk_run.state_keys import RECORDER
+from vdk.plugin.notebook.vdk_run.state_keys import REPAIR_PLAN
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,8 @@ from typing import Optional
 
 from vdk.api.plugin.hook_markers import hookimpl
 from vdk.internal.core.context import CoreContext
-from vdk.internal.core.statestore import StoreKey
 
-# Set in the job behind a Jupyter kernel's job_input (see kernel_job.py). That job runs no steps, and
-# the notebooks beside it may be half-written, so they are not prepared there.
-KERNEL_JOB = StoreKey[bool]("vdk-jupyter.kernel-job")
+from vdk.plugin.notebook.vdk_run.state_keys import KERNEL_JOB
 
 
 class KernelJobMarker:

@@ -22,7 +22,7 @@ from vdk.plugin.notebook.engine.prepare import prepare_notebook
 from vdk.plugin.notebook.engine.report import ReportOptions
 from vdk.plugin.notebook.engine.report_folder import ReportFolder
 from vdk.plugin.notebook.engine.report_folder import ReportFolderError
-from vdk.plugin.notebook.vdk_run.repair_state import REPAIR_PLAN
+from vdk.plugin.notebook.vdk_run.state_keys import REPAIR_PLAN
 from vdk.plugin.notebook.vdk_run.standalone import configured_python_version
 from vdk.plugin.notebook.vdk_run.step import STEP_TYPE
 from vdk.plugin.notebook.vdk_run.step import NotebookStep

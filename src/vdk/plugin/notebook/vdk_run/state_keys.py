@@ -1,5 +1,6 @@
-"""What `vdk repair` hands to the run it starts, and what the run record keeps while the job runs:
-keys of vdk-core's state store, cheap to import (hooks.py reads them on every job)."""
+"""The keys of vdk-core's state store this plugin sets and reads, in one small module: hooks.py
+reads them on every job. What `vdk repair` hands to the run it starts, the run record kept while
+the job runs, and the mark of the job behind a Jupyter kernel."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,6 +14,11 @@ REPAIR_PLAN = StoreKey[dict]("vdk-jupyter.repair-plan")
 # The run's recorder (run_recording.Recorder) once the job has started; absent when no record
 # is kept (a cloud run, an unwritable data folder, a template run).
 RECORDER = StoreKey[Any]("vdk-jupyter.run-recorder")
+
+
+# Set in the job behind a Jupyter kernel's job_input (standalone.KernelJobMarker). That job runs
+# no steps, and the notebooks beside it may be half-written, so they are not prepared there.
+KERNEL_JOB = StoreKey[bool]("vdk-jupyter.kernel-job")
 
 
 def set_repair_plan(core_context: Any, plan: dict) -> None:
