@@ -9,7 +9,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
-import { element, statusBadge } from './jobsView';
+import { element, localTime, statusBadge } from './jobsView';
 
 export interface IJobsLoaded {
   team: string;
@@ -132,6 +132,9 @@ export class JobStatusItem extends Widget {
       : '';
     this.node.title = [
       `Data job ${job.name} (team ${job.team}): version ${(job.version ?? '?').slice(0, 7)} deployed${deployed}, ${job.enabled ? 'enabled' : 'disabled'}.`,
+      job.schedule
+        ? `Schedule: ${job.schedule_words ?? job.schedule}${job.schedule_next?.length ? `; next run ${localTime(job.schedule_next[0])}` : ''}.`
+        : 'No schedule.',
       last
         ? `Last execution: ${last.status_text}, started ${age(last.start)}.`
         : 'Never executed.',

@@ -234,6 +234,8 @@ def test_properties_and_a_secret_that_appears_nowhere(page, lab, service):
 def test_a_deployed_notebook_shows_its_job_in_its_toolbar(page, lab, service):
     deployable_job(lab.root, PASSING, name="ui-toolbar-job")
     service.add_job(DEPLOY_TEAM, "ui-toolbar-job", deployed=True)
+    service.jobs[(DEPLOY_TEAM, "ui-toolbar-job")].data["config"] = {
+        "schedule": {"schedule_cron": "0 5 * * 1-5"}}
     service.add_execution(DEPLOY_TEAM, "ui-toolbar-job", "platform_error")
     panel = open_job_notebook(page, lab, "ui-toolbar-job/20_load.ipynb")
     status = panel.locator(".vdk-job-status")
@@ -242,7 +244,8 @@ def test_a_deployed_notebook_shows_its_job_in_its_toolbar(page, lab, service):
     assert status.locator(".vdk-status").get_attribute("data-status") == "platform_error"
     assert status.get_attribute("title").startswith(
         f"Data job ui-toolbar-job (team {DEPLOY_TEAM}): version 0000000 deployed on ")
-    assert "enabled.\nLast execution: failed (platform error), started just now." in \
+    assert "enabled.\nSchedule: at 05:00 UTC on weekdays; next run " in status.get_attribute("title")
+    assert "\nLast execution: failed (platform error), started just now." in \
         status.get_attribute("title")
 
     # Saved after the deployment: it says so.
