@@ -19,6 +19,8 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
+from kernels import notebook_client  # noqa: E402 - needs nbclient
+
 CORPUS = pathlib.Path(__file__).parent / "corpus"
 NOTEBOOKS = sorted(str(p.relative_to(CORPUS)) for p in CORPUS.glob("*/*.ipynb"))
 
@@ -56,10 +58,9 @@ def _stdout(cells) -> str:
 
 def _in_jupyter(folder: pathlib.Path, name: str) -> Outcome:
     nb = nbformat.read(folder / name, as_version=4)
-    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=60,
-                                     resources={"metadata": {"path": str(folder)}})
     try:
-        client.execute()
+        with notebook_client(nb, "python3", folder) as client:
+            client.execute()
     except nbclient.exceptions.CellExecutionError:
         return Outcome(False, _stdout(nb.cells))
     return Outcome(True, _stdout(nb.cells))

@@ -17,8 +17,9 @@ import sys
 import nbformat
 import pytest
 from jupyter_core.utils import run_sync
-from nbclient import NotebookClient
 
+from kernels import kernel_sockets
+from kernels import notebook_client
 from notebooks import code
 from notebooks import markdown
 
@@ -54,11 +55,6 @@ def _sales(database: pathlib.Path) -> list[tuple]:
         return connection.execute("SELECT day, region, amount FROM sales ORDER BY region").fetchall()
 
 
-def _client(nb, job) -> NotebookClient:
-    return NotebookClient(nb, kernel_name="vdk", timeout=60,
-                          resources={"metadata": {"path": str(job.path)}})
-
-
 def _outputs(cell) -> str:
     return json.dumps(cell.outputs)
 
@@ -74,8 +70,8 @@ def test_a_notebook_run_in_jupyter_runs_unchanged_with_vdk_run(job, db, tmp_path
     sources = [cell["source"] for cell in json.loads(path.read_text())["cells"]]
 
     nb = nbformat.read(path, as_version=4)
-    client = _client(nb, job)
-    with client.setup_kernel():  # leaving it shuts the kernel down, as closing the notebook does
+    # Leaving setup_kernel shuts the kernel down, as closing the notebook does.
+    with notebook_client(nb, "vdk", job.path) as client, client.setup_kernel():
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
     in_jupyter = _sales(db.path)
@@ -108,8 +104,7 @@ def test_magics_in_the_vdk_kernel(job, db):
         code("%vdk --path ../other-job\njob_input.get_name()"),
     ])
     nb = nbformat.read(path, as_version=4)
-    client = _client(nb, job)
-    with client.setup_kernel():
+    with notebook_client(nb, "vdk", job.path) as client, client.setup_kernel():
         for index, cell in enumerate(nb.cells):
             if index == 4:
                 with pytest.raises(Exception) as failed:
@@ -138,8 +133,7 @@ def test_rows_ingested_just_before_a_restart_or_shutdown_are_in_the_database(job
     send = "job_input.send_object_for_ingestion({{'id': {0}}}, destination_table='late')"
     path = job.notebook("10_late.ipynb", [code(send.format(1)), code(send.format(2))])
     nb = nbformat.read(path, as_version=4)
-    client = _client(nb, job)
-    with client.setup_kernel():
+    with notebook_client(nb, "vdk", job.path) as client, client.setup_kernel():
         client.execute_cell(nb.cells[0], 0)
         run_sync(client.km.restart_kernel)()  # Jupyter's "Restart kernel": the old process exits
         assert db.rows("SELECT id FROM late") == [(1,)]
@@ -159,19 +153,20 @@ def test_rows_that_take_longer_to_write_than_shutdown_allows_all_land(job, db, m
     # one writer keeps this test about shutdown.
     monkeypatch.setenv("VDK_INGESTER_NUMBER_OF_WORKER_THREADS", "1")
     rows = 3_000
-    manager = KernelManager(kernel_name="vdk")
-    manager.start_kernel(cwd=str(job.path))
-    client = manager.client()
     shown: list = []
-    try:
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        reply = client.execute_interactive(
-            f"for i in range({rows}):\n"
-            "    job_input.send_object_for_ingestion({'id': i}, destination_table='many')",
-            timeout=600, output_hook=lambda message: shown.append(message["content"]))
-        assert reply["content"]["status"] == "ok", reply["content"]
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)  # Jupyter's default wait: 5 s, then the kill
+    with kernel_sockets() as sockets:
+        manager = KernelManager(kernel_name="vdk", transport="ipc", ip=sockets)
+        manager.start_kernel(cwd=str(job.path))
+        client = manager.client()
+        try:
+            client.start_channels()
+            client.wait_for_ready(timeout=60)
+            reply = client.execute_interactive(
+                f"for i in range({rows}):\n"
+                "    job_input.send_object_for_ingestion({'id': i}, destination_table='many')",
+                timeout=600, output_hook=lambda message: shown.append(message["content"]))
+            assert reply["content"]["status"] == "ok", reply["content"]
+        finally:
+            client.stop_channels()
+            manager.shutdown_kernel(now=False)  # Jupyter's default wait: 5 s, then the kill
     assert db.rows("SELECT count(*), count(DISTINCT id) FROM many") == [(rows, rows)], shown
