@@ -162,3 +162,31 @@ def test_a_record_whose_pid_now_belongs_to_another_process_reads_as_interrupted(
     reused["pid_start"] = run_record.process_start(os.getpid())
     run_record.write_record(folder, reused)
     assert run_record.read_records(folder)[0]["status"] == "running"
+
+
+def test_changes_appended_to_a_record_are_read_in_order_and_a_cut_last_line_is_passed_over(
+        tmp_path, steps):
+    """A run writes its record once and appends each change; killed while appending, it can
+    leave half a line at the end."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    started = record("run-1", {"10_a.py": "not run", "20_b.sql": "not run"}, files(steps),
+                     status="running", pid=os.getpid())
+    run_record.write_record(folder, started)
+    run_record.append_change(folder, "run-1", {"step": "10_a.py", "outcome": "running"})
+    run_record.append_change(folder, "run-1", {"step": "10_a.py", "outcome": "succeeded",
+                                               "ended": "2026-12-07T01:00:01+00:00"})
+    run_record.append_change(folder, "run-1", {"step": "20_b.sql", "outcome": "failed",
+                                               "error": "OperationalError: no such table: x"})
+    run_record.append_change(folder, "run-1", {"status": "failed"})
+    [read] = run_record.read_records(folder)
+    assert read["status"] == "failed"
+    assert [(s["name"], s["outcome"]) for s in read["steps"]] == [
+        ("10_a.py", "succeeded"), ("20_b.sql", "failed")]
+    assert read["steps"][1]["error"] == "OperationalError: no such table: x"
+
+    with open(folder / "run-1.json", "a", encoding="utf-8") as out:
+        out.write('{"status": "succ')  # the process died in the middle of this write
+    [read] = run_record.read_records(folder)
+    assert read["status"] == "failed"
+    assert (folder / "run-1.json").read_text().count("\n") == 5  # nothing rewritten by reading

@@ -4,10 +4,12 @@ Each local `vdk run` (from a terminal or from JupyterLab) leaves one small JSON 
 step its name, outcome, times, the failing cell of a notebook, and a fingerprint of what ran (the
 step's file and the job arguments). The files live beside the job's local SQLite database, in
 the user's data folder (`<XDG_DATA_HOME>/vdk-jupyter/runs/<job>-<hash of its folder>/`), never
-in the job folder: `vdk deploy` uploads everything in that. Each write goes to a new file that
-then replaces the old one, so a reader sees the whole record before or after a change, never half
-of one; a run killed with SIGKILL leaves its last complete state, still saying "running", which
-a reader shows as interrupted once the process is gone.
+in the job folder: `vdk deploy` uploads everything in that. The record is written whole when the
+run starts (a new file renamed into place, so a reader never sees half of one); each change after
+that (a step started or ended, the run ended) is appended to it as one line of JSON, which costs
+a tenth of writing the whole record again. A reader applies the lines in order and passes over a
+last line cut short. A run killed with SIGKILL leaves its last complete state, still saying
+"running", which a reader shows as interrupted once the process is gone.
 
 Plain Python, no vdk-core import: the `vdk run` side (vdk_run/run_recording.py) writes records
 on every local run, so this module stays small; the CLI and the Jupyter server plan a repair
@@ -112,12 +114,41 @@ def write_record(folder: pathlib.Path, record: dict[str, Any]) -> pathlib.Path:
     `folder` exists (the recorder makes it once, at the start of the run)."""
     path = folder / f"{record['run_id']}.json"
     temporary = folder / f".{record['run_id']}.{os.getpid()}.tmp"
-    # json.dumps without indent: the C encoder. json.dump, or any indent, takes the pure-Python
-    # one, and a run writes its record twice a step (docs/performance.md).
+    # One line: the changes appended after it are lines too. json.dumps without indent is the C
+    # encoder; json.dump, or any indent, takes the pure-Python one.
     with open(temporary, "w", encoding="utf-8") as out:
-        out.write(json.dumps(record))
+        out.write(json.dumps(record) + "\n")
     os.replace(temporary, path)
     return path
+
+
+def append_change(folder: pathlib.Path, run_id: str, change: dict[str, Any]) -> None:
+    """Append one change to the record of `run_id`: `{"step": name, ...fields}` for a step,
+    else fields of the run itself. One write of one line."""
+    with open(folder / f"{run_id}.json", "a", encoding="utf-8") as out:
+        out.write(json.dumps(change) + "\n")
+
+
+def _parse(text: str) -> Any:
+    """A record file: its first line is the record as written at the start, each further line a
+    change (append_change); a last line cut short by a crash is passed over."""
+    first, _, rest = text.partition("\n")
+    record = json.loads(first)
+    if not isinstance(record, dict):
+        return record
+    steps = {step.get("name"): step for step in record.get("steps", []) if isinstance(step, dict)}
+    for line in rest.splitlines():
+        try:
+            change = json.loads(line)
+        except ValueError:
+            break
+        if not isinstance(change, dict):
+            break
+        if "step" in change:
+            steps.get(change.pop("step"), {}).update(change)
+        else:
+            record.update(change)
+    return record
 
 
 def read_records(folder: pathlib.Path) -> list[dict[str, Any]]:
@@ -131,7 +162,7 @@ def read_records(folder: pathlib.Path) -> list[dict[str, Any]]:
         return []
     for name in names:
         try:
-            record = json.loads((folder / name).read_text(encoding="utf-8"))
+            record = _parse((folder / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         if isinstance(record, dict) and record.get("version") == RECORD_VERSION:

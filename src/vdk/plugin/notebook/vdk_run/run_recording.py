@@ -16,6 +16,7 @@ import os
 import pathlib
 import socket
 from typing import Any
+from typing import Callable
 from typing import Optional
 
 from vdk.internal.builtin_plugins.run.execution_results import StepResult
@@ -33,7 +34,8 @@ SKIPPED_BY_REPAIR = "skipped by vdk repair: "
 
 
 class Recorder:
-    """One run's record, saved after every change of state."""
+    """One run's record: written whole at the start (`save`), each change after that appended
+    to it (`_change`), as job/run_record.py keeps it."""
 
     def __init__(self, folder: Optional[pathlib.Path], record: dict[str, Any]):
         self.folder = folder
@@ -42,33 +44,40 @@ class Recorder:
         self.by_name = {entry["name"]: entry for entry in record["steps"]}
 
     def save(self) -> None:
-        if self.folder is None:
-            return
-        try:
-            run_record.write_record(self.folder, self.record)
-        except OSError as e:
-            log.warning("The run record cannot be written to %s (%s): vdk repair will not know "
-                        "this run.", self.folder, e)
-            self.folder = None
+        self._write(lambda folder: run_record.write_record(folder, self.record))
 
     def step_started(self, name: str) -> None:
-        entry = self.by_name.get(name)
-        if entry is not None:
-            entry.update(outcome=run_record.RUNNING, started=run_record.now_text())
-            self.save()
+        self._step_change(name, outcome=run_record.RUNNING, started=run_record.now_text())
 
     def step_finished(self, name: str, outcome: str, **details: Any) -> None:
-        entry = self.by_name.get(name)
-        if entry is not None:
-            entry.update(outcome=outcome, ended=run_record.now_text(),
-                         **{k: v for k, v in details.items() if v is not None})
-            self.save()
+        self._step_change(name, outcome=outcome, ended=run_record.now_text(),
+                          **{k: v for k, v in details.items() if v is not None})
 
     def finish(self, status: str) -> None:
         if self.record["status"] != run_record.RUNNING:
             return
-        self.record.update(status=status, ended=run_record.now_text())
-        self.save()
+        change = {"status": status, "ended": run_record.now_text()}
+        self.record.update(change)
+        self._append(change)
+
+    def _step_change(self, name: str, **fields: Any) -> None:
+        entry = self.by_name.get(name)
+        if entry is not None:
+            entry.update(fields)
+            self._append({"step": name, **fields})
+
+    def _append(self, change: dict[str, Any]) -> None:
+        self._write(lambda folder: run_record.append_change(folder, self.record["run_id"], change))
+
+    def _write(self, write: Callable[[pathlib.Path], Any]) -> None:
+        if self.folder is None:
+            return
+        try:
+            write(self.folder)
+        except OSError as e:
+            log.warning("The run record cannot be written to %s (%s): vdk repair will not know "
+                        "this run.", self.folder, e)
+            self.folder = None
 
 
 def begin(context: JobContext) -> None:
