@@ -166,6 +166,23 @@ def test_nothing_in_vdk_run_imports_the_plugin_entry_module():
         PREFIX + "vdk_plugin"]
 
 
+def test_every_hook_of_vdk_run_is_registered_through_the_plugin_module():
+    """vdk-core registers vdk_plugin.py, which holds hooks.py's hooks as its own attributes: a
+    hook added to hooks.py and not named there would never be called."""
+    from vdk.api.plugin.hook_markers import GROUP_NAME
+
+    from vdk.plugin.notebook import vdk_plugin
+    from vdk.plugin.notebook.vdk_run import hooks
+
+    def hook_names(module) -> set[str]:
+        return {name for name in dir(module)
+                if hasattr(getattr(module, name), f"{GROUP_NAME}_impl")}
+
+    assert hook_names(hooks) == {"vdk_start", "vdk_configure", "initialize_job", "run_step",
+                                 "run_job", "finalize_job"}
+    assert hook_names(vdk_plugin) == hook_names(hooks) | {"vdk_command_line"}
+
+
 def test_the_checks_catch_a_wrong_way_import_and_a_circle(tmp_path):
     """The two checks above fail when the rule is broken: shown on a small package."""
     package = tmp_path / "notebook"
