@@ -53,31 +53,20 @@ def test_a_failed_query_in_the_jobs_module_shows_the_users_frames_and_the_databa
     assert "vdk/internal" in source and "\n\n" not in source  # one HTML block in markdown
 
 
-def test_a_vdksql_cell_with_no_database_configured_names_the_local_file(job, run_job, db, monkeypatch,
-                                                                        tmp_path):
+@pytest.mark.parametrize("source", ["%%vdksql\nCREATE TABLE t (a INT)",
+                                    "rows = job_input.execute_query('SELECT 1')"])
+def test_a_query_with_no_database_configured_names_the_local_file(source, job, run_job, db,
+                                                                  monkeypatch, tmp_path):
+    """A %%vdksql cell, and job_input.execute_query in a Python cell: the job names no database,
+    so say so and name the file JupyterLab's runs and kernel use; never advice to fix a cell or
+    a query that may well be right."""
     for name in ("VDK_DB_DEFAULT_TYPE", "VDK_SQLITE_FILE", "VDK_INGEST_METHOD_DEFAULT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    job.notebook("20_load.ipynb", [code("%%vdksql\nCREATE TABLE t (a INT)")])
+    job.notebook("20_load.ipynb", [code(source)])
     outcome = run_job(job)
     assert outcome.exit_code == 1, outcome.explain()
     file = local_database(job.path).file  # the file JupyterLab's runs and kernel use
-    assert f"No database is configured for data job '{job.path.name}'" in outcome.output
-    assert f"VDK_DB_DEFAULT_TYPE=SQLITE VDK_SQLITE_FILE={file} vdk run" in outcome.output
-    assert "Fix the query" not in outcome.output
-
-
-def test_a_python_cell_querying_with_no_database_configured_names_the_local_file(
-        job, run_job, db, monkeypatch, tmp_path):
-    """The same as a %%vdksql cell says, for job_input.execute_query in a Python cell: never
-    advice to fix a cell or a query that may well be right."""
-    for name in ("VDK_DB_DEFAULT_TYPE", "VDK_SQLITE_FILE", "VDK_INGEST_METHOD_DEFAULT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    job.notebook("20_load.ipynb", [code("rows = job_input.execute_query('SELECT 1')")])
-    outcome = run_job(job)
-    assert outcome.exit_code == 1, outcome.explain()
-    file = local_database(job.path).file
     assert f"No database is configured for data job '{job.path.name}'" in outcome.output
     assert f"VDK_DB_DEFAULT_TYPE=SQLITE VDK_SQLITE_FILE={file} vdk run" in outcome.output
     assert "Where: 20_load.ipynb, code cell 1" in outcome.output

@@ -216,23 +216,19 @@ def test_a_notebook_that_cannot_be_stripped_is_refused_until_it_is_ignored(serve
 # ---- 8. nothing changed before the deploy can happen ----
 
 def test_add_requirement_changes_nothing_when_the_deploy_cannot_happen(tmp_path, service):
-    server = start_server(tmp_path, None)  # no Control Service configured
-    try:
-        job = job_folder(server.root, requirements="pandas\n")
-        status, answer = deploy(server, add_requirement=True)
-        assert (status, answer["kind"]) == (503, "not-configured"), answer
-        assert (job / "requirements.txt").read_text() == "pandas\n"
-    finally:
-        server.stop()
-    service.refuse_connections()
-    server = start_server(tmp_path / "again", service)
-    try:
-        job = job_folder(server.root, requirements="pandas\n")
-        status, answer = deploy(server, add_requirement=True)
-        assert (status, answer["kind"]) == (502, "service"), answer
-        assert (job / "requirements.txt").read_text() == "pandas\n"
-    finally:
-        server.stop()
+    """No Control Service configured, then one that refuses connections."""
+    for folder, configured, refused in ((tmp_path, None, (503, "not-configured")),
+                                        (tmp_path / "again", service, (502, "service"))):
+        if configured is not None:
+            service.refuse_connections()
+        server = start_server(folder, configured)
+        try:
+            job = job_folder(server.root, requirements="pandas\n")
+            status, answer = deploy(server, add_requirement=True)
+            assert (status, answer["kind"]) == refused, answer
+            assert (job / "requirements.txt").read_text() == "pandas\n"
+        finally:
+            server.stop()
 
 
 def test_add_requirement_adds_the_line_when_the_deploy_happens(server, service):

@@ -258,18 +258,24 @@ def test_the_dialog_lists_the_files_to_upload_and_a_link_out_of_the_job_is_refus
     assert uploads_or_changes(service) == [] and service.uploads == []
 
 
-def open_panel_with_a_job(page, lab, service, name: str):
-    """The jobs panel of TEAM with job `name` selected, its `Execute now` offered."""
-    service.add_job(TEAM, name)
+def open_panel(page, lab, team: str, job: str):
+    """A fresh JupyterLab with the jobs panel of `team` open (VDK menu), job `job` selected."""
     page.goto(f"{lab.url}lab?reset&token={lab.token}")
-    # The first look: `Create data job` is a card of the Launcher.
-    page.locator(".jp-LauncherCard", has_text="Create data job").wait_for()
     page.locator(".lm-MenuBar-itemLabel", has_text="VDK").click()
     page.locator(".lm-Menu-item", has_text="Show data jobs").click()
     jobs = page.locator("#vdk-jobs-panel")
-    jobs.get_by_label("Team").fill(TEAM)
+    jobs.get_by_label("Team").fill(team)
     jobs.get_by_role("button", name="Refresh").click()
-    jobs.get_by_role("button", name=name, exact=True).click()
+    jobs.get_by_role("button", name=job, exact=True).click()
+    return jobs
+
+
+def open_panel_with_a_job(page, lab, service, name: str):
+    """The jobs panel of TEAM with job `name` selected, its `Execute now` offered."""
+    service.add_job(TEAM, name)
+    jobs = open_panel(page, lab, TEAM, name)
+    # The first look: `Create data job` is a card of the Launcher.
+    page.locator(".jp-LauncherCard", has_text="Create data job").wait_for()
     jobs.get_by_role("button", name="Execute now").wait_for()
     return jobs
 

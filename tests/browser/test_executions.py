@@ -18,22 +18,12 @@ from test_deploy import deployable_job
 
 from .test_deploy import edit_cell
 from .test_deploy import open_job_notebook
+from .test_deploy import open_panel
 
 TEAM = "status-team"
 STATUSES = {"submitted": "submitted", "running": "running", "succeeded": "succeeded",
             "cancelled": "cancelled", "skipped": "skipped",
             "user_error": "failed (user error)", "platform_error": "failed (platform error)"}
-
-
-def open_panel(page, lab, job: str):
-    page.goto(f"{lab.url}lab?reset&token={lab.token}")
-    page.locator(".lm-MenuBar-itemLabel", has_text="VDK").click()
-    page.locator(".lm-Menu-item", has_text="Show data jobs").click()
-    jobs = page.locator("#vdk-jobs-panel")
-    jobs.get_by_label("Team").fill(TEAM)
-    jobs.get_by_role("button", name="Refresh").click()
-    jobs.get_by_role("button", name=job, exact=True).click()
-    return jobs
 
 
 def colour(locator) -> str:
@@ -45,7 +35,7 @@ def test_every_status_has_its_word_and_colour_in_the_list_and_the_executions(
     service.add_job(TEAM, "ui-status-job", deployed=True)
     service.jobs[(TEAM, "ui-status-job")].data["config"] = {
         "schedule": {"schedule_cron": "30 4 * * *"}}
-    jobs = open_panel(page, lab, "ui-status-job")
+    jobs = open_panel(page, lab, TEAM, "ui-status-job")
     item = jobs.locator(".vdk-job[data-job='ui-status-job']")
     # The schedule in words with its next run in the browser's time zone (the service's is UTC).
     schedule = item.locator(".vdk-job-schedule")
@@ -88,7 +78,7 @@ def test_logs_follow_a_running_execution_which_is_cancelled_from_the_log_view(
         TEAM, "ui-logs-job", "running",
         logs="2026-12-07 05:00:00 [VDK] data_job.py run_step | Processing step 10_load.ipynb\n"
              "loaded 2 rows\n")
-    jobs = open_panel(page, lab, "ui-logs-job")
+    jobs = open_panel(page, lab, TEAM, "ui-logs-job")
     jobs.locator(".vdk-execution").first.get_by_role("button", name="Logs").click()
     view = page.locator(".vdk-execution-log:visible")
     view.locator(".vdk-log-line", has_text="loaded 2 rows").wait_for()
@@ -143,7 +133,7 @@ def test_cancel_from_the_panel_and_logs_that_the_service_does_not_keep(page, lab
     elsewhere = service.add_execution(TEAM, "ui-cancel-job", "user_error")
     nowhere = service.add_execution(TEAM, "ui-cancel-job", "platform_error", logs_url=False)
     submitted = service.add_execution(TEAM, "ui-cancel-job", "submitted")
-    jobs = open_panel(page, lab, "ui-cancel-job")
+    jobs = open_panel(page, lab, TEAM, "ui-cancel-job")
     row = jobs.locator(f".vdk-execution[data-execution='{submitted['id']}']")
     row.get_by_role("button", name="Cancel").click()
     dialog = page.locator(".jp-Dialog")
@@ -187,7 +177,7 @@ def test_properties_and_a_secret_that_appears_nowhere(page, lab, service):
     service.add_job(TEAM, "ui-settings-job", deployed=True)
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
-    jobs = open_panel(page, lab, "ui-settings-job")
+    jobs = open_panel(page, lab, TEAM, "ui-settings-job")
     jobs.get_by_text("Properties and secrets").click()
     properties = jobs.get_by_label("Properties (JSON)")
     jobs.locator(".vdk-secret-none").wait_for()
@@ -218,7 +208,7 @@ def test_properties_and_a_secret_that_appears_nowhere(page, lab, service):
     # Shown again from the service: names only.
     jobs.get_by_role("button", name="Refresh").click()
     page.reload()
-    jobs = open_panel(page, lab, "ui-settings-job")
+    jobs = open_panel(page, lab, TEAM, "ui-settings-job")
     jobs.get_by_text("Properties and secrets").click()
     jobs.locator(".vdk-secret[data-secret='db_password']").wait_for()
     assert value not in page.content()
@@ -270,7 +260,7 @@ def test_a_hidden_panel_asks_the_service_nothing(page, lab, service):
     follows a running execution every 3 s; hidden (its side bar collapsed), not at all."""
     service.add_job(TEAM, "ui-quiet-job", deployed=True)
     service.add_execution(TEAM, "ui-quiet-job", "running")
-    jobs = open_panel(page, lab, "ui-quiet-job")
+    jobs = open_panel(page, lab, TEAM, "ui-quiet-job")
     jobs.locator(".vdk-execution[data-status='running']").wait_for()
 
     def requests_in(seconds: float) -> int:
