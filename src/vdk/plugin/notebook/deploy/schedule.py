@@ -10,6 +10,7 @@ import configparser
 import datetime
 import pathlib
 from typing import Any
+from typing import NamedTuple
 from typing import Optional
 
 _FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
@@ -41,17 +42,29 @@ def config_schedule(job_dir: pathlib.Path) -> Optional[str]:
     return value or None
 
 
-def parse(cron: str) -> list[set[int]]:
-    """The allowed values of each of the five fields; raises ScheduleError saying which field
-    is wrong and why."""
-    text = _MACROS.get(cron.strip().lower(), cron)
-    fields = text.split()
+class Cron(NamedTuple):
+    """A parsed schedule: the allowed values of each field, and which day fields are set (not
+    `*`): where both are, cron runs on a day matching either."""
+
+    minutes: set[int]
+    hours: set[int]
+    days: set[int]
+    months: set[int]
+    weekdays: set[int]  # Sunday is 0
+    days_set: bool
+    weekdays_set: bool
+
+
+def parse(cron: str) -> Cron:
+    """The schedule's fields; raises ScheduleError saying which field is wrong and why."""
+    fields = _MACROS.get(cron.strip().lower(), cron).split()
     if len(fields) != 5:
         raise ScheduleError(
             f"{cron!r} has {len(fields)} field{'s' if len(fields) != 1 else ''}; a cron schedule "
             "has five: minute hour day-of-month month day-of-week, for example '0 5 * * *' "
             "(05:00 UTC every day).")
-    return [_field(value, index) for index, value in enumerate(fields)]
+    return Cron(*(_field(value, index) for index, value in enumerate(fields)),
+                days_set=fields[2] != "*", weekdays_set=fields[4] != "*")
 
 
 def _field(text: str, index: int) -> set[int]:
@@ -97,11 +110,8 @@ def _value(text: str, index: int, where: str) -> int:
 def next_runs(cron: str, after: datetime.datetime, count: int = 3) -> list[datetime.datetime]:
     """The next `count` run times (UTC) after `after`; empty for a schedule that never fires
     (31 February)."""
-    minutes, hours, days, months, weekdays = parse(cron)
-    fields = cron.strip().lower()
-    fields = _MACROS.get(fields, fields).split()
-    # Standard cron: when both day fields are restricted, a day matching either one runs.
-    either = fields[2] != "*" and fields[4] != "*"
+    minutes, hours, days, months, weekdays, days_set, weekdays_set = parse(cron)
+    either = days_set and weekdays_set  # standard cron: a day matching either one runs
     after = after.astimezone(datetime.timezone.utc).replace(second=0, microsecond=0)
     found: list[datetime.datetime] = []
     day = after.date()
@@ -137,11 +147,10 @@ def summary(cron: Optional[str], after: datetime.datetime) -> Optional[dict[str,
 def describe(cron: str) -> str:
     """The schedule in words, times in UTC: 'at 05:00 UTC every day', 'every 15 minutes on
     Monday to Friday'. Raises ScheduleError for an invalid one."""
-    minutes, hours, days, months, weekdays = parse(cron)
-    fields = _MACROS.get(cron.strip().lower(), cron).split()
-    times = _times(minutes, hours)
+    schedule = parse(cron)
+    times = _times(schedule.minutes, schedule.hours)
     # "every 15 minutes every day" says nothing "every 15 minutes" does not.
-    return times + _days(fields, days, months, weekdays, times.startswith("every "))
+    return times + _days(schedule, times.startswith("every "))
 
 
 def _times(minutes: set[int], hours: set[int]) -> str:
@@ -176,19 +185,18 @@ def _times(minutes: set[int], hours: set[int]) -> str:
            f"{_listed(hours, lambda h: f'{h:02d}')} UTC"
 
 
-def _days(fields: list[str], days: set[int], months: set[int], weekdays: set[int],
-          frequent: bool) -> str:
-    by_month_day, by_week_day = fields[2] != "*", fields[4] != "*"
+def _days(schedule: Cron, frequent: bool) -> str:
+    days, months, weekdays = schedule.days, schedule.months, schedule.weekdays
     in_months = "" if len(months) == 12 else f" in {_listed(months, _MONTH_NAMES.__getitem__)}"
     on_weekdays = "on weekdays" if weekdays == {1, 2, 3, 4, 5} else \
         f"on {_listed(weekdays, lambda day: _DAY_NAMES[day] + 's', week=True)}"
     on_days = f"on day{'s' if len(days) > 1 else ''} {_listed(days, str)} of " + \
         (f"{_listed(months, _MONTH_NAMES.__getitem__)}" if in_months else "every month")
-    if by_month_day and by_week_day:  # cron runs on a day matching either
+    if schedule.days_set and schedule.weekdays_set:  # cron runs on a day matching either
         return f" {on_days} and {on_weekdays}{in_months}"
-    if by_month_day:
+    if schedule.days_set:
         return f" {on_days}"
-    if by_week_day:
+    if schedule.weekdays_set:
         return f" {on_weekdays}{in_months}"
     return in_months if frequent else f" every day{in_months}"
 
